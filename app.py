@@ -1,0 +1,46 @@
+"""Relais: the routes and functions Lambda runs. A table of contents; the work is in chalicelib/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from chalice import Chalice
+from chalice.app import Response
+
+from chalicelib import dispatcher
+from chalicelib.web import admin, contractor, dev, static
+from chalicelib.web.http import SECURITY_HEADERS
+
+app = Chalice(app_name="relais")
+logger = Logger(service="relais")
+
+app.register_blueprint(contractor.bp)
+app.register_blueprint(admin.bp)
+app.register_blueprint(dev.bp)
+app.register_blueprint(static.bp)
+
+
+@app.middleware("http")
+def security_headers(event: Any, get_response: Any) -> Response:
+    response = get_response(event)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+@app.route("/", methods=["GET"])
+def index() -> Response:
+    return Response(body="", status_code=302, headers={"Location": "/admin"})
+
+
+@app.lambda_function(name="dispatch_outbox")
+def dispatch_outbox(event: dict[str, Any], context: Any) -> dict[str, int]:
+    """Fed by the table's DynamoDB Stream: sends each new outbox item."""
+    return dispatcher.handle_stream_records(event.get("Records", []))
+
+
+@app.lambda_function(name="sweep_outbox")
+def sweep_outbox(event: dict[str, Any], context: Any) -> dict[str, int]:
+    """Every minute: retries after backoff, and items whose sender died mid-way."""
+    return dispatcher.sweep()

@@ -1,0 +1,117 @@
+"""Manager sign-in without a password: an emailed single-use link, then a signed session cookie.
+
+The login secret is never stored: the token item keeps the SHA-256 of the secret and the
+outbox item keeps the nonce it derives from (HMAC with the signing key).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import clock, directory, outbox, store, tokens
+from chalicelib.keys import signing_key
+from chalicelib.models import LoginToken, Manager, manager_pk
+
+LOGIN_LINK_LIFETIME = timedelta(minutes=15)
+SESSION_LIFETIME = timedelta(hours=12)
+SESSION_COOKIE = "relais_session"
+
+
+@dataclass(frozen=True)
+class Session:
+    manager: Manager
+    session_id: str
+
+
+def _login_pk(secret: str) -> str:
+    return f"LOGIN#{tokens.sha256_hex(secret)}"
+
+
+def request_login_link(email: str, now: datetime) -> bool:
+    """Email a login link if the address belongs to an active manager. The caller answers the
+    same way either way, so the page never tells which addresses exist."""
+    manager = directory.find_manager_by_email(email)
+    if manager is None or not manager.active:
+        return False
+    nonce = tokens.new_nonce()
+    secret = tokens.derive_login_secret(signing_key(), nonce)
+    expires_at = now + LOGIN_LINK_LIFETIME
+    token = LoginToken(_login_pk(secret), "LOGIN", manager_id=manager.manager_id, expires_at=clock.iso(expires_at),
+                       expires=expires_at + timedelta(days=1))
+    notification = outbox.new_notification(
+        manager_pk(manager.manager_id), ticket_id="", channel="email", audience="manager", recipient=manager.email,
+        template="login_link", language=manager.language, params={"login_nonce": nonce, "manager_name": manager.name},
+        now=now,
+    )
+    try:
+        with TransactWrite(connection=store.connection()) as transaction:
+            transaction.save(token)
+            transaction.save(notification)
+    except TransactWriteError as exc:  # pragma: no cover - the table is down
+        raise RuntimeError("could not record the login link") from exc
+    return True
+
+
+class LoginLinkInvalid(Exception):
+    """Unknown, already used or expired login link."""
+
+
+def login_link_is_usable(secret: str, now: datetime) -> bool:
+    """Read-only check for the GET page (a mail scanner opening the link changes nothing)."""
+    if not tokens.looks_like_secret(secret):
+        return False
+    try:
+        token = LoginToken.get(_login_pk(secret), "LOGIN", consistent_read=True)
+    except LoginToken.DoesNotExist:
+        return False
+    return not token.used and clock.iso(now) < token.expires_at
+
+
+def consume_login_link(secret: str, now: datetime) -> Session:
+    """Spend the link (once, before it expires) and open a session."""
+    if not tokens.looks_like_secret(secret):
+        raise LoginLinkInvalid()
+    token = LoginToken(_login_pk(secret), "LOGIN")
+    try:
+        token.update(
+            actions=[LoginToken.used.set(True)],
+            condition=LoginToken.pk.exists() & (LoginToken.used == False) & (LoginToken.expires_at > clock.iso(now)),  # noqa: E712
+        )
+    except UpdateError as exc:
+        raise LoginLinkInvalid() from exc
+    manager = directory.get_manager(token.manager_id)
+    if manager is None or not manager.active:
+        raise LoginLinkInvalid()
+    return Session(manager, tokens.new_random_secret())
+
+
+def session_cookie_value(session: Session) -> str:
+    return tokens.SignedTokens(signing_key()).dumps("session", {"m": session.manager.manager_id, "s": session.session_id})
+
+
+def session_from_cookie(value: str | None) -> Session | None:
+    """The signed-in manager, or None (no cookie, forged, expired, or manager deactivated)."""
+    if not value:
+        return None
+    data = tokens.SignedTokens(signing_key()).loads("session", value, int(SESSION_LIFETIME.total_seconds()))
+    if not isinstance(data, dict) or not isinstance(data.get("m"), str) or not isinstance(data.get("s"), str):
+        return None
+    manager = directory.get_manager(data["m"])
+    if manager is None or not manager.active:
+        return None
+    return Session(manager, data["s"])
+
+
+def csrf_token(session: Session) -> str:
+    return tokens.SignedTokens(signing_key()).dumps("admin-csrf", session.session_id)
+
+
+def csrf_valid(session: Session, token: str | None) -> bool:
+    if not token:
+        return False
+    value = tokens.SignedTokens(signing_key()).loads("admin-csrf", token, int(SESSION_LIFETIME.total_seconds()))
+    return value == session.session_id

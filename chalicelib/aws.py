@@ -1,0 +1,21 @@
+"""AWS clients, created lazily and once per process (cold starts pay only for what they use).
+
+boto3 honours AWS_ENDPOINT_URL, so locally and in tests these talk to the moto server.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import boto3
+
+
+@lru_cache(maxsize=None)
+def client(service: str) -> Any:
+    return boto3.client(service)
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests switch endpoints between sessions)."""
+    client.cache_clear()

@@ -1,0 +1,50 @@
+"""Settings read from the environment, once. The same code runs locally and in Lambda."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    table_name: str
+    bucket_name: str
+    base_url: str
+    sender_email: str
+    signing_key_parameter: str
+    sms_sender_id: str
+    link_lifetime_days_after_close: int
+    notification_max_attempts: int
+    notification_backoff_seconds: int
+    wrong_link_limit: int
+    wrong_link_window_seconds: int
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    env = os.environ.get
+    return Settings(
+        stage=env("RELAIS_STAGE", "local"),
+        table_name=env("RELAIS_TABLE", "relais"),
+        bucket_name=env("RELAIS_BUCKET", "relais-files"),
+        base_url=env("RELAIS_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        sender_email=env("RELAIS_SENDER_EMAIL", "relais@example.com"),
+        signing_key_parameter=env("RELAIS_SIGNING_KEY_PARAMETER", "/relais/local/signing-key"),
+        sms_sender_id=env("RELAIS_SMS_SENDER_ID", "RELAIS"),
+        link_lifetime_days_after_close=int(env("RELAIS_LINK_DAYS_AFTER_CLOSE", "30")),
+        notification_max_attempts=int(env("RELAIS_NOTIFICATION_MAX_ATTEMPTS", "5")),
+        notification_backoff_seconds=int(env("RELAIS_NOTIFICATION_BACKOFF_SECONDS", "60")),
+        wrong_link_limit=int(env("RELAIS_WRONG_LINK_LIMIT", "20")),
+        wrong_link_window_seconds=int(env("RELAIS_WRONG_LINK_WINDOW_SECONDS", "600")),
+    )

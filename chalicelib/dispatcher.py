@@ -1,0 +1,193 @@
+"""Sends outbox items: fed by the table's stream, and re-driven by a sweep for retries.
+
+Claiming an item is a conditional update, so a duplicate stream delivery or a concurrent
+sweep sends nothing twice. A failed send is retried with exponential backoff; after the
+last try the item is marked failed and an event tells the ticket's manager.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from aws_lambda_powertools import Logger
+from pynamodb.exceptions import UpdateError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import clock, links, messages, store, tokens
+from chalicelib.channels import Email, EmailSender, SmsSender
+from chalicelib.config import settings
+from chalicelib.keys import signing_key
+from chalicelib.models import Event, Link, Notification, ticket_pk
+from chalicelib.outbox import OUTBOX_SHARD
+
+logger = Logger(service="relais", child=True)
+
+LEASE = timedelta(seconds=90)
+
+
+class Senders(Protocol):
+    def sms(self, phone: str, text: str) -> str: ...
+
+    def email(self, email: Email) -> str: ...
+
+
+@dataclass
+class AwsSenders:
+    sms_sender: SmsSender | None = None
+    email_sender: EmailSender | None = None
+
+    def sms(self, phone: str, text: str) -> str:
+        self.sms_sender = self.sms_sender or SmsSender()
+        return self.sms_sender.send(phone, text)
+
+    def email(self, email: Email) -> str:
+        self.email_sender = self.email_sender or EmailSender()
+        return self.email_sender.send(email)
+
+
+def url_for_notification(notification: Notification) -> str:
+    params = notification.params or {}
+    base = settings().base_url
+    if "link_number" in params:
+        link = Link.get(ticket_pk(notification.ticket_id), f"LINK#{int(params['link_number']):04d}")
+        return links.url_for(notification.ticket_id, links.secret_of(link))
+    if "login_nonce" in params:
+        return f"{base}/admin/login/{tokens.derive_login_secret(signing_key(), params['login_nonce'])}"
+    return f"{base}/admin/tickets/{notification.ticket_id}"
+
+
+def _claim(pk: str, sk: str, now: datetime) -> Notification | None:
+    """Take the item for sending, or None when it is sent, failed, or being sent elsewhere."""
+    notification = Notification(pk, sk)
+    lease_until = clock.iso(now + LEASE)
+    try:
+        notification.update(
+            actions=[
+                Notification.status.set("sending"),
+                Notification.attempts.add(1),
+                Notification.lease_until.set(lease_until),
+                Notification.outbox_due.set(lease_until),
+            ],
+            condition=(Notification.status.is_in("pending", "sending") & (Notification.outbox_due <= clock.iso(now))),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+    return notification
+
+
+def _send(notification: Notification, senders: Senders) -> str:
+    url = url_for_notification(notification)
+    params = notification.params or {}
+    if notification.channel == "sms":
+        return senders.sms(notification.recipient, messages.render_sms(notification.template, notification.language, params, url))
+    rendered = messages.render_email(notification.template, notification.language, params, url)
+    return senders.email(Email(notification.recipient, rendered.subject, rendered.text, rendered.html))
+
+
+def deliver(pk: str, sk: str, senders: Senders | None = None, now: datetime | None = None) -> str:
+    """Send one outbox item if it is due and nobody else has it. Returns what happened."""
+    now = now or clock.now()
+    notification = _claim(pk, sk, now)
+    if notification is None:
+        return "skipped"
+    log = {"ticket_id": notification.ticket_id, "notification_id": notification.notification_id,
+           "channel": notification.channel, "template": notification.template, "attempt": int(notification.attempts)}
+    try:
+        provider_id = _send(notification, senders or AwsSenders())
+    except Exception as exc:  # any failure of the provider or the rendering: retry, then give up
+        return _record_failure(notification, exc, now, log)
+    notification.update(
+        actions=[
+            Notification.status.set("sent"),
+            Notification.sent_at.set(clock.iso(clock.now())),
+            Notification.provider_id.set(provider_id),
+            Notification.last_error.remove(),
+            Notification.outbox_shard.remove(),
+            Notification.outbox_due.remove(),
+            Notification.lease_until.remove(),
+        ]
+    )
+    logger.info("notification sent", extra=log)
+    return "sent"
+
+
+def _record_failure(notification: Notification, exc: Exception, now: datetime, log: dict[str, Any]) -> str:
+    error = f"{type(exc).__name__}: {str(exc)[:300]}"
+    attempts = int(notification.attempts)
+    if attempts < settings().notification_max_attempts:
+        delay = timedelta(seconds=settings().notification_backoff_seconds * 2 ** (attempts - 1))
+        notification.update(
+            actions=[
+                Notification.status.set("pending"),
+                Notification.last_error.set(error),
+                Notification.outbox_due.set(clock.iso(now + delay)),
+                Notification.lease_until.remove(),
+            ]
+        )
+        logger.warning("notification failed, will retry", extra={**log, "error_type": type(exc).__name__})
+        return "retry"
+    _mark_failed(notification, error, now)
+    logger.error("notification failed for good", extra={**log, "error_type": type(exc).__name__})
+    return "failed"
+
+
+def _mark_failed(notification: Notification, error: str, now: datetime) -> None:
+    """Failed for good: the item says so and the ticket's thread shows it to the manager."""
+    with TransactWrite(connection=store.connection()) as transaction:
+        transaction.update(
+            notification,
+            actions=[
+                Notification.status.set("failed"),
+                Notification.last_error.set(error),
+                Notification.outbox_shard.remove(),
+                Notification.outbox_due.remove(),
+                Notification.lease_until.remove(),
+            ],
+        )
+        if notification.pk.startswith("TICKET#"):
+            event = Event(
+                ticket_pk(notification.ticket_id),
+                store.new_event_sk(),
+                ticket_id=notification.ticket_id,
+                event_type="notification_failed",
+                actor="system",
+                at=clock.iso(now),
+                data={"notification_id": notification.notification_id, "channel": notification.channel,
+                      "audience": notification.audience, "template": notification.template},
+            )
+            transaction.save(event)
+
+
+def _new_image(record: dict[str, Any]) -> dict[str, Any]:
+    return record.get("dynamodb", {}).get("NewImage") or {}
+
+
+def handle_stream_records(records: list[dict[str, Any]], senders: Senders | None = None) -> dict[str, int]:
+    """Lambda handler body for the table's stream: send every new pending notification."""
+    outcome: dict[str, int] = {}
+    now = clock.now()
+    for record in records:
+        image = _new_image(record)
+        if image.get("item_type", {}).get("S") != "notification" or image.get("status", {}).get("S") != "pending":
+            continue
+        due = image.get("outbox_due", {}).get("S")
+        if due is None or due > clock.iso(now):
+            continue  # a retry waiting for its backoff: the sweep sends it when due
+        result = deliver(image["pk"]["S"], image["sk"]["S"], senders, now)
+        outcome[result] = outcome.get(result, 0) + 1
+    return outcome
+
+
+def sweep(senders: Senders | None = None, now: datetime | None = None, limit: int = 200) -> dict[str, int]:
+    """Send what is due and was not sent: retries after backoff, items whose sender died."""
+    now = now or clock.now()
+    outcome: dict[str, int] = {}
+    due = Notification.outbox_index.query(OUTBOX_SHARD, Notification.outbox_due <= clock.iso(now), limit=limit)
+    for item in due:
+        result = deliver(item.pk, item.sk, senders, now)
+        outcome[result] = outcome.get(result, 0) + 1
+    return outcome

@@ -1,0 +1,78 @@
+"""How dates, states and amounts read on pages and in messages, in French or English."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from chalicelib import clock, i18n
+
+_DAYS = {
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+_MONTHS = {
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+}
+
+STATE_LABELS = {
+    "sent": "Demande envoyée",
+    "refused": "Refusée",
+    "scheduled": "Planifiée",
+    "on_site": "Sur place",
+    "completion_requested": "Fin d'intervention demandée",
+    "completed": "Terminée",
+    "invoice_requested": "Facture demandée",
+    "invoiced": "Facturée",
+    "closed": "Clôturée",
+    "cancelled": "Annulée",
+    "quote_requested": "Devis demandé",
+    "quote_submitted": "Devis envoyé",
+    "quote_rejected": "Devis refusé",
+}
+
+URGENCY_LABELS = {"normal": "Normale", "urgent": "Urgente", "emergency": "Urgence absolue"}
+
+EVENT_LABELS = {
+    "created": "Demande envoyée",
+    "accept": "Demande acceptée",
+    "refuse": "Demande refusée",
+    "cancel": "Ticket annulé",
+    "notification_failed": "Échec d'envoi d'une notification",
+}
+
+
+def long_date(value: str | None, language: str = "fr") -> str:
+    """'2026-12-01' → 'mardi 1 décembre 2026' (or 'Tuesday 1 December 2026')."""
+    if not value:
+        return ""
+    lang = i18n.normalise(language)
+    day = date.fromisoformat(value)
+    return f"{_DAYS[lang][day.weekday()]} {day.day} {_MONTHS[lang][day.month - 1]} {day.year}"
+
+
+def local_datetime(value: str | None) -> str:
+    """A stored UTC instant, as people in France read it: '27/11/2026 08:15'."""
+    if not value:
+        return ""
+    return clock.paris(clock.parse_iso(value)).strftime("%d/%m/%Y %H:%M")
+
+
+@pass_context
+def _long_date(context: Context, value: str | None) -> str:
+    return long_date(value, context.get("lang", "fr"))
+
+
+@pass_context
+def _label(context: Context, value: str, table: str) -> str:
+    labels = {"state": STATE_LABELS, "urgency": URGENCY_LABELS, "event": EVENT_LABELS}[table]
+    return i18n.translate(context.get("lang", "fr"), labels.get(value, value))
+
+
+FILTERS: dict[str, Any] = {"long_date": _long_date, "local_datetime": local_datetime, "label": _label}

@@ -1,0 +1,62 @@
+"""Contractor links: minting, resolving and expiring the secret URL of a ticket's form."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from chalicelib import clock, tokens
+from chalicelib.config import settings
+from chalicelib.keys import signing_key
+from chalicelib.models import Link, ticket_pk
+from chalicelib.store import TicketView
+
+
+class LinkNotFound(Exception):
+    """Malformed, unknown, or for another ticket: 404, with nothing said about why."""
+
+
+class LinkGone(Exception):
+    """Revoked, or the ticket ended long enough ago: 410."""
+
+
+def new_link(ticket_id: str, contractor_id: str, number: int, now: datetime) -> tuple[Link, str]:
+    nonce = tokens.new_nonce()
+    secret = tokens.derive_link_secret(signing_key(), ticket_id, number, nonce)
+    link = Link(
+        ticket_pk(ticket_id),
+        f"LINK#{number:04d}",
+        ticket_id=ticket_id,
+        contractor_id=contractor_id,
+        number=number,
+        secret_hash=tokens.sha256_hex(secret),
+        nonce=nonce,
+        created_at=clock.iso(now),
+    )
+    return link, secret
+
+
+def secret_of(link: Link) -> str:
+    return tokens.derive_link_secret(signing_key(), link.ticket_id, int(link.number), link.nonce)
+
+
+def url_for(ticket_id: str, secret: str) -> str:
+    return f"{settings().base_url}/t/{ticket_id}/{secret}"
+
+
+def resolve(view: TicketView, secret: str, now: datetime) -> Link:
+    """The link of `view` whose secret this is, if it may still be used."""
+    match = next((link for link in view.links if tokens.secret_matches(secret, link.secret_hash)), None)
+    if match is None:
+        raise LinkNotFound()
+    if match.revoked:
+        raise LinkGone()
+    closed_at = view.ticket.closed_at
+    if closed_at and now > clock.parse_iso(closed_at) + timedelta(days=settings().link_lifetime_days_after_close):
+        raise LinkGone()
+    return match
+
+
+def current_link(view: TicketView) -> Link | None:
+    """The live link of the ticket's current contractor (newest first)."""
+    live = [link for link in view.links if not link.revoked and link.contractor_id == view.ticket.contractor_id]
+    return max(live, key=lambda link: int(link.number), default=None)

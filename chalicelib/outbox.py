@@ -1,0 +1,103 @@
+"""Outbox items: which notifications an event produces, to whom, on which channel.
+
+They are written in the same transaction as the event; the dispatcher sends them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ulid import ULID
+
+from chalicelib import clock
+from chalicelib.models import Notification, Ticket, ticket_pk
+
+OUTBOX_SHARD = "OUTBOX"
+
+
+def new_notification(
+    pk: str,
+    *,
+    ticket_id: str,
+    channel: str,
+    audience: str,
+    recipient: str,
+    template: str,
+    language: str,
+    params: dict[str, Any],
+    now: datetime,
+) -> Notification:
+    notification_id = str(ULID())
+    return Notification(
+        pk,
+        f"NOTIF#{notification_id}",
+        ticket_id=ticket_id,
+        notification_id=notification_id,
+        channel=channel,
+        audience=audience,
+        recipient=recipient,
+        template=template,
+        language=language,
+        params=params,
+        status="pending",
+        attempts=0,
+        created_at=clock.iso(now),
+        outbox_shard=OUTBOX_SHARD,
+        outbox_due=clock.iso(now),
+    )
+
+
+def ticket_params(ticket: Ticket) -> dict[str, Any]:
+    """What every message about a ticket may show, frozen at the time it is written."""
+    return {
+        "reference": ticket.reference,
+        "title": ticket.title,
+        "description": ticket.description,
+        "site_address": ticket.site_address,
+        "access_notes": ticket.access_notes,
+        "urgency": ticket.urgency,
+        "request_kind": ticket.request_kind,
+        "contractor_name": ticket.contractor_name,
+        "manager_name": ticket.manager_name,
+        "planned_date": ticket.planned_date,
+        "planned_time": ticket.planned_time,
+    }
+
+
+def to_contractor(
+    ticket: Ticket, template: str, now: datetime, link_number: int, extra: dict[str, Any] | None = None
+) -> list[Notification]:
+    """One notification per channel the ticket uses, each carrying the ticket's link."""
+    params = {**ticket_params(ticket), "link_number": link_number, **(extra or {})}
+    recipients = {"sms": ticket.contractor_phone, "email": ticket.contractor_email}
+    return [
+        new_notification(
+            ticket_pk(ticket.ticket_id),
+            ticket_id=ticket.ticket_id,
+            channel=channel,
+            audience="contractor",
+            recipient=recipient,
+            template=template,
+            language=ticket.contractor_language,
+            params=params,
+            now=now,
+        )
+        for channel in ticket.channels
+        if (recipient := recipients.get(channel))
+    ]
+
+
+def to_manager(ticket: Ticket, template: str, now: datetime, extra: dict[str, Any] | None = None) -> Notification:
+    """The owner's email alert; it links to the ticket in the admin."""
+    return new_notification(
+        ticket_pk(ticket.ticket_id),
+        ticket_id=ticket.ticket_id,
+        channel="email",
+        audience="manager",
+        recipient=ticket.manager_email,
+        template=template,
+        language=ticket.manager_language,
+        params={**ticket_params(ticket), "ticket_id": ticket.ticket_id, **(extra or {})},
+        now=now,
+    )

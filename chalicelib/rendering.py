@@ -1,0 +1,33 @@
+"""Jinja2 for pages and messages. Autoescape is on for every HTML template; plain-text
+templates (SMS, email text) are not HTML, so they are rendered as written."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from chalicelib import formatting, i18n
+
+# templates/ sits beside chalicelib/ in the repo and at the zip root in the Lambda package.
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(enabled_extensions=("html",), disabled_extensions=("txt",), default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters.update(formatting.FILTERS)
+    return env
+
+
+def render(template: str, language: str = "fr", **context: Any) -> str:
+    lang = i18n.normalise(language)
+    return environment().get_template(template).render(_=i18n.translator(lang), lang=lang, **context)

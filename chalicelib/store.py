@@ -1,0 +1,158 @@
+"""Data access for tickets: one Query to read a ticket, one transaction to change it.
+
+The rest of the code never builds keys or conditions; it asks this module and gets
+domain exceptions back (`Conflict`, `AlreadySubmitted`, `NotFound`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import lru_cache
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+from ulid import ULID
+
+from chalicelib import clock
+from chalicelib.models import (
+    Counter,
+    Event,
+    Link,
+    Notification,
+    RelaisItem,
+    Submission,
+    Ticket,
+    ticket_pk,
+)
+
+SUBMISSION_TTL = timedelta(days=30)
+
+
+class NotFound(Exception):
+    pass
+
+
+class Conflict(Exception):
+    """Someone else changed the ticket first (optimistic locking)."""
+
+
+class AlreadySubmitted(Exception):
+    """This exact form submission was already recorded (double click, retry)."""
+
+    def __init__(self, submission: Submission) -> None:
+        super().__init__(submission.pk)
+        self.submission = submission
+
+
+@dataclass
+class TicketView:
+    """Everything in a ticket's partition, from one Query."""
+
+    ticket: Ticket
+    events: list[Event] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
+
+    def event(self, sk: str) -> Event | None:
+        return next((e for e in self.events if e.sk == sk), None)
+
+
+@dataclass
+class Change:
+    """One state change: written all together or not at all."""
+
+    ticket: Ticket  # already modified in memory; saved with its version condition
+    event: Event
+    notifications: list[Notification] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    submission_id: str | None = None
+
+
+@lru_cache(maxsize=1)
+def connection() -> Connection:
+    return Connection()
+
+
+def new_event_sk() -> str:
+    return f"EVENT#{ULID()}"
+
+
+def new_notification_sk() -> str:
+    return f"NOTIF#{ULID()}"
+
+
+def load_ticket(ticket_id: str) -> TicketView:
+    """The ticket, its thread, links and outbox: one Query on the partition."""
+    view: TicketView | None = None
+    events: list[Event] = []
+    links: list[Link] = []
+    notifications: list[Notification] = []
+    for item in RelaisItem.query(ticket_pk(ticket_id)):
+        if isinstance(item, Ticket):
+            view = TicketView(item)
+        elif isinstance(item, Event):
+            events.append(item)
+        elif isinstance(item, Link):
+            links.append(item)
+        elif isinstance(item, Notification):
+            notifications.append(item)
+    if view is None:
+        raise NotFound(ticket_id)
+    view.events, view.links, view.notifications = events, links, notifications
+    return view
+
+
+def submission_pk(submission_id: str) -> str:
+    return f"SUBMIT#{submission_id}"
+
+
+def apply_change(change: Change) -> None:
+    """Event + ticket (version-checked) + outbox + links + submission marker, atomically."""
+    try:
+        with TransactWrite(connection=connection()) as transaction:
+            if change.submission_id:
+                marker = Submission(
+                    submission_pk(change.submission_id),
+                    "SUBMIT",
+                    ticket_id=change.ticket.ticket_id,
+                    event_sk=change.event.sk,
+                    expires=clock.now() + SUBMISSION_TTL,
+                )
+                transaction.save(marker, condition=Submission.pk.does_not_exist())
+            transaction.save(change.event, condition=Event.sk.does_not_exist())
+            transaction.save(change.ticket)
+            for notification in change.notifications:
+                transaction.save(notification)
+            for link in change.links:
+                transaction.save(link)
+    except TransactWriteError as exc:
+        recorded = find_submission(change.submission_id) if change.submission_id else None
+        if recorded is not None:
+            raise AlreadySubmitted(recorded) from exc
+        raise Conflict(change.ticket.ticket_id) from exc
+
+
+def find_submission(submission_id: str) -> Submission | None:
+    """The marker of a form already recorded, if any."""
+    try:
+        return Submission.get(submission_pk(submission_id), "SUBMIT", consistent_read=True)
+    except Submission.DoesNotExist:
+        return None
+
+
+def create_ticket(change: Change) -> None:
+    """A new ticket: same transaction, but the ticket must not exist yet."""
+    apply_change(change)
+
+
+def next_reference() -> str:
+    """A human reference, `YYYY-NNNNN`, from an atomic per-year counter."""
+    year = clock.paris(clock.now()).year
+    counter = Counter(f"COUNTER#ticket#{year}", "COUNTER")
+    try:
+        counter.update(actions=[Counter.value.add(1)])
+    except UpdateError as exc:  # pragma: no cover - the table is down; let the caller fail
+        raise RuntimeError("could not allocate a ticket reference") from exc
+    return f"{year}-{int(counter.value):05d}"

@@ -1,0 +1,76 @@
+"""Secrets in links and cookies: contractor link secrets, login links, sessions, CSRF tokens.
+
+Contractor link secrets are never stored: the link item keeps a random nonce (from
+`secrets`) and the SHA-256 of the secret; the secret itself is HMAC(signing key, nonce), so
+every notification of the ticket can carry the same link without the database holding it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+NONCE_BYTES = 32
+SECRET_BYTES = 24  # 192 bits once derived; ≥128 bits as required
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def sha256_hex(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def new_nonce() -> str:
+    return _b64(secrets.token_bytes(NONCE_BYTES))
+
+
+def new_random_secret() -> str:
+    """A single-use secret (login links, form ids): 256 bits."""
+    return _b64(secrets.token_bytes(32))
+
+
+def derive_secret(key: str, purpose: str, *parts: str | int) -> str:
+    """A secret that is never stored: HMAC(signing key, purpose + parts), ≥128 bits."""
+    message = ":".join([purpose, *map(str, parts)]).encode()
+    return _b64(hmac.new(key.encode(), message, hashlib.sha256).digest()[:SECRET_BYTES])
+
+
+def derive_link_secret(key: str, ticket_id: str, number: int, nonce: str) -> str:
+    return derive_secret(key, "link", ticket_id, number, nonce)
+
+
+def derive_login_secret(key: str, nonce: str) -> str:
+    return derive_secret(key, "login", nonce)
+
+
+def secret_matches(secret: str, stored_hash: str) -> bool:
+    return hmac.compare_digest(sha256_hex(secret), stored_hash)
+
+
+def looks_like_secret(value: str) -> bool:
+    """Cheap shape check before any database call: malformed links stop here."""
+    return 20 <= len(value) <= 64 and all(c.isalnum() or c in "-_" for c in value)
+
+
+class SignedTokens:
+    """Signed, timestamped values (sessions, CSRF) built on itsdangerous."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key
+
+    def dumps(self, purpose: str, value: Any) -> str:
+        return URLSafeTimedSerializer(self._key, salt=purpose).dumps(value)
+
+    def loads(self, purpose: str, token: str, max_age_seconds: int) -> Any | None:
+        """The signed value, or None when the token is forged, altered or too old."""
+        try:
+            return URLSafeTimedSerializer(self._key, salt=purpose).loads(token, max_age=max_age_seconds)
+        except BadSignature:
+            return None

@@ -1,0 +1,201 @@
+"""The manager's admin pages: sign-in by emailed link, ticket list, new request, ticket page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from chalice import Blueprint
+from chalice.app import Response
+
+from chalicelib import auth, clock, directory, lifecycle, store, tickets, tokens, validation
+from chalicelib.config import settings
+from chalicelib.lifecycle import Actor, NotAllowed, State
+from chalicelib.models import RelaisItem
+from chalicelib.web import http
+
+bp = Blueprint(__name__)
+
+LOGIN_PATH = "/admin/login"
+
+
+def _session() -> auth.Session | None:
+    return auth.session_from_cookie(http.cookie(bp.current_request, auth.SESSION_COOKIE))
+
+
+def signed_in(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Pages redirect to the login page without a session; every POST also checks CSRF."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        session = _session()
+        request = bp.current_request
+        if session is None:
+            if request.method == "GET":
+                return http.redirect(LOGIN_PATH, 302)
+            return Response(body={"error": "authentication required"}, status_code=401)
+        if request.method == "POST":
+            if not auth.csrf_valid(session, http.form(request).get("csrf")):
+                return http.html("admin/error.html", session.manager.language, status=403, session=None,
+                                 message="Jeton de sécurité invalide. Rechargez la page et réessayez.")
+        return view(session, *args, **kwargs)
+
+    return wrapper
+
+
+def _page(session: auth.Session, template: str, status: int = 200, **context: Any) -> Response:
+    return http.html(template, session.manager.language, status=status, session=session,
+                     csrf=auth.csrf_token(session), **context)
+
+
+# -- sign-in ---------------------------------------------------------------------------------
+
+@bp.route(LOGIN_PATH, methods=["GET"])
+def login_page() -> Response:
+    return http.html("admin/login.html", session=None, errors={}, email="")
+
+
+@bp.route(LOGIN_PATH, methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+def request_login() -> Response:
+    email = http.form(bp.current_request).get("email").strip()
+    if "@" not in email or len(email) > 254:
+        return http.html("admin/login.html", status=400, session=None, email=email,
+                         errors={"email": "Indiquez une adresse e-mail valide."})
+    auth.request_login_link(email, clock.now())
+    # Same answer whether or not the address is known: the page reveals no accounts.
+    return http.html("admin/login_sent.html", session=None)
+
+
+@bp.route(LOGIN_PATH + "/{secret}", methods=["GET"])
+def confirm_login_page(secret: str) -> Response:
+    if not auth.login_link_is_usable(secret, clock.now()):
+        return http.html("admin/login_invalid.html", status=410, session=None)
+    return http.html("admin/login_confirm.html", session=None, secret=secret)
+
+
+@bp.route(LOGIN_PATH + "/{secret}", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+def login(secret: str) -> Response:
+    try:
+        session = auth.consume_login_link(secret, clock.now())
+    except auth.LoginLinkInvalid:
+        return http.html("admin/login_invalid.html", status=410, session=None)
+    cookie = http.set_cookie_header(auth.SESSION_COOKIE, auth.session_cookie_value(session),
+                                    int(auth.SESSION_LIFETIME.total_seconds()), settings().secure_cookies)
+    return http.redirect("/admin/tickets", headers={"Set-Cookie": cookie})
+
+
+@bp.route("/admin/logout", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@signed_in
+def logout(session: auth.Session) -> Response:
+    cookie = http.set_cookie_header(auth.SESSION_COOKIE, "", 0, settings().secure_cookies)
+    return http.redirect(LOGIN_PATH, headers={"Set-Cookie": cookie})
+
+
+# -- tickets ---------------------------------------------------------------------------------
+
+@bp.route("/admin", methods=["GET"])
+@signed_in
+def home(session: auth.Session) -> Response:
+    return http.redirect("/admin/tickets", 302)
+
+
+@bp.route("/admin/tickets", methods=["GET"])
+@signed_in
+def ticket_list(session: auth.Session) -> Response:
+    owner = f"OWNER#{session.manager.manager_id}"
+    items = RelaisItem.activity_index.query(owner, scan_index_forward=False, limit=50)
+    return _page(session, "admin/tickets.html", tickets=list(items))
+
+
+def _new_ticket_page(session: auth.Session, status: int = 200, errors: dict[str, str] | None = None,
+                     values: dict[str, Any] | None = None) -> Response:
+    contractors = [c for c in directory.list_contractors() if c.active]
+    return _page(session, "admin/new_ticket.html", status=status, contractors=contractors, errors=errors or {},
+                 values=values or {}, form_id=tokens.new_random_secret())
+
+
+@bp.route("/admin/tickets/new", methods=["GET"])
+@signed_in
+def new_ticket(session: auth.Session) -> Response:
+    return _new_ticket_page(session)
+
+
+@bp.route("/admin/tickets", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@signed_in
+def create_ticket(session: auth.Session) -> Response:
+    form = http.form(bp.current_request)
+    values: dict[str, Any] = {**form.as_dict(), "channels": form.getlist("channels")}
+    contractor = directory.get_contractor(form.get("contractor_id")) if form.get("contractor_id") else None
+    channels = form.getlist("channels") or (contractor.channels if contractor else [])
+    checked = validation.validate_new_request(form.as_dict(), channels)
+    errors = dict(checked.errors)
+    if form.get("contractor_id") and (contractor is None or not contractor.active):
+        errors["contractor_id"] = "Cet intervenant n'existe pas ou a été désactivé."
+    if errors or checked.value is None or contractor is None:
+        return _new_ticket_page(session, 400, errors, values)
+    form_id = form.get("form_id")
+    if tokens.looks_like_secret(form_id) and (done := store.find_submission(form_id)) is not None:
+        return http.redirect(f"/admin/tickets/{done.ticket_id}")
+    try:
+        ticket = tickets.create_request(session.manager, contractor, checked.value, clock.now(),
+                                        form_id if tokens.looks_like_secret(form_id) else None)
+    except tickets.ContractorUnavailable:
+        errors["channels"] = "L'intervenant n'a pas de coordonnées pour le canal choisi."
+        return _new_ticket_page(session, 400, errors, values)
+    except store.AlreadySubmitted as done_exc:
+        return http.redirect(f"/admin/tickets/{done_exc.submission.ticket_id}")
+    return http.redirect(f"/admin/tickets/{ticket.ticket_id}")
+
+
+def _load_owned(ticket_id: str) -> store.TicketView | None:
+    if len(ticket_id) != 26 or not ticket_id.isalnum():
+        return None
+    try:
+        return store.load_ticket(ticket_id)
+    except store.NotFound:
+        return None
+
+
+def _ticket_page(session: auth.Session, view: store.TicketView, status: int = 200, notice: str | None = None,
+                 errors: dict[str, str] | None = None) -> Response:
+    state = State(view.ticket.state)
+    return _page(session, "admin/ticket.html", status=status, view=view, ticket=view.ticket,
+                 actions=[a.value for a in lifecycle.allowed_actions(state, Actor.MANAGER)],
+                 notice=notice, errors=errors or {}, form_id=tokens.new_random_secret())
+
+
+@bp.route("/admin/tickets/{ticket_id}", methods=["GET"])
+@signed_in
+def ticket_page(session: auth.Session, ticket_id: str) -> Response:
+    view = _load_owned(ticket_id)
+    if view is None:
+        return _page(session, "admin/error.html", status=404, message="Ticket introuvable.")
+    return _ticket_page(session, view)
+
+
+@bp.route("/admin/tickets/{ticket_id}/cancel", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@signed_in
+def cancel_ticket(session: auth.Session, ticket_id: str) -> Response:
+    view = _load_owned(ticket_id)
+    if view is None:
+        return _page(session, "admin/error.html", status=404, message="Ticket introuvable.")
+    form = http.form(bp.current_request)
+    reason = form.get("reason").strip()
+    if len(reason) > validation.REASON_MAX:
+        return _ticket_page(session, view, 400, errors={"reason": "Le motif est trop long."})
+    form_id = form.get("form_id")
+    if not tokens.looks_like_secret(form_id):
+        return _ticket_page(session, view, 400, errors={"reason": "Formulaire invalide, rechargez la page."})
+    try:
+        tickets.cancel_ticket(view, session.manager, reason, form_id, clock.now())
+    except store.AlreadySubmitted:
+        pass
+    except (NotAllowed, store.Conflict):
+        if store.find_submission(form_id) is None:
+            fresh = store.load_ticket(ticket_id)
+            return _ticket_page(session, fresh, 409, notice="Le ticket a changé entre-temps : il n'a pas été annulé. "
+                                                            "Voici son état actuel.")
+    return http.redirect(f"/admin/tickets/{ticket_id}")
+
+

@@ -1,0 +1,149 @@
+"""The contractor's exchange form, behind the ticket's secret link. No account, no app.
+
+GET and HEAD only read (mail scanners open links); every change is a POST carrying a
+signed form token, which doubles as the idempotency key of that submission.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chalice import Blueprint
+from chalice.app import Response
+
+from chalicelib import clock, lifecycle, links, store, throttle, tickets, tokens, validation
+from chalicelib.keys import signing_key
+from chalicelib.lifecycle import NotAllowed, State
+from chalicelib.web import http
+
+bp = Blueprint(__name__)
+
+TICKET_ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+FORM_TOKEN_MAX_AGE = 7 * 24 * 3600
+
+
+class _WrongLink(Exception):
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+
+def _open(ticket_id: str, secret: str) -> tuple[store.TicketView, str]:
+    """The ticket behind a link, or _WrongLink(404/410/429). One Query when the link is right."""
+    now = clock.now()
+    try:
+        if not TICKET_ID.match(ticket_id) or not tokens.looks_like_secret(secret):
+            raise links.LinkNotFound()
+        view = store.load_ticket(ticket_id)
+        links.resolve(view, secret, now)
+    except (store.NotFound, links.LinkNotFound) as exc:
+        over_limit = throttle.record_wrong_link(http.client_address(bp.current_request), now)
+        raise _WrongLink(429 if over_limit else 404) from exc
+    except links.LinkGone as exc:
+        raise _WrongLink(410) from exc
+    return view, secret
+
+
+def _wrong_link_page(status: int) -> Response:
+    headers = {"Retry-After": "600"} if status == 429 else {}
+    return http.html("contractor/link_error.html", "fr", status=status, headers=headers, status_code=status)
+
+
+def _form_token(ticket_id: str) -> str:
+    return tokens.SignedTokens(signing_key()).dumps("form", {"t": ticket_id, "f": tokens.new_random_secret()})
+
+
+def _submission_id(ticket_id: str, token: str) -> str | None:
+    """The form's id when its token is genuine, recent and for this ticket."""
+    data = tokens.SignedTokens(signing_key()).loads("form", token, FORM_TOKEN_MAX_AGE)
+    if isinstance(data, dict) and data.get("t") == ticket_id and isinstance(data.get("f"), str):
+        return str(data["f"])
+    return None
+
+
+def _thread(view: store.TicketView) -> list[dict[str, Any]]:
+    return [
+        {"type": e.event_type, "actor": e.actor, "actor_name": e.actor_name, "at": e.at, "data": e.data or {}}
+        for e in view.events
+        if e.event_type != "notification_failed"  # internal: shown to the manager only
+    ]
+
+
+def _form_page(view: store.TicketView, secret: str, status: int = 200, errors: dict[str, str] | None = None,
+               values: dict[str, str] | None = None, notice: str | None = None) -> Response:
+    ticket = view.ticket
+    state = State(ticket.state)
+    return http.html(
+        "contractor/form.html",
+        ticket.contractor_language,
+        status=status,
+        ticket=ticket,
+        step=lifecycle.contractor_step(state).value,
+        thread=_thread(view),
+        base=f"/t/{ticket.ticket_id}/{secret}",
+        form_token=_form_token(ticket.ticket_id),
+        errors=errors or {},
+        values=values or {},
+        notice=notice,
+        today=clock.paris(clock.now()).date().isoformat(),
+    )
+
+
+@bp.route("/t/{ticket_id}/{secret}", methods=["GET"])
+def show_form(ticket_id: str, secret: str) -> Response:
+    try:
+        view, secret = _open(ticket_id, secret)
+    except _WrongLink as wrong:
+        return _wrong_link_page(wrong.status)
+    return _form_page(view, secret)
+
+
+@bp.route("/t/{ticket_id}/{secret}/confirmation", methods=["GET"])
+def show_confirmation(ticket_id: str, secret: str) -> Response:
+    try:
+        view, secret = _open(ticket_id, secret)
+    except _WrongLink as wrong:
+        return _wrong_link_page(wrong.status)
+    answer = next((e for e in reversed(view.events) if e.actor == "contractor"), None)
+    return http.html("contractor/confirmation.html", view.ticket.contractor_language, ticket=view.ticket,
+                     answer=answer, base=f"/t/{ticket_id}/{secret}")
+
+
+@bp.route("/t/{ticket_id}/{secret}/answer", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+def answer_request(ticket_id: str, secret: str) -> Response:
+    try:
+        view, secret = _open(ticket_id, secret)
+    except _WrongLink as wrong:
+        return _wrong_link_page(wrong.status)
+    form = http.form(bp.current_request)
+    values = form.as_dict()
+    values.pop("form_token", None)
+    submission_id = _submission_id(ticket_id, form.get("form_token"))
+    if submission_id is None:
+        return _form_page(view, secret, 400, {"form": "Le formulaire a expiré. Vérifiez vos réponses et validez à nouveau."}, values)
+    decision = form.get("decision")
+    now = clock.now()
+    confirmation = http.redirect(f"/t/{ticket_id}/{secret}/confirmation")
+    try:
+        if decision == "accept":
+            accepted = validation.validate_acceptance(values, now)
+            if not accepted.ok or accepted.value is None:
+                return _form_page(view, secret, 400, accepted.errors, values)
+            tickets.accept_request(view, accepted.value, submission_id, now)
+        elif decision == "refuse":
+            refused = validation.validate_refusal(values)
+            if not refused.ok or refused.value is None:
+                return _form_page(view, secret, 400, refused.errors, values)
+            tickets.refuse_request(view, refused.value, submission_id, now)
+        else:
+            return _form_page(view, secret, 400, {"decision": "Choisissez : accepter ou refuser la demande."}, values)
+    except store.AlreadySubmitted:
+        return confirmation
+    except (NotAllowed, store.Conflict):
+        if store.find_submission(submission_id) is not None:
+            return confirmation  # an identical submission won the race: same answer, same page
+        fresh = store.load_ticket(ticket_id)
+        return _form_page(fresh, secret, 409, values=values,
+                          notice="La demande a changé entre-temps et votre réponse n'a pas été enregistrée. "
+                                 "Voici son état actuel.")
+    return confirmation

@@ -1,0 +1,84 @@
+"""Small HTTP helpers shared by the blueprints: forms, cookies, HTML responses, headers."""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs
+
+from chalice.app import Request, Response
+
+from chalicelib import rendering
+
+FORM_CONTENT_TYPES = ["application/x-www-form-urlencoded"]
+
+# Sent with every page: behind a link, a page must not leak, be cached, indexed or framed.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "X-Robots-Tag": "noindex, nofollow",
+}
+
+
+class Form:
+    """A parsed urlencoded body: `get` for one value, `getlist` for checkboxes."""
+
+    def __init__(self, raw: bytes | None, limit: int = 1_000_000) -> None:
+        text = (raw or b"")[:limit].decode("utf-8", errors="replace")
+        self._values = parse_qs(text, keep_blank_values=True, max_num_fields=200)
+
+    def get(self, name: str) -> str:
+        values = self._values.get(name)
+        return values[0] if values else ""
+
+    def getlist(self, name: str) -> list[str]:
+        return list(self._values.get(name, []))
+
+    def as_dict(self) -> dict[str, str]:
+        return {name: values[0] for name, values in self._values.items()}
+
+
+def form(request: Request) -> Form:
+    return Form(request.raw_body)
+
+
+def cookie(request: Request, name: str) -> str | None:
+    header = (request.headers or {}).get("cookie")
+    if not header:
+        return None
+    jar = SimpleCookie()
+    try:
+        jar.load(header)
+    except Exception:  # a malformed Cookie header is the same as none
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
+
+
+def set_cookie_header(name: str, value: str, max_age: int, secure: bool, path: str = "/") -> str:
+    parts = [f"{name}={value}", f"Path={path}", f"Max-Age={max_age}", "HttpOnly", "SameSite=Lax"]
+    if secure:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+def html(template: str, language: str = "fr", status: int = 200, headers: dict[str, Any] | None = None,
+         **context: Any) -> Response:
+    body = rendering.render(template, language, **context)
+    return Response(body=body, status_code=status,
+                    headers={"Content-Type": "text/html; charset=utf-8", **(headers or {})})
+
+
+def redirect(location: str, status: int = 303, headers: dict[str, Any] | None = None) -> Response:
+    return Response(body="", status_code=status, headers={"Location": location, **(headers or {})})
+
+
+def client_address(request: Request) -> str:
+    identity = (request.context or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "unknown")

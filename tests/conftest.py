@@ -1,0 +1,54 @@
+"""Shared test set-up: an embedded moto server on loopback (DynamoDB Streams only work
+against the server), the same resources `make run` creates, and a clean slate per test."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+REGION = "eu-west-3"
+TEST_KEY = secrets.token_urlsafe(48)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+MOTO_PORT = _free_port()
+os.environ.update({
+    "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": REGION,
+    "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": f"http://127.0.0.1:{MOTO_PORT}",
+    "RELAIS_STAGE": "local", "RELAIS_TABLE": "relais-test", "RELAIS_BUCKET": "relais-test-files",
+    "RELAIS_BASE_URL": "http://127.0.0.1:8000", "RELAIS_SENDER_EMAIL": "relais@gestion-demo.fr",
+    "RELAIS_SIGNING_KEY_PARAMETER": "/relais/test/signing-key", "RELAIS_NOTIFICATION_BACKOFF_SECONDS": "0",
+    "RELAIS_NOTIFICATION_MAX_ATTEMPTS": "3", "POWERTOOLS_LOG_LEVEL": "WARNING",
+})
+os.environ.pop("RELAIS_DEV_OUTBOX_ARCHIVE", None)
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=MOTO_PORT, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{MOTO_PORT}"
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_server: str) -> Iterator[str]:
+    """A fresh AWS stand-in for one test, with Relais's resources created."""
+    from local import resources
+
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))  # noqa: S310
+    resources.create_all(os.environ["RELAIS_TABLE"], os.environ["RELAIS_BUCKET"], os.environ["RELAIS_SENDER_EMAIL"],
+                         os.environ["RELAIS_SIGNING_KEY_PARAMETER"], REGION, key=TEST_KEY)
+    yield moto_server

@@ -1,0 +1,84 @@
+"""Integration helpers: the Chalice test client, the pump, demo people, and the outbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+from chalicelib import clock, contacts, directory
+from chalicelib.models import Contractor, Manager
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+
+
+@pytest.fixture
+def client(aws: str) -> Iterator[Client]:
+    import app as relais_app
+
+    with Client(relais_app.app, project_dir=ROOT, stage_name="local") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def pump(aws: str) -> Any:
+    import app as relais_app
+    from local import resources
+    from local.pump import Pump
+
+    return Pump(resources.stream_arn(os.environ["RELAIS_TABLE"]), relais_app.dispatch_outbox,
+                relais_app.sweep_outbox, sweep_every=0)
+
+
+@dataclass
+class People:
+    manager: Manager
+    plumber: Contractor
+    email_only: Contractor
+
+
+@pytest.fixture
+def people(aws: str) -> People:
+    manager = directory.save_manager("Claire Martin", "claire.martin@gestion-demo.fr")
+    plumber = directory.save_contractor(
+        name="Karim Benali", company="Plomberie Benali", trade="Plombier",
+        phone=contacts.normalise_phone("06 12 34 56 78"), email="karim@plomberie-benali.fr", channels=["sms", "email"])
+    email_only = directory.save_contractor(
+        name="Jane Smith", company="Smith Electrics", trade="Electrician", phone=None,
+        email="jane@smith-electrics.co.uk", channels=["email"], language="en")
+    return People(manager, plumber, email_only)
+
+
+def sent_messages(endpoint: str) -> dict[str, list[dict[str, Any]]]:
+    """What moto says SNS and SES were asked to send."""
+    with urllib.request.urlopen(f"{endpoint}/moto-api/data.json") as response:  # noqa: S310 - loopback
+        state = json.load(response)
+    return {"sms": state.get("sns", {}).get("SMS", []), "email": state.get("ses", {}).get("Message", [])}
+
+
+LINK = re.compile(r"http://127\.0\.0\.1:8000(/t/[A-Z0-9]{26}/[A-Za-z0-9_-]+)")
+
+
+def link_path(text: str) -> str:
+    match = LINK.search(text)
+    assert match, f"no contractor link in {text!r}"
+    return match.group(1)
+
+
+def form_token(html: str) -> str:
+    match = re.search(r'name="form_token" value="([^"]+)"', html)
+    assert match, "no form token in the page"
+    return match.group(1)
+
+
+def tomorrow_paris() -> str:
+    from datetime import timedelta
+
+    return (clock.paris(clock.now()) + timedelta(days=1)).date().isoformat()
