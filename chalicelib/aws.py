@@ -5,13 +5,13 @@ boto3 honours AWS_ENDPOINT_URL, so locally and in tests these talk to the moto s
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import boto3
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str) -> Any:
     return boto3.client(service)
 

@@ -48,7 +48,7 @@ def aws(moto_server: str) -> Iterator[str]:
     """A fresh AWS stand-in for one test, with Relais's resources created."""
     from local import resources
 
-    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))  # noqa: S310
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))
     resources.create_all(os.environ["RELAIS_TABLE"], os.environ["RELAIS_BUCKET"], os.environ["RELAIS_SENDER_EMAIL"],
                          os.environ["RELAIS_SIGNING_KEY_PARAMETER"], REGION, key=TEST_KEY)
     yield moto_server
