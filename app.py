@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from chalice import Chalice
 from chalice.app import Response
 
 from chalicelib import dispatcher
 from chalicelib.web import admin, contractor, dev, static
-from chalicelib.web.http import SECURITY_HEADERS
+from chalicelib.web.http import SECURITY_HEADERS, ThreadSafeChalice
 
-app = Chalice(app_name="relais")
+app = ThreadSafeChalice(app_name="relais")
 logger = Logger(service="relais")
 
 app.register_blueprint(contractor.bp)

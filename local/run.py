@@ -90,7 +90,14 @@ def _restore(table: str) -> bool:
     return True
 
 
+def _interrupt(*_: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    # Ctrl-C and `kill` both stop cleanly, even when started in the background.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     STATE_DIR.mkdir(exist_ok=True)
     for port in (MOTO_PORT, PORT):
         if not _port_free(port):
@@ -112,8 +119,10 @@ def main() -> None:
 
     try:
         print(f"Starting the AWS stand-in (moto) on 127.0.0.1:{MOTO_PORT} …", flush=True)
-        children.append(subprocess.Popen([str(bin_dir / "moto_server"), "-H", "127.0.0.1", "-p", str(MOTO_PORT)],
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        # Children get their own session: Ctrl-C reaches only this runner, which saves the
+        # demo data while the stand-in is still up, then stops them.
+        children.append(subprocess.Popen([sys.executable, "-m", "local.moto_server", "-H", "127.0.0.1", "-p", str(MOTO_PORT)], cwd=ROOT,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
         _wait_http(f"http://127.0.0.1:{MOTO_PORT}/moto-api/data.json")
 
         sys.path.insert(0, str(ROOT))
@@ -132,7 +141,7 @@ def main() -> None:
         print(f"Starting chalice local on 127.0.0.1:{PORT} …", flush=True)
         children.append(subprocess.Popen(
             [str(bin_dir / "chalice"), "local", "--host", "127.0.0.1", "--port", str(PORT), "--no-autoreload",
-             "--stage", "local"], cwd=ROOT, env=env))
+             "--stage", "local"], cwd=ROOT, env=env, start_new_session=True))
         _wait_http(f"http://127.0.0.1:{PORT}/admin/login")
 
         import app as relais_app
@@ -146,7 +155,6 @@ def main() -> None:
               f"  Admin:      {base}/admin/login   (sign in as {MANAGER_EMAIL})\n"
               f"  Dev outbox: {base}/dev/outbox    (every SMS and email, with their links)\n"
               "Ctrl-C stops everything.\n", flush=True)
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         last_snapshot = 0.0
         dirty = True
         while True:

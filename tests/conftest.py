@@ -3,6 +3,7 @@ against the server), the same resources `make run` creates, and a clean slate pe
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
@@ -31,12 +32,16 @@ os.environ.update({
     "RELAIS_NOTIFICATION_MAX_ATTEMPTS": "3", "POWERTOOLS_LOG_LEVEL": "WARNING",
 })
 os.environ.pop("RELAIS_DEV_OUTBOX_ARCHIVE", None)
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
+    from local.moto_patches import serialise_dynamodb
+
+    serialise_dynamodb()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=MOTO_PORT, verbose=False)
     server.start()
     yield f"http://127.0.0.1:{MOTO_PORT}"

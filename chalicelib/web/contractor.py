@@ -89,7 +89,7 @@ def _form_page(view: store.TicketView, secret: str, status: int = 200, errors: d
     )
 
 
-@bp.route("/t/{ticket_id}/{secret}", methods=["GET"])
+@bp.route("/t/{ticket_id}/{secret}", methods=["GET", "HEAD"])
 def show_form(ticket_id: str, secret: str) -> Response:
     try:
         view, secret = _open(ticket_id, secret)
@@ -98,7 +98,7 @@ def show_form(ticket_id: str, secret: str) -> Response:
     return _form_page(view, secret)
 
 
-@bp.route("/t/{ticket_id}/{secret}/confirmation", methods=["GET"])
+@bp.route("/t/{ticket_id}/{secret}/confirmation", methods=["GET", "HEAD"])
 def show_confirmation(ticket_id: str, secret: str) -> Response:
     try:
         view, secret = _open(ticket_id, secret)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
+from chalice import Chalice
 from chalice.app import Request, Response
 
 from chalicelib import rendering
@@ -24,6 +26,22 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Robots-Tag": "noindex, nofollow",
 }
+
+
+class ThreadSafeChalice(Chalice):
+    """Chalice keeps the current request on the app object. Lambda serves one request per
+    process, but `chalice local` serves several at once in threads, where one request could
+    read another's body or cookies. Keeping it per thread makes local runs behave like Lambda."""
+
+    _requests = threading.local()
+
+    @property  # type: ignore[override]
+    def current_request(self) -> Request | None:
+        return getattr(self._requests, "request", None)
+
+    @current_request.setter
+    def current_request(self, value: Request | None) -> None:
+        self._requests.request = value
 
 
 class Form:

@@ -78,6 +78,28 @@ def form_token(html: str) -> str:
     return match.group(1)
 
 
+FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def new_ticket(people: People, contractor: Contractor | None = None, channels: tuple[str, ...] = ("sms", "email")) -> Any:
+    from chalicelib import tickets
+    from chalicelib.validation import NewRequest
+
+    request = NewRequest("", "intervention", "Fuite sous l'évier", "Fuite au lot 12.", "14 rue des Lilas, Lyon",
+                         "Digicode 4521B", "urgent", channels)
+    return tickets.create_request(people.manager, contractor or people.plumber, request, clock.now())
+
+
+def contractor_path(ticket_id: str) -> str:
+    """The contractor's link, as the SMS carries it (derived the way the dispatcher does)."""
+    from chalicelib import links, store
+
+    view = store.load_ticket(ticket_id)
+    link = links.current_link(view)
+    assert link is not None
+    return f"/t/{ticket_id}/{links.secret_of(link)}"
+
+
 def tomorrow_paris() -> str:
     from datetime import timedelta
 

@@ -1,0 +1,199 @@
+"""What the contractor and the manager are told when a form is wrong, field by field."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from chalicelib.validation import Acceptance, validate_acceptance, validate_new_request, validate_refusal
+
+# Monday 1 June 2026, 10:00 in Paris (summer time, UTC+2).
+NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+
+
+def accept(now: datetime = NOW, **form: str):
+    return validate_acceptance(form, now)
+
+
+# -- acceptance --------------------------------------------------------------------------------
+
+def test_a_complete_acceptance_is_kept_with_a_trimmed_comment() -> None:
+    result = accept(planned_date="2026-06-15", planned_time="09:30", comment="  Je passerai avec la nacelle.  ")
+    assert result.ok
+    assert result.value == Acceptance("2026-06-15", "09:30", "Je passerai avec la nacelle.")
+
+
+def test_the_comment_is_optional() -> None:
+    result = accept(planned_date="2026-06-15", planned_time="09:30")
+    assert result.ok
+    assert result.value is not None and result.value.comment == ""
+
+
+def test_a_time_with_seconds_is_kept_as_hours_and_minutes() -> None:
+    result = accept(planned_date="2026-06-15", planned_time="14:05:00")
+    assert result.value is not None and result.value.planned_time == "14:05"
+
+
+def test_missing_date_is_reported_on_the_date_field() -> None:
+    result = accept(planned_time="09:30")
+    assert not result.ok
+    assert result.errors == {"planned_date": "Indiquez la date d'intervention."}
+
+
+def test_missing_time_is_reported_on_the_time_field() -> None:
+    result = accept(planned_date="2026-06-15", planned_time="   ")
+    assert result.errors == {"planned_time": "Indiquez l'heure d'intervention."}
+
+
+def test_both_missing_are_reported_together() -> None:
+    assert set(accept().errors) == {"planned_date", "planned_time"}
+
+
+@pytest.mark.parametrize("raw", ["2026-13-01", "01/12/2026", "2026-02-30", "demain", "2026-6-1"])
+def test_a_malformed_date_is_refused(raw: str) -> None:
+    result = accept(planned_date=raw, planned_time="09:30")
+    assert result.errors == {"planned_date": "Date invalide (format attendu : JJ/MM/AAAA)."}
+
+
+@pytest.mark.parametrize("raw", ["25:00", "12:60", "9h30", "0930", "midi"])
+def test_a_malformed_time_is_refused(raw: str) -> None:
+    result = accept(planned_date="2026-06-15", planned_time=raw)
+    assert result.errors == {"planned_time": "Heure invalide (format attendu : HH:MM)."}
+
+
+@pytest.mark.parametrize(("day", "hour"), [("2026-05-31", "18:00"), ("2026-06-01", "09:59"), ("2026-06-01", "10:00")])
+def test_a_moment_already_past_is_refused(day: str, hour: str) -> None:
+    result = accept(planned_date=day, planned_time=hour)
+    assert result.errors == {"planned_date": "La date et l'heure d'intervention sont déjà passées."}
+
+
+def test_a_minute_from_now_in_paris_time_is_accepted() -> None:
+    # 10:01 in Paris is 08:01 UTC: the check compares instants, not wall-clock digits.
+    assert accept(planned_date="2026-06-01", planned_time="10:01").ok
+
+
+def test_later_today_in_winter_is_compared_in_paris_time() -> None:
+    winter_now = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)  # 10:30 in Paris
+    assert not accept(winter_now, planned_date="2026-12-01", planned_time="10:15").ok
+    assert accept(winter_now, planned_date="2026-12-01", planned_time="10:45").ok
+
+
+def test_more_than_twelve_months_ahead_is_refused() -> None:
+    result = accept(planned_date="2027-07-01", planned_time="09:00")
+    assert result.errors == {"planned_date": "La date d'intervention doit être dans les douze prochains mois."}
+
+
+def test_eleven_months_ahead_is_accepted() -> None:
+    assert accept(planned_date="2027-05-01", planned_time="09:00").ok
+
+
+def test_a_time_skipped_by_the_spring_clock_change_is_refused() -> None:
+    # Sunday 28 March 2027, clocks jump from 02:00 to 03:00 in Paris.
+    now = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
+    result = accept(now, planned_date="2027-03-28", planned_time="02:30")
+    assert result.errors == {"planned_time": "Cette heure n'existe pas ce jour-là (changement d'heure)."}
+    assert accept(now, planned_date="2027-03-28", planned_time="03:30").ok
+
+
+def test_a_time_repeated_by_the_autumn_clock_change_is_accepted() -> None:
+    now = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
+    assert accept(now, planned_date="2027-10-31", planned_time="02:30").ok
+
+
+def test_a_comment_of_2000_characters_is_accepted() -> None:
+    assert accept(planned_date="2026-06-15", planned_time="09:30", comment="x" * 2000).ok
+
+
+def test_a_comment_of_2001_characters_is_refused() -> None:
+    result = accept(planned_date="2026-06-15", planned_time="09:30", comment="x" * 2001)
+    assert result.errors == {"comment": "Le commentaire dépasse 2000 caractères."}
+
+
+# -- refusal -----------------------------------------------------------------------------------
+
+def test_a_refusal_keeps_the_trimmed_reason() -> None:
+    result = validate_refusal({"reason": "  Pas disponible cette semaine.  "})
+    assert result.ok
+    assert result.value is not None and result.value.reason == "Pas disponible cette semaine."
+
+
+@pytest.mark.parametrize("form", [{}, {"reason": ""}, {"reason": "   \n "}])
+def test_a_refusal_needs_a_reason(form: dict[str, str]) -> None:
+    assert validate_refusal(form).errors == {"reason": "Indiquez le motif du refus."}
+
+
+def test_a_reason_of_2000_characters_is_accepted() -> None:
+    assert validate_refusal({"reason": "x" * 2000}).ok
+
+
+def test_a_reason_of_2001_characters_is_refused() -> None:
+    assert validate_refusal({"reason": "x" * 2001}).errors == {"reason": "Le motif dépasse 2000 caractères."}
+
+
+# -- new request (manager) ---------------------------------------------------------------------
+
+def new_request_form(**overrides: str) -> dict[str, str]:
+    form = {
+        "contractor_id": "C1",
+        "request_kind": "intervention",
+        "title": "Fuite sous l'évier",
+        "description": "Fuite d'eau au 3e étage, appartement 12.",
+        "site_address": "12 rue des Lilas, 69003 Lyon",
+        "access_notes": "Code 4521B",
+        "urgency": "urgent",
+    }
+    form.update(overrides)
+    return form
+
+
+def test_a_complete_request_is_kept() -> None:
+    result = validate_new_request(new_request_form(), ["email", "sms"])
+    assert result.ok and result.value is not None
+    assert result.value.title == "Fuite sous l'évier"
+    assert result.value.urgency == "urgent"
+    assert result.value.channels == ("sms", "email")
+
+
+def test_urgency_and_kind_default_to_a_normal_intervention() -> None:
+    result = validate_new_request(new_request_form(urgency="", request_kind=""), ["sms"])
+    assert result.value is not None
+    assert (result.value.urgency, result.value.request_kind) == ("normal", "intervention")
+
+
+@pytest.mark.parametrize(("field", "message"), [
+    ("contractor_id", "Choisissez un intervenant."),
+    ("title", "Indiquez un titre."),
+    ("description", "Décrivez l'intervention."),
+    ("site_address", "Indiquez l'adresse du site."),
+])
+def test_a_required_field_left_empty_is_reported_on_that_field(field: str, message: str) -> None:
+    result = validate_new_request(new_request_form(**{field: "  "}), ["sms"])
+    assert result.errors == {field: message}
+
+
+def test_access_notes_are_optional() -> None:
+    assert validate_new_request(new_request_form(access_notes=""), ["sms"]).ok
+
+
+@pytest.mark.parametrize(("field", "limit"), [("title", 200), ("description", 5000), ("site_address", 500),
+                                              ("access_notes", 2000)])
+def test_a_field_over_its_limit_is_refused(field: str, limit: int) -> None:
+    assert validate_new_request(new_request_form(**{field: "x" * limit}), ["sms"]).ok
+    result = validate_new_request(new_request_form(**{field: "x" * (limit + 1)}), ["sms"])
+    assert result.errors == {field: f"Ce champ dépasse {limit} caractères."}
+
+
+def test_an_unknown_urgency_is_refused() -> None:
+    assert validate_new_request(new_request_form(urgency="très urgent"), ["sms"]).errors == {"urgency": "Urgence inconnue."}
+
+
+def test_an_unknown_request_kind_is_refused() -> None:
+    result = validate_new_request(new_request_form(request_kind="audit"), ["sms"])
+    assert result.errors == {"request_kind": "Type de demande inconnu."}
+
+
+@pytest.mark.parametrize("channels", [[], ["fax"], ["sms", "fax"]])
+def test_no_channel_or_an_unknown_channel_is_refused(channels: list[str]) -> None:
+    result = validate_new_request(new_request_form(), channels)
+    assert result.errors == {"channels": "Choisissez au moins un canal : SMS ou e-mail."}
