@@ -121,7 +121,8 @@ def main() -> None:
         print(f"Starting the AWS stand-in (moto) on 127.0.0.1:{MOTO_PORT} …", flush=True)
         # Children get their own session: Ctrl-C reaches only this runner, which saves the
         # demo data while the stand-in is still up, then stops them.
-        children.append(subprocess.Popen([sys.executable, "-m", "local.moto_server", "-H", "127.0.0.1", "-p", str(MOTO_PORT)], cwd=ROOT,
+        moto = [sys.executable, "-m", "local.moto_server", "-H", "127.0.0.1", "-p", str(MOTO_PORT)]
+        children.append(subprocess.Popen(moto, cwd=ROOT,
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
         _wait_http(f"http://127.0.0.1:{MOTO_PORT}/moto-api/data.json")
 

@@ -120,7 +120,8 @@ def answer_request(ticket_id: str, secret: str) -> Response:
     values.pop("form_token", None)
     submission_id = _submission_id(ticket_id, form.get("form_token"))
     if submission_id is None:
-        return _form_page(view, secret, 400, {"form": "Le formulaire a expiré. Vérifiez vos réponses et validez à nouveau."}, values)
+        expired = {"form": "Le formulaire a expiré. Vérifiez vos réponses et validez à nouveau."}
+        return _form_page(view, secret, 400, expired, values)
     decision = form.get("decision")
     now = clock.now()
     confirmation = http.redirect(f"/t/{ticket_id}/{secret}/confirmation")

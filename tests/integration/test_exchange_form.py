@@ -220,39 +220,42 @@ def test_twenty_identical_submissions_at_once_record_one_answer(client: Client, 
     assert len(alerts) == 1
 
 
+def _race_accept_against_cancel(client: Client, people: People, attempt: int) -> None:
+    ticket = new_ticket(people)
+    path = contractor_path(ticket.ticket_id)
+    body = accept_body(client.http.get(path).body.decode())
+    manager_view = store.load_ticket(ticket.ticket_id)
+    start = threading.Barrier(2)
+
+    def accept() -> int:
+        start.wait()
+        return client.http.post(f"{path}/answer", headers=FORM_HEADERS, body=body).status_code
+
+    def cancel() -> str:
+        start.wait()
+        try:
+            tickets.cancel_ticket(manager_view, people.manager, "Doublon", f"cancel-race-{attempt:020d}", clock.now())
+            return "cancelled"
+        except (store.Conflict, tickets.lifecycle.NotAllowed):
+            return "refused"
+
+    with ThreadPoolExecutor(2) as pool:
+        accepted, cancelled = pool.submit(accept), pool.submit(cancel)
+        status, outcome = accepted.result(), cancelled.result()
+    view = store.load_ticket(ticket.ticket_id)
+    kinds = [e.event_type for e in view.events]
+    if outcome == "cancelled":
+        assert view.ticket.state == "cancelled" and kinds == ["created", "cancel"]
+        assert status == 409
+        assert "a été annulée par le gestionnaire" in client.http.get(path).body.decode()
+    else:
+        assert view.ticket.state == "scheduled" and kinds == ["created", "accept"] and status == 303
+    # The outbox matches the winner exactly: nothing from the loser.
+    templates = sorted(n.template for n in view.notifications)
+    winner = ["cancelled", "cancelled"] if outcome == "cancelled" else ["manager_accepted"]
+    assert templates == sorted(["intervention_request", "intervention_request", *winner])
+
+
 def test_accept_and_cancel_at_once_one_wins_and_nothing_is_half_written(client: Client, people: People) -> None:
     for attempt in range(5):
-        ticket = new_ticket(people)
-        path = contractor_path(ticket.ticket_id)
-        body = accept_body(client.http.get(path).body.decode())
-        manager_view = store.load_ticket(ticket.ticket_id)
-        start = threading.Barrier(2)
-
-        def accept() -> int:
-            start.wait()
-            return client.http.post(f"{path}/answer", headers=FORM_HEADERS, body=body).status_code
-
-        def cancel() -> str:
-            start.wait()
-            try:
-                tickets.cancel_ticket(manager_view, people.manager, "Doublon", f"cancel-race-{attempt:020d}", clock.now())
-                return "cancelled"
-            except (store.Conflict, tickets.lifecycle.NotAllowed):
-                return "refused"
-
-        with ThreadPoolExecutor(2) as pool:
-            accepted, cancelled = pool.submit(accept), pool.submit(cancel)
-            status, outcome = accepted.result(), cancelled.result()
-        view = store.load_ticket(ticket.ticket_id)
-        kinds = [e.event_type for e in view.events]
-        if outcome == "cancelled":
-            assert view.ticket.state == "cancelled" and kinds == ["created", "cancel"]
-            assert status == 409
-            assert "a été annulée par le gestionnaire" in client.http.get(path).body.decode()
-        else:
-            assert view.ticket.state == "scheduled" and kinds == ["created", "accept"] and status == 303
-        # Notifications match the winner exactly: no orphan from the loser.
-        templates = sorted(n.template for n in view.notifications)
-        expected = "cancelled" if outcome == "cancelled" else "manager_accepted"
-        assert templates == sorted(["intervention_request", "intervention_request", expected] +
-                                   (["cancelled"] if outcome == "cancelled" else []))
+        _race_accept_against_cancel(client, people, attempt)

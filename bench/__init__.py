@@ -1,0 +1,1 @@
+"""Relais performance figures: `make bench` (= `python -m bench.run`) prints them side by side."""

@@ -1,0 +1,385 @@
+"""Relais bench: three figures, measured side by side in one run, each against its target.
+
+(a) cold import of the API module (`import app`) ÷ `import boto3`, fresh interpreters, medians;
+    plus the heaviest imports of `import app` from `-X importtime`.
+(b) DynamoDB calls per request: the contractor form GET and the accept POST.
+(c) p50 of the form GET (in-process Chalice test client) ÷ p50 of one raw DynamoDB Query
+    on the same ticket partition, against the same moto server.
+
+Run from the project root: `.venv/bin/python -m bench.run` (or `make bench`).
+Everything runs against an embedded moto server bound to 127.0.0.1 on a free port.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REGION = "eu-west-3"
+
+IMPORT_RUNS = 7
+IMPORTTIME_RUNS = 3
+TOP_IMPORTS = 8
+WARMUP = 20
+SAMPLES = 200
+
+TARGET_IMPORT_RATIO = 1.3
+TARGET_GET_CALLS = 1
+TARGET_POST_CALLS = 2
+TARGET_LATENCY_RATIO = 1.5
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bench_env(port: int) -> dict[str, str]:
+    """What tests/conftest.py sets, with the bench's own table and bucket."""
+    return {
+        "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": REGION,
+        "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "RELAIS_STAGE": "local", "RELAIS_TABLE": "relais-bench", "RELAIS_BUCKET": "relais-bench-files",
+        "RELAIS_BASE_URL": "http://127.0.0.1:8000", "RELAIS_SENDER_EMAIL": "relais@gestion-demo.fr",
+        "RELAIS_SIGNING_KEY_PARAMETER": "/relais/bench/signing-key", "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+
+
+@dataclass
+class Figure:
+    name: str
+    measured: str
+    target: str
+    ok: bool
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def header(title: str) -> None:
+    print(f"\n== {title} ==")
+
+
+# --------------------------------------------------------------------------- (a) imports
+
+_TIMED_IMPORT = (
+    "import time\n"
+    "t0 = time.perf_counter()\n"
+    "import {module}\n"
+    "print(time.perf_counter() - t0)\n"
+)
+
+
+def _child(code: str, env: dict[str, str], extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([sys.executable, *extra, "-c", code], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"child failed ({code!r}):\n{result.stderr[-2000:]}")
+    return result
+
+
+def _timed_import(module: str, env: dict[str, str]) -> float:
+    out = _child(_TIMED_IMPORT.format(module=module), env).stdout.strip().splitlines()
+    return float(out[-1])
+
+
+IMPORTTIME_LINE = re.compile(r"^import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)\s*$")
+
+
+def _importtime(env: dict[str, str]) -> dict[str, tuple[int, int, int]]:
+    """module -> (self µs, cumulative µs, nesting depth) for one `python -X importtime -c 'import app'`."""
+    stderr = _child("import app", env, ("-X", "importtime")).stderr
+    rows: dict[str, tuple[int, int, int]] = {}
+    for line in stderr.splitlines():
+        match = IMPORTTIME_LINE.match(line)
+        if match:
+            self_us, cumulative_us, indent, name = match.groups()
+            rows[name] = (int(self_us), int(cumulative_us), (len(indent) - 1) // 2)
+    return rows
+
+
+def measure_imports(env: dict[str, str]) -> Figure:
+    header(f"(a) cold import: `import app` ÷ `import boto3` (fresh interpreters, median of {IMPORT_RUNS})")
+    # One discarded run each: byte-compiles anything stale and warms the OS page cache.
+    _timed_import("boto3", env)
+    _timed_import("app", env)
+    boto3_times: list[float] = []
+    app_times: list[float] = []
+    for _ in range(IMPORT_RUNS):  # interleaved, so drift on the machine hits both alike
+        boto3_times.append(_timed_import("boto3", env))
+        app_times.append(_timed_import("app", env))
+    boto3_median = statistics.median(boto3_times)
+    app_median = statistics.median(app_times)
+    ratio = app_median / boto3_median
+    print(f"import boto3 : median {boto3_median * 1000:7.1f} ms  (runs: {_ms_list(boto3_times)})")
+    print(f"import app   : median {app_median * 1000:7.1f} ms  (runs: {_ms_list(app_times)})")
+    ok = ratio <= TARGET_IMPORT_RATIO
+    print(f"ratio        : {ratio:.2f}   target ≤ {TARGET_IMPORT_RATIO}   {verdict(ok)}")
+
+    runs = [_importtime(env) for _ in range(IMPORTTIME_RUNS)]
+    names = set.intersection(*(set(run) for run in runs))
+    cumulative = {name: statistics.median(run[name][1] for run in runs) for name in names}
+    self_time = {name: statistics.median(run[name][0] for run in runs) for name in names}
+    depth = {name: runs[0][name][2] for name in names}
+    total = cumulative.get("app", max(cumulative.values()))
+    print(f"\nTop {TOP_IMPORTS} modules by cumulative import time for `import app` "
+          f"(-X importtime, median of {IMPORTTIME_RUNS}; depth 0 = imported by app.py itself):")
+    print(f"  {'module':<46} {'cumul ms':>9} {'self ms':>8} {'% app':>6} {'depth':>5}")
+    for name in sorted((n for n in names if n != "app"), key=lambda n: -cumulative[n])[:TOP_IMPORTS]:
+        print(f"  {name:<46} {cumulative[name] / 1000:9.1f} {self_time[name] / 1000:8.1f} "
+              f"{100 * cumulative[name] / total:5.0f}% {depth[name]:5d}")
+    _print_roots(runs[0])
+    return Figure("(a) cold import `app` ÷ `boto3`",
+                  f"{ratio:.2f} ({app_median * 1000:.0f} ms ÷ {boto3_median * 1000:.0f} ms)",
+                  f"≤ {TARGET_IMPORT_RATIO}", ok)
+
+
+def _print_roots(run: dict[str, tuple[int, int, int]]) -> None:
+    """Self time summed per top-level package: where the import cost lives, whatever imports it."""
+    per_root: Counter[str] = Counter()
+    for name, (self_us, _cumulative, _depth) in run.items():
+        per_root[name.split(".")[0]] += self_us
+    total = sum(per_root.values())
+    shown = ", ".join(f"{root} {us / 1000:.0f} ms ({100 * us / total:.0f}%)" for root, us in per_root.most_common(10))
+    print(f"  self time by top-level package (one run): {shown}")
+
+
+def _ms_list(values: list[float]) -> str:
+    return " ".join(f"{v * 1000:.0f}" for v in values)
+
+
+# --------------------------------------------------------------------------- (b) + (c) requests
+
+class CallCounter:
+    """Counts every AWS API call botocore makes in this process (pynamodb's own session included)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+
+    @contextmanager
+    def installed(self) -> Iterator[CallCounter]:
+        from botocore.client import BaseClient
+
+        original = BaseClient._make_api_call
+        counter = self
+
+        def counting(client: Any, operation_name: str, api_params: Any) -> Any:
+            counter.calls.append((client.meta.service_model.service_name, operation_name))
+            return original(client, operation_name, api_params)
+
+        BaseClient._make_api_call = counting  # type: ignore[method-assign]
+        try:
+            yield self
+        finally:
+            BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+    def reset(self) -> None:
+        self.calls.clear()
+
+    def dynamodb(self) -> list[str]:
+        return [operation for service, operation in self.calls if service == "dynamodb"]
+
+    def others(self) -> list[str]:
+        return [f"{service}:{operation}" for service, operation in self.calls if service != "dynamodb"]
+
+
+FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
+FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+class World:
+    """The app, a manager and a contractor, on the moto server."""
+
+    def __init__(self, client: Any) -> None:
+        from chalicelib import contacts, directory
+
+        self.client = client
+        self.manager = directory.save_manager("Claire Martin", "claire.martin@gestion-demo.fr")
+        self.plumber = directory.save_contractor(
+            name="Karim Benali", company="Plomberie Benali", trade="Plombier",
+            phone=contacts.normalise_phone("06 12 34 56 78"), email="karim@plomberie-benali.fr",
+            channels=["sms", "email"])
+
+    def new_ticket(self) -> tuple[str, str]:
+        """A fresh intervention request; returns (ticket id, contractor form path)."""
+        from chalicelib import clock, links, store, tickets
+        from chalicelib.validation import NewRequest
+
+        request = NewRequest("", "intervention", "Fuite sous l'évier", "Fuite au lot 12.", "14 rue des Lilas, Lyon",
+                             "Digicode 4521B", "urgent", ("sms", "email"))
+        ticket = tickets.create_request(self.manager, self.plumber, request, clock.now())
+        link = links.current_link(store.load_ticket(ticket.ticket_id))
+        assert link is not None
+        return ticket.ticket_id, f"/t/{ticket.ticket_id}/{links.secret_of(link)}"
+
+    def get_form(self, path: str) -> str:
+        response = self.client.http.get(path)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path} -> {response.status_code}")
+        return str(response.body.decode("utf-8"))
+
+
+def _tomorrow_paris() -> str:
+    from chalicelib import clock
+
+    return (clock.paris(clock.now()) + timedelta(days=1)).date().isoformat()
+
+
+def measure_calls(world: World, counter: CallCounter) -> list[Figure]:
+    header("(b) DynamoDB calls per request (botocore BaseClient._make_api_call, warm process)")
+    # Warm the process first (signing key from SSM, clients, templates): the figure is steady state.
+    _ticket_id, warm_path = world.new_ticket()
+    world.get_form(warm_path)
+
+    _ticket_id, path = world.new_ticket()
+    counter.reset()
+    html = world.get_form(path)
+    get_calls, get_others = counter.dynamodb(), counter.others()
+
+    ticket_id, post_path = world.new_ticket()
+    token_match = FORM_TOKEN.search(world.get_form(post_path))
+    assert token_match, "no form_token in the page"
+    assert FORM_TOKEN.search(html)
+    body = urlencode({"form_token": token_match.group(1), "decision": "accept",
+                      "planned_date": _tomorrow_paris(), "planned_time": "14:30"}).encode()
+    counter.reset()
+    response = world.client.http.post(f"{post_path}/answer", headers=FORM_HEADERS, body=body)
+    post_calls, post_others = counter.dynamodb(), counter.others()
+    if response.status_code != 303:
+        raise RuntimeError(f"accept POST -> {response.status_code}: {response.body[:500]!r}")
+
+    from chalicelib import store
+
+    state = store.load_ticket(ticket_id).ticket.state
+    get_ok = len(get_calls) == TARGET_GET_CALLS
+    post_ok = len(post_calls) <= TARGET_POST_CALLS
+    print(f"form GET    : {len(get_calls)} call(s) {get_calls}   target = {TARGET_GET_CALLS}   {verdict(get_ok)}"
+          + (f"   (other AWS: {get_others})" if get_others else ""))
+    print(f"accept POST : {len(post_calls)} call(s) {post_calls}   target ≤ {TARGET_POST_CALLS}   {verdict(post_ok)}"
+          + (f"   (other AWS: {post_others})" if post_others else "")
+          + f"   -> {response.status_code}, ticket now {state!r}")
+    return [
+        Figure("(b) DynamoDB calls, form GET", f"{len(get_calls)} ({', '.join(get_calls)})",
+               f"= {TARGET_GET_CALLS}", get_ok),
+        Figure("(b) DynamoDB calls, accept POST", f"{len(post_calls)} ({', '.join(post_calls)})",
+               f"≤ {TARGET_POST_CALLS}", post_ok),
+    ]
+
+
+def _timed(call: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
+def measure_latency(world: World) -> Figure:
+    header(f"(c) p50 latency: form GET (chalice.test.Client) ÷ raw DynamoDB Query "
+           f"({SAMPLES} each after {WARMUP} warm-up, interleaved)")
+    import boto3
+
+    from chalicelib.config import settings
+    from chalicelib.models import ticket_pk
+
+    ticket_id, path = world.new_ticket()
+    dynamodb = boto3.client("dynamodb")
+    table = settings().table_name
+
+    def raw_query() -> None:
+        dynamodb.query(TableName=table, KeyConditionExpression="pk = :pk",
+                       ExpressionAttributeValues={":pk": {"S": ticket_pk(ticket_id)}})
+
+    def form_get() -> None:
+        world.get_form(path)
+
+    for _ in range(WARMUP):
+        form_get()
+        raw_query()
+    gets: list[float] = []
+    queries: list[float] = []
+    for _ in range(SAMPLES):
+        gets.append(_timed(form_get))
+        queries.append(_timed(raw_query))
+    get_p50, query_p50 = statistics.median(gets), statistics.median(queries)
+    ratio = get_p50 / query_p50
+    ok = ratio <= TARGET_LATENCY_RATIO
+    print(f"form GET    : p50 {get_p50 * 1000:6.2f} ms   p90 {_p90(gets) * 1000:6.2f} ms")
+    print(f"raw Query   : p50 {query_p50 * 1000:6.2f} ms   p90 {_p90(queries) * 1000:6.2f} ms")
+    print(f"ratio       : {ratio:.2f}   target ≤ {TARGET_LATENCY_RATIO}   {verdict(ok)}")
+    print(f"overhead    : {(get_p50 - query_p50) * 1000:.2f} ms per GET beyond the Query itself")
+    return Figure("(c) p50 form GET ÷ p50 raw Query",
+                  f"{ratio:.2f} ({get_p50 * 1000:.2f} ms ÷ {query_p50 * 1000:.2f} ms)",
+                  f"≤ {TARGET_LATENCY_RATIO}", ok)
+
+
+def _p90(values: list[float]) -> float:
+    return statistics.quantiles(values, n=10)[-1]
+
+
+# --------------------------------------------------------------------------- main
+
+def print_table(figures: list[Figure]) -> None:
+    header("Summary (Markdown)")
+    print("| figure | measured | target | result |")
+    print("|---|---|---|---|")
+    for figure in figures:
+        print(f"| {figure.name} | {figure.measured} | {figure.target} | {verdict(figure.ok)} |")
+
+
+def main() -> int:
+    started = time.perf_counter()
+    port = _free_port()
+    env = bench_env(port)
+    os.environ.update(env)  # before anything imports chalicelib (settings are read once)
+    os.environ.pop("RELAIS_DEV_OUTBOX_ARCHIVE", None)
+    child_env = {**os.environ}
+    print(f"Relais bench — python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), moto on 127.0.0.1:{port}")
+
+    figures = [measure_imports(child_env)]
+
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        from chalice.test import Client
+
+        from local import resources
+
+        resources.create_all(env["RELAIS_TABLE"], env["RELAIS_BUCKET"], env["RELAIS_SENDER_EMAIL"],
+                             env["RELAIS_SIGNING_KEY_PARAMETER"], REGION)
+        import app as relais_app
+
+        counter = CallCounter()
+        with Client(relais_app.app, project_dir=ROOT, stage_name="local") as client, counter.installed():
+            world = World(client)
+            figures += measure_calls(world, counter)
+            figures.append(measure_latency(world))
+    finally:
+        server.stop()
+
+    print_table(figures)
+    failed = [f.name for f in figures if not f.ok]
+    print(f"\n{len(figures) - len(failed)}/{len(figures)} targets met; bench took {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

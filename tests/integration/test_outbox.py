@@ -1,0 +1,115 @@
+"""The outbox: every notification is sent once, retried on failure, and never silently lost."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.exceptions import EndpointConnectionError
+from chalice.test import Client
+
+from chalicelib import aws as aws_clients
+from chalicelib import dispatcher, store
+from chalicelib.models import Notification
+from tests.integration.conftest import People, new_ticket, sent_messages
+
+
+class Outage:
+    """Makes one AWS operation fail, at the botocore layer, as a network outage would."""
+
+    def __init__(self, service: str, operation: str) -> None:
+        self.calls = 0
+        self._event = f"before-call.{service}.{operation}"
+        self._client = aws_clients.client(service)
+
+    def _fail(self, **_: Any) -> None:
+        self.calls += 1
+        raise EndpointConnectionError(endpoint_url="https://email.eu-west-3.amazonaws.com")
+
+    def __enter__(self) -> Outage:
+        self._client.meta.events.register(self._event, self._fail)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._client.meta.events.unregister(self._event, self._fail)
+
+
+@pytest.fixture(autouse=True)
+def fresh_clients() -> Iterator[None]:
+    yield
+    aws_clients.reset_clients()
+
+
+def notification(ticket_id: str, channel: str) -> Notification:
+    view = store.load_ticket(ticket_id)
+    return next(n for n in view.notifications if n.channel == channel and n.audience == "contractor")
+
+
+def test_a_duplicate_stream_delivery_sends_nothing_twice(people: People, pump: Any, aws: str) -> None:
+    ticket = new_ticket(people)
+    records = pump._reader.read()
+    assert dispatcher.handle_stream_records(records) == {"sent": 2}
+    assert dispatcher.handle_stream_records(records) == {"skipped": 2}
+    assert dispatcher.sweep() == {}
+    sent = sent_messages(aws)
+    assert len(sent["sms"]) == 1 and len(sent["email"]) == 1
+    assert notification(ticket.ticket_id, "sms").status == "sent"
+
+
+def test_ses_down_retries_then_marks_failed_and_the_manager_sees_it(client: Client, people: People, pump: Any,
+                                                                      aws: str) -> None:
+    ticket = new_ticket(people)
+    with Outage("sesv2", "SendEmail") as outage:
+        pump.drain()
+        for _ in range(5):
+            dispatcher.sweep()
+    assert outage.calls == 3  # RELAIS_NOTIFICATION_MAX_ATTEMPTS in the tests
+    email = notification(ticket.ticket_id, "email")
+    assert email.status == "failed" and email.attempts == 3
+    assert "EndpointConnectionError" in (email.last_error or "")
+    assert notification(ticket.ticket_id, "sms").status == "sent"  # one channel's outage spares the other
+    view = store.load_ticket(ticket.ticket_id)
+    assert [e.event_type for e in view.events] == ["created", "notification_failed"]
+    assert len(sent_messages(aws)["email"]) == 0
+
+
+def test_a_send_that_fails_once_is_retried_and_delivered(people: People, pump: Any, aws: str) -> None:
+    ticket = new_ticket(people, channels=("sms",))
+    with Outage("sns", "Publish") as outage:
+        dispatcher.handle_stream_records(pump._reader.read())  # the first try, from the stream
+    assert outage.calls == 1
+    sms = notification(ticket.ticket_id, "sms")
+    assert sms.status == "pending" and sms.attempts == 1
+    assert dispatcher.sweep() == {"sent": 1}
+    assert notification(ticket.ticket_id, "sms").status == "sent"
+    assert len(sent_messages(aws)["sms"]) == 1
+
+
+def test_an_item_whose_sender_died_is_picked_up_after_its_lease(people: People, pump: Any, aws: str) -> None:
+    from datetime import timedelta
+
+    from chalicelib import clock
+
+    ticket = new_ticket(people, channels=("sms",))
+    sms = notification(ticket.ticket_id, "sms")
+    assert dispatcher._claim(sms.pk, sms.sk, clock.now()) is not None  # claimed, then the Lambda "dies"
+    assert dispatcher.sweep() == {}  # still leased: nobody else sends it
+    later = clock.now() + dispatcher.LEASE + timedelta(seconds=1)
+    assert dispatcher.sweep(now=later) == {"sent": 1}
+    assert len(sent_messages(aws)["sms"]) == 1
+
+
+def test_the_ticket_page_shows_a_failed_notification(client: Client, people: People, pump: Any) -> None:
+    from tests.integration.test_admin import signed_in_headers
+
+    ticket = new_ticket(people)
+    with Outage("sns", "Publish"):
+        pump.drain()
+        for _ in range(5):
+            dispatcher.sweep()
+    page = client.http.get(f"/admin/tickets/{ticket.ticket_id}", headers=signed_in_headers(client, people))
+    html = page.body.decode()
+    assert page.status_code == 200
+    assert 'class="notif-failed"' in html and "Échec" in html
+    assert "Échec d&#39;envoi d&#39;une notification" in html
