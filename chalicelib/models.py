@@ -202,7 +202,7 @@ class Counter(RelaisItem, discriminator="counter"):
 class WrongLinkCount(RelaisItem, discriminator="wrong_link"):
     """Wrong links seen from one client in one time window (expires by TTL)."""
 
-    count = NumberAttribute(default=0)
+    hits = NumberAttribute(default=0)
 
 
 def as_plain(item: RelaisItem) -> dict[str, Any]:

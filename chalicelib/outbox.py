@@ -70,7 +70,8 @@ def to_contractor(
 ) -> list[Notification]:
     """One notification per channel the ticket uses, each carrying the ticket's link."""
     params = {**ticket_params(ticket), "link_number": link_number, **(extra or {})}
-    recipients = {"sms": ticket.contractor_phone, "email": ticket.contractor_email}
+    recipients: dict[str, str | None] = {"sms": ticket.contractor_phone, "email": ticket.contractor_email}
+    channels = [str(channel) for channel in ticket.channels]
     return [
         new_notification(
             ticket_pk(ticket.ticket_id),
@@ -83,7 +84,7 @@ def to_contractor(
             params=params,
             now=now,
         )
-        for channel in ticket.channels
+        for channel in channels
         if (recipient := recipients.get(channel))
     ]
 

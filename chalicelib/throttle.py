@@ -17,6 +17,6 @@ def record_wrong_link(client: str, now: datetime) -> bool:
     window = settings().wrong_link_window_seconds
     bucket = int(now.timestamp()) // window
     counter = WrongLinkCount(f"WRONGLINK#{tokens.sha256_hex(client)[:32]}#{bucket}", "COUNT")
-    counter.update(actions=[WrongLinkCount.count.add(1),
+    counter.update(actions=[WrongLinkCount.hits.add(1),
                             WrongLinkCount.expires.set(now + timedelta(seconds=2 * window))])
-    return int(counter.count) > settings().wrong_link_limit
+    return int(counter.hits) > settings().wrong_link_limit

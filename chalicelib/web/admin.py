@@ -127,7 +127,7 @@ def create_ticket(session: auth.Session) -> Response:
     form = http.form(bp.current_request)
     values: dict[str, Any] = {**form.as_dict(), "channels": form.getlist("channels")}
     contractor = directory.get_contractor(form.get("contractor_id")) if form.get("contractor_id") else None
-    channels = form.getlist("channels") or (contractor.channels if contractor else [])
+    channels = form.getlist("channels") or ([str(c) for c in contractor.channels] if contractor else [])
     checked = validation.validate_new_request(form.as_dict(), channels)
     errors = dict(checked.errors)
     if form.get("contractor_id") and (contractor is None or not contractor.active):

@@ -63,11 +63,12 @@ class Form:
 
 
 def form(request: Request) -> Form:
-    return Form(request.raw_body)
+    raw = request.raw_body
+    return Form(raw.encode() if isinstance(raw, str) else raw)
 
 
 def cookie(request: Request, name: str) -> str | None:
-    header = (request.headers or {}).get("cookie")
+    header = request.headers.get("cookie") if request.headers else None
     if not header:
         return None
     jar = SimpleCookie()
