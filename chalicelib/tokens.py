@@ -11,10 +11,12 @@ import base64
 import hashlib
 import hmac
 import secrets
+import string
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+_URL_SAFE = frozenset(string.ascii_letters + string.digits + "-_")
 NONCE_BYTES = 32
 SECRET_BYTES = 24  # 192 bits once derived; ≥128 bits as required
 
@@ -56,7 +58,7 @@ def secret_matches(secret: str, stored_hash: str) -> bool:
 
 def looks_like_secret(value: str) -> bool:
     """Cheap shape check before any database call: malformed links stop here."""
-    return 20 <= len(value) <= 64 and all(c.isalnum() or c in "-_" for c in value)
+    return 20 <= len(value) <= 64 and all(c in _URL_SAFE for c in value)
 
 
 class SignedTokens:

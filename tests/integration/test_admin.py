@@ -179,6 +179,6 @@ def test_an_english_speaking_contractor_gets_english(client: Client, people: Peo
 
     ticket = new_ticket(people, contractor=people.email_only, channels=("email",))
     pump.drain()
-    assert "Intervention request" in sent_messages(aws)["email"][0]["subject"]
+    assert "Work request" in sent_messages(aws)["email"][0]["subject"]
     html = client.http.get(contractor_path(ticket.ticket_id)).body.decode()
     assert "Accept" in html and "Accepter" not in html

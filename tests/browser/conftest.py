@@ -1,0 +1,209 @@
+"""Browser tests: the whole product on loopback, driven by Debian's chromium through Playwright.
+
+One stack per test module: the moto server from tests/conftest.py (reset, resources created),
+the demo people, `chalice local` in a subprocess on a free port of 127.0.0.1, and the pump in
+a background thread (it feeds the stream to the dispatcher, so SMS and emails get "sent").
+The tests read messages from /dev/outbox.json, as a person reads their phone or mailbox.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REGION, TEST_KEY
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+APP_PORT = _free_port()
+BASE_URL = f"http://127.0.0.1:{APP_PORT}"
+SHOTS = Path("/tmp/relais-shots")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
+         "locale": "fr-FR", "timezone_id": "Europe/Paris"}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "fr-FR", "timezone_id": "Europe/Paris"}
+
+
+def _wait_http(url: str, seconds: float, child: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            raise RuntimeError(f"chalice local exited with {child.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1)  # noqa: S310 - loopback only
+            return
+        except Exception:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
+
+
+class _PumpThread(threading.Thread):
+    """Runs the pump every 0.2 s until stopped, as AWS would feed the dispatcher."""
+
+    def __init__(self, pump: Any) -> None:
+        super().__init__(name="relais-pump", daemon=True)
+        self._pump = pump
+        self._stop_event = threading.Event()
+        self.errors: list[BaseException] = []
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            try:
+                self._pump.run_once()
+            except Exception as exc:  # keep pumping; the tests see what was not sent
+                self.errors.append(exc)
+            self._stop_event.wait(0.2)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=10)
+
+
+@dataclass
+class Relais:
+    base_url: str
+    people: Any
+    pump: _PumpThread
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """Every SMS and email "sent", newest first (the dev mail catcher)."""
+        with urllib.request.urlopen(f"{self.base_url}/dev/outbox.json", timeout=5) as response:  # noqa: S310
+            return list(json.load(response))
+
+    def wait_for_message(self, match: Callable[[dict[str, Any]], bool], seconds: float = 10.0) -> dict[str, Any]:
+        """The newest message `match` accepts, polling the outbox as one refreshes a mailbox."""
+        deadline = time.monotonic() + seconds
+        while True:
+            found = [m for m in self.outbox() if match(m)]
+            if found:
+                return found[0]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no such message within {seconds:.0f} s; pump errors: {self.pump.errors!r}")
+            time.sleep(0.25)
+
+
+def _demo_people() -> Any:
+    """The same people as tests/integration/conftest.py `people`."""
+    from chalicelib import contacts, directory
+    from tests.integration.conftest import People
+
+    manager = directory.save_manager("Claire Martin", "claire.martin@gestion-demo.fr")
+    plumber = directory.save_contractor(
+        name="Karim Benali", company="Plomberie Benali", trade="Plombier",
+        phone=contacts.normalise_phone("06 12 34 56 78"), email="karim@plomberie-benali.fr", channels=["sms", "email"])
+    email_only = directory.save_contractor(
+        name="Jane Smith", company="Smith Electrics", trade="Electrician", phone=None,
+        email="jane@smith-electrics.co.uk", channels=["email"], language="en")
+    return People(manager, plumber, email_only)
+
+
+@pytest.fixture(scope="module")
+def relais(moto_server: str) -> Iterator[Relais]:
+    """The whole product on 127.0.0.1, fresh for each test module."""
+    from chalicelib.config import settings
+
+    saved_base_url = os.environ.get("RELAIS_BASE_URL")
+    os.environ["RELAIS_BASE_URL"] = BASE_URL  # links in SMS/emails point at this server
+    settings.cache_clear()
+
+    from local import resources
+
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))  # noqa: S310
+    resources.create_all(os.environ["RELAIS_TABLE"], os.environ["RELAIS_BUCKET"], os.environ["RELAIS_SENDER_EMAIL"],
+                         os.environ["RELAIS_SIGNING_KEY_PARAMETER"], REGION, key=TEST_KEY)
+    people = _demo_people()
+
+    log = tempfile.NamedTemporaryFile(prefix="relais-chalice-", suffix=".log", delete=False)  # noqa: SIM115
+    chalice = Path(sys.executable).parent / "chalice"
+    child = subprocess.Popen(
+        [str(chalice), "local", "--host", "127.0.0.1", "--port", str(APP_PORT), "--no-autoreload", "--stage", "local"],
+        cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    pump_thread: _PumpThread | None = None
+    try:
+        _wait_http(f"{BASE_URL}/admin/login", 30, child)
+        import app as relais_app
+        from local.pump import Pump
+
+        pump = Pump(resources.stream_arn(os.environ["RELAIS_TABLE"]), relais_app.dispatch_outbox,
+                    relais_app.sweep_outbox, sweep_every=1.0)
+        pump.run_once()  # the first round in this thread: clients are created before the thread starts
+        pump_thread = _PumpThread(pump)
+        pump_thread.start()
+        yield Relais(BASE_URL, people, pump_thread)
+    finally:
+        if pump_thread is not None:
+            pump_thread.stop()
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait(timeout=10)
+        log.close()
+        if saved_base_url is None:
+            os.environ.pop("RELAIS_BASE_URL", None)
+        else:
+            os.environ["RELAIS_BASE_URL"] = saved_base_url
+        settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _context(browser: Any, options: dict[str, Any]) -> Iterator[Any]:
+    context = browser.new_context(base_url=BASE_URL, **options)
+    context.set_default_timeout(10_000)
+    context.set_default_navigation_timeout(15_000)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    """The contractor's phone: 390×844, touch."""
+    yield from _context(browser, PHONE)
+
+
+@pytest.fixture
+def desktop(browser: Any) -> Iterator[Any]:
+    """The manager's desktop browser."""
+    yield from _context(browser, DESKTOP)
+
+
+@pytest.fixture(scope="session")
+def shots() -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS
