@@ -28,6 +28,7 @@ from chalicelib.models import (
 )
 
 SUBMISSION_TTL = timedelta(days=30)
+MANAGER_ONLY_EVENTS = frozenset({"notification_failed"})
 
 
 class NotFound(Exception):
@@ -55,8 +56,9 @@ class TicketView:
     links: list[Link] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
 
-    def event(self, sk: str) -> Event | None:
-        return next((e for e in self.events if e.sk == sk), None)
+    def thread(self, for_contractor: bool) -> list[Event]:
+        """The events people read, oldest first. Delivery failures are for the manager only."""
+        return [e for e in self.events if not (for_contractor and e.event_type in MANAGER_ONLY_EVENTS)]
 
 
 @dataclass

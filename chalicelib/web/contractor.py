@@ -7,7 +7,8 @@ signed form token, which doubles as the idempotency key of that submission.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
 
 from chalice import Blueprint
 from chalice.app import Response
@@ -61,12 +62,18 @@ def _submission_id(ticket_id: str, token: str) -> str | None:
     return None
 
 
-def _thread(view: store.TicketView) -> list[dict[str, Any]]:
-    return [
-        {"type": e.event_type, "actor": e.actor, "actor_name": e.actor_name, "at": e.at, "data": e.data or {}}
-        for e in view.events
-        if e.event_type != "notification_failed"  # internal: shown to the manager only
-    ]
+def behind_link(view_function: Callable[..., Response]) -> Callable[..., Response]:
+    """Resolves the link before the view runs; wrong links get their page (404/410/429)."""
+
+    @wraps(view_function)
+    def wrapper(ticket_id: str, secret: str) -> Response:
+        try:
+            view, secret = _open(ticket_id, secret)
+        except _WrongLink as wrong:
+            return _wrong_link_page(wrong.status)
+        return view_function(view, secret)
+
+    return wrapper
 
 
 def _form_page(view: store.TicketView, secret: str, status: int = 200, errors: dict[str, str] | None = None,
@@ -79,7 +86,7 @@ def _form_page(view: store.TicketView, secret: str, status: int = 200, errors: d
         status=status,
         ticket=ticket,
         step=lifecycle.contractor_step(state).value,
-        thread=_thread(view),
+        thread=view.thread(for_contractor=True),
         base=f"/t/{ticket.ticket_id}/{secret}",
         form_token=_form_token(ticket.ticket_id),
         errors=errors or {},
@@ -90,31 +97,23 @@ def _form_page(view: store.TicketView, secret: str, status: int = 200, errors: d
 
 
 @bp.route("/t/{ticket_id}/{secret}", methods=["GET", "HEAD"])
-def show_form(ticket_id: str, secret: str) -> Response:
-    try:
-        view, secret = _open(ticket_id, secret)
-    except _WrongLink as wrong:
-        return _wrong_link_page(wrong.status)
+@behind_link
+def show_form(view: store.TicketView, secret: str) -> Response:
     return _form_page(view, secret)
 
 
 @bp.route("/t/{ticket_id}/{secret}/confirmation", methods=["GET", "HEAD"])
-def show_confirmation(ticket_id: str, secret: str) -> Response:
-    try:
-        view, secret = _open(ticket_id, secret)
-    except _WrongLink as wrong:
-        return _wrong_link_page(wrong.status)
+@behind_link
+def show_confirmation(view: store.TicketView, secret: str) -> Response:
     answer = next((e for e in reversed(view.events) if e.actor == "contractor"), None)
     return http.html("contractor/confirmation.html", view.ticket.contractor_language, ticket=view.ticket,
-                     answer=answer, base=f"/t/{ticket_id}/{secret}")
+                     answer=answer, base=f"/t/{view.ticket.ticket_id}/{secret}")
 
 
 @bp.route("/t/{ticket_id}/{secret}/answer", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
-def answer_request(ticket_id: str, secret: str) -> Response:
-    try:
-        view, secret = _open(ticket_id, secret)
-    except _WrongLink as wrong:
-        return _wrong_link_page(wrong.status)
+@behind_link
+def answer_request(view: store.TicketView, secret: str) -> Response:
+    ticket_id = view.ticket.ticket_id
     form = http.form(bp.current_request)
     values = form.as_dict()
     values.pop("form_token", None)

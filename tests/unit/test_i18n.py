@@ -250,7 +250,7 @@ NOTIFICATIONS = [
 ]
 SESSION = SimpleNamespace(manager=SimpleNamespace(name="Claire Martin", language="en"))
 CONTRACTORS = [SimpleNamespace(contractor_id="C1", name="Karim Benali", company="Benali Plumbing", trade="plumber")]
-THREAD = [{"type": e.event_type, "actor": e.actor, "actor_name": e.actor_name, "at": e.at, "data": e.data} for e in EVENTS]
+THREAD = EVENTS[:-1]
 
 PAGES: list[tuple[str, dict[str, Any]]] = [
     ("admin/login.html", {"session": None, "errors": {}, "email": ""}),
@@ -262,7 +262,8 @@ PAGES: list[tuple[str, dict[str, Any]]] = [
     ("admin/tickets.html", {"session": SESSION, "tickets": []}),
     ("admin/new_ticket.html", {"session": SESSION, "contractors": CONTRACTORS, "values": {}, "errors": {}}),
     ("admin/ticket.html", {"session": SESSION, "ticket": TICKET, "actions": ["cancel", "message"], "errors": {},
-                           "view": SimpleNamespace(events=EVENTS, notifications=NOTIFICATIONS), "notice": None}),
+                           "view": SimpleNamespace(events=EVENTS, notifications=NOTIFICATIONS, thread=lambda **_: EVENTS),
+                           "notice": None}),
     ("contractor/form.html", {"ticket": TICKET, "step": "answer_request", "thread": THREAD, "errors": {}, "values": {}}),
     ("contractor/form.html", {"ticket": TICKET, "step": "await_intervention", "thread": THREAD, "errors": {}, "values": {}}),
     ("contractor/form.html", {"ticket": SimpleNamespace(**{**vars(TICKET), "state": "cancelled"}), "step": "nothing",
