@@ -47,6 +47,15 @@ EVENT_LABELS = {
     "notification_failed": "Échec d'envoi d'une notification",
 }
 
+NOTIFICATION_LABELS = {
+    "intervention_request": "Demande d'intervention",
+    "quote_request": "Demande de devis",
+    "cancelled": "Annulation",
+    "manager_accepted": "Alerte : demande acceptée",
+    "manager_refused": "Alerte : demande refusée",
+    "login_link": "Lien de connexion",
+}
+
 
 def long_date(value: str | None, language: str = "fr") -> str:
     """'2026-12-01' → 'mardi 1 décembre 2026' (or 'Tuesday 1 December 2026')."""
@@ -71,7 +80,8 @@ def _long_date(context: Context, value: str | None) -> str:
 
 @pass_context
 def _label(context: Context, value: str, table: str) -> str:
-    labels = {"state": STATE_LABELS, "urgency": URGENCY_LABELS, "event": EVENT_LABELS}[table]
+    labels = {"state": STATE_LABELS, "urgency": URGENCY_LABELS, "event": EVENT_LABELS,
+              "notification": NOTIFICATION_LABELS}[table]
     return i18n.translate(context.get("lang", "fr"), labels.get(value, value))
 
 

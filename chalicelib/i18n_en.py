@@ -211,4 +211,8 @@ CATALOG: dict[str, str] = {
     "Choisissez : accepter ou refuser la demande.": "Please choose: accept or decline the request.",
     "La demande a changé entre-temps et votre réponse n'a pas été enregistrée. Voici son état actuel.":
         "The request changed in the meantime and your answer was not saved. Here is its current status.",
+    "Annulation": "Cancellation",
+    "Alerte : demande acceptée": "Alert: request accepted",
+    "Alerte : demande refusée": "Alert: request declined",
+    "Lien de connexion": "Sign-in link",
 }

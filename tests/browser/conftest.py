@@ -36,10 +36,10 @@ def _free_port() -> int:
 ROOT = Path(__file__).resolve().parent.parent.parent
 APP_PORT = _free_port()
 BASE_URL = f"http://127.0.0.1:{APP_PORT}"
-SHOTS = Path("/tmp/relais-shots")
+SHOTS = ROOT / "test-results" / "screenshots"  # to look at; ignored by git
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+                 "--disable-component-update", "--disable-sync", "--lang=fr-FR"]
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
          "locale": "fr-FR", "timezone_id": "Europe/Paris"}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "fr-FR", "timezone_id": "Europe/Paris"}
@@ -51,7 +51,7 @@ def _wait_http(url: str, seconds: float, child: subprocess.Popen[bytes]) -> None
         if child.poll() is not None:
             raise RuntimeError(f"chalice local exited with {child.returncode}")
         try:
-            urllib.request.urlopen(url, timeout=1)  # noqa: S310 - loopback only
+            urllib.request.urlopen(url, timeout=1)
             return
         except Exception:
             time.sleep(0.2)
@@ -88,7 +88,7 @@ class Relais:
 
     def outbox(self) -> list[dict[str, Any]]:
         """Every SMS and email "sent", newest first (the dev mail catcher)."""
-        with urllib.request.urlopen(f"{self.base_url}/dev/outbox.json", timeout=5) as response:  # noqa: S310
+        with urllib.request.urlopen(f"{self.base_url}/dev/outbox.json", timeout=5) as response:
             return list(json.load(response))
 
     def wait_for_message(self, match: Callable[[dict[str, Any]], bool], seconds: float = 10.0) -> dict[str, Any]:
@@ -129,19 +129,23 @@ def relais(moto_server: str) -> Iterator[Relais]:
 
     from local import resources
 
-    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))  # noqa: S310
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))
     resources.create_all(os.environ["RELAIS_TABLE"], os.environ["RELAIS_BUCKET"], os.environ["RELAIS_SENDER_EMAIL"],
                          os.environ["RELAIS_SIGNING_KEY_PARAMETER"], REGION, key=TEST_KEY)
     people = _demo_people()
 
-    log = tempfile.NamedTemporaryFile(prefix="relais-chalice-", suffix=".log", delete=False)  # noqa: SIM115
+    log = tempfile.TemporaryFile()  # chalice local's output, shown if it fails to start
     chalice = Path(sys.executable).parent / "chalice"
     child = subprocess.Popen(
         [str(chalice), "local", "--host", "127.0.0.1", "--port", str(APP_PORT), "--no-autoreload", "--stage", "local"],
         cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     pump_thread: _PumpThread | None = None
     try:
-        _wait_http(f"{BASE_URL}/admin/login", 30, child)
+        try:
+            _wait_http(f"{BASE_URL}/admin/login", 30, child)
+        except RuntimeError as exc:
+            log.seek(0)
+            raise RuntimeError(f"{exc}\n{log.read().decode(errors='replace')[-4000:]}") from exc
         import app as relais_app
         from local.pump import Pump
 

@@ -154,6 +154,7 @@ def test_manager_sends_a_request_and_the_contractor_accepts_on_a_phone(relais: R
                                     and reference in m["subject"] and "accept" in m["subject"])
     assert "Karim Benali" in alert["subject"] and "09:30" in alert["subject"]
     manager.screenshot(path=str(SHOTS / "admin-ticket.png"), full_page=True)
+    assert not relais.pump.errors
 
 
 def test_a_refusal_needs_a_reason(relais: Relais, phone: Any) -> None:
@@ -181,3 +182,16 @@ def test_a_refusal_needs_a_reason(relais: Relais, phone: Any) -> None:
     expect(confirmation.locator("h1")).to_have_text("Votre réponse a bien été envoyée")
     expect(confirmation).to_contain_text("Vous avez refusé cette demande.")
     assert store.load_ticket(ticket.ticket_id).ticket.state == "refused"
+
+
+def test_accept_and_refuse_sit_side_by_side_on_a_phone(relais: Relais, phone: Any) -> None:
+    from tests.integration.conftest import new_ticket
+
+    ticket = new_ticket(relais.people)
+    form = phone.new_page()
+    form.goto(_sms_link_for(relais, ticket.ticket_id))
+    accept = form.locator("label[for=decision-accept]").bounding_box()
+    refuse = form.locator("label[for=decision-refuse]").bounding_box()
+    assert accept and refuse
+    assert abs(accept["y"] - refuse["y"]) < 1, "Refuser wrapped under Accepter"
+    assert accept["x"] + accept["width"] <= refuse["x"]

@@ -152,7 +152,8 @@ def exercised_validation_messages() -> set[str]:
 
 
 def label_msgids() -> set[str]:
-    return {*formatting.STATE_LABELS.values(), *formatting.URGENCY_LABELS.values(), *formatting.EVENT_LABELS.values()}
+    return {*formatting.STATE_LABELS.values(), *formatting.URGENCY_LABELS.values(), *formatting.EVENT_LABELS.values(),
+            *formatting.NOTIFICATION_LABELS.values()}
 
 
 def all_msgids() -> set[str]:
