@@ -21,10 +21,16 @@ app.register_blueprint(static.bp)
 
 
 @app.middleware("http")
-def security_headers(event: Any, get_response: Any) -> Response:
+def observe_and_protect(event: Any, get_response: Any) -> Response:
+    """Every page: the protective headers, and one structured log line correlated by ticket.
+
+    The route pattern is logged, never the path: a path can carry a link secret."""
+    logger.set_correlation_id((event.uri_params or {}).get("ticket_id"))
     response = get_response(event)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    route = (event.context or {}).get("resourcePath")
+    logger.info("request", extra={"route": route, "method": event.method, "status": response.status_code})
     return response
 
 

@@ -82,9 +82,9 @@ def header(title: str) -> None:
 
 _TIMED_IMPORT = (
     "import time\n"
-    "t0 = time.perf_counter()\n"
+    "t0, c0 = time.perf_counter(), time.process_time()\n"
     "import {module}\n"
-    "print(time.perf_counter() - t0)\n"
+    "print(time.perf_counter() - t0, time.process_time() - c0)\n"
 )
 
 
@@ -96,9 +96,10 @@ def _child(code: str, env: dict[str, str], extra: tuple[str, ...] = ()) -> subpr
     return result
 
 
-def _timed_import(module: str, env: dict[str, str]) -> float:
-    out = _child(_TIMED_IMPORT.format(module=module), env).stdout.strip().splitlines()
-    return float(out[-1])
+def _timed_import(module: str, env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one `import module` in a fresh interpreter."""
+    wall, cpu = _child(_TIMED_IMPORT.format(module=module), env).stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu)
 
 
 IMPORTTIME_LINE = re.compile(r"^import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)\s*$")
@@ -116,22 +117,30 @@ def _importtime(code: str, env: dict[str, str]) -> dict[str, tuple[int, int, int
     return rows
 
 
-def _import_pair(env: dict[str, str], runs: int) -> tuple[list[float], list[float]]:
-    boto3_times: list[float] = []
-    app_times: list[float] = []
+Timings = list[tuple[float, float]]
+
+
+def _import_pair(env: dict[str, str], runs: int) -> tuple[Timings, Timings]:
+    boto3_times: Timings = []
+    app_times: Timings = []
     for _ in range(runs):  # interleaved, so drift on the machine (2 cores, shared) hits both alike
         boto3_times.append(_timed_import("boto3", env))
         app_times.append(_timed_import("app", env))
     return boto3_times, app_times
 
 
-def _report_pair(label: str, boto3_times: list[float], app_times: list[float]) -> tuple[float, float, float]:
-    boto3_median, app_median = statistics.median(boto3_times), statistics.median(app_times)
+def _report_pair(label: str, boto3_runs: Timings, app_runs: Timings) -> tuple[float, float, float]:
+    boto3_wall, app_wall = [w for w, _ in boto3_runs], [w for w, _ in app_runs]
+    boto3_cpu, app_cpu = [c for _, c in boto3_runs], [c for _, c in app_runs]
+    boto3_median, app_median = statistics.median(boto3_wall), statistics.median(app_wall)
     ratio = app_median / boto3_median
     print(f"  [{label}]")
-    print(f"  import boto3 : median {boto3_median * 1000:7.1f} ms  (runs: {_ms_list(boto3_times)})")
-    print(f"  import app   : median {app_median * 1000:7.1f} ms  (runs: {_ms_list(app_times)})")
+    print(f"  import boto3 : median {boto3_median * 1000:7.1f} ms  (runs: {_ms_list(boto3_wall)})")
+    print(f"  import app   : median {app_median * 1000:7.1f} ms  (runs: {_ms_list(app_wall)})")
     print(f"  ratio        : {ratio:.2f}   target ≤ {TARGET_IMPORT_RATIO}   {verdict(ratio <= TARGET_IMPORT_RATIO)}")
+    print(f"  cross-checks : best-of-{len(app_wall)} ratio {min(app_wall) / min(boto3_wall):.2f}, "
+          f"CPU-time median ratio {statistics.median(app_cpu) / statistics.median(boto3_cpu):.2f} "
+          "(both less sensitive to other load on the machine)")
     return ratio, app_median, boto3_median
 
 
@@ -386,7 +395,11 @@ def main() -> int:
     os.environ.update(env)  # before anything imports chalicelib (settings are read once)
     os.environ.pop("RELAIS_DEV_OUTBOX_ARCHIVE", None)
     child_env = {**os.environ}
-    print(f"Relais bench — python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), moto on 127.0.0.1:{port}")
+    load = os.getloadavg()[0]
+    print(f"Relais bench — python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), load average {load:.2f}, "
+          f"moto on 127.0.0.1:{port}")
+    if load > 0.5 * (os.cpu_count() or 1):
+        print("warning: the machine is busy; timing ratios will be noisy (compare the cross-checks)")
 
     figures = measure_imports(child_env)
 

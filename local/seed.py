@@ -27,7 +27,8 @@ def seed() -> None:
         channels=["email"])
     locksmith = directory.save_contractor(
         name="Marc Lefèvre", company="Serrurerie Lefèvre", trade="Serrurier",
-        phone=contacts.normalise_phone("+33 6 45 67 89 01"), email=None, channels=["sms"], language="fr")
+        phone=contacts.normalise_phone("+33 6 45 67 89 01"), email=contacts.normalise_email("marc@serrurerie-lefevre.fr"),
+        channels=["sms"], language="fr")
 
     def request(contractor_channels: tuple[str, ...], title: str, description: str, address: str,
                 access: str = "", urgency: str = "normal", kind: str = "intervention") -> NewRequest:
@@ -53,3 +54,8 @@ def seed() -> None:
     tickets.refuse_request(store.load_ticket(refused.ticket_id),
                            Refusal("Indisponible cette semaine, je peux passer à partir de lundi prochain."),
                            tokens.new_random_secret(), now)
+
+    tickets.create_request(manager, plumber, request(
+        ("email",), "Devis : remplacement du chauffe-eau collectif",
+        "Le chauffe-eau de 300 L de la chaufferie a 18 ans. Merci de chiffrer son remplacement à l'identique.",
+        "14 rue des Lilas, 69003 Lyon", "Chaufferie au sous-sol, badge à récupérer à l'agence.", kind="quote"), now)
