@@ -7,7 +7,6 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from chalice.app import Response
 
-from chalicelib import dispatcher
 from chalicelib.web import admin, contractor, dev, static
 from chalicelib.web.http import SECURITY_HEADERS, ThreadSafeChalice
 
@@ -42,10 +41,14 @@ def index() -> Response:
 @app.lambda_function(name="dispatch_outbox")
 def dispatch_outbox(event: dict[str, Any], context: Any) -> dict[str, int]:
     """Fed by the table's DynamoDB Stream: sends each new outbox item."""
+    from chalicelib import dispatcher  # here, not on top: the API's cold start never needs boto3
+
     return dispatcher.handle_stream_records(event.get("Records", []))
 
 
 @app.lambda_function(name="sweep_outbox")
 def sweep_outbox(event: dict[str, Any], context: Any) -> dict[str, int]:
     """Every minute: retries after backoff, and items whose sender died mid-way."""
+    from chalicelib import dispatcher
+
     return dispatcher.sweep()

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ulid import ULID
-
+from chalicelib import ids
 from chalicelib.models import Contractor, Manager, RelaisItem, contractor_pk, manager_pk
 
 CONTRACTORS_GROUP = "CONTRACTORS"
@@ -41,7 +40,7 @@ def list_contractors() -> list[Contractor]:
 
 
 def save_manager(name: str, email: str, language: str = "fr", manager_id: str | None = None) -> Manager:
-    manager_id = manager_id or str(ULID())
+    manager_id = manager_id or ids.new_id()
     manager = Manager(
         manager_pk(manager_id), "PROFILE", manager_id=manager_id, name=name, email=email.lower(), language=language,
         gsi1pk=MANAGERS_GROUP, gsi1sk=name.lower(), lookup_key=manager_email_key(email),
@@ -54,7 +53,7 @@ def save_contractor(
     *, name: str, company: str, trade: str, phone: str | None, email: str | None, channels: list[str],
     language: str = "fr", contractor_id: str | None = None,
 ) -> Contractor:
-    contractor_id = contractor_id or str(ULID())
+    contractor_id = contractor_id or ids.new_id()
     contractor = Contractor(
         contractor_pk(contractor_id), "PROFILE", contractor_id=contractor_id, name=name, company=company, trade=trade,
         phone=phone, email=email, channels=channels, language=language,

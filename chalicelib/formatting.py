@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-
-from jinja2 import pass_context
-from jinja2.runtime import Context
 
 from chalicelib import clock, i18n
 
@@ -73,16 +69,9 @@ def local_datetime(value: str | None) -> str:
     return clock.paris(clock.parse_iso(value)).strftime("%d/%m/%Y %H:%M")
 
 
-@pass_context
-def _long_date(context: Context, value: str | None) -> str:
-    return long_date(value, context.get("lang", "fr"))
+LABELS = {"state": STATE_LABELS, "urgency": URGENCY_LABELS, "event": EVENT_LABELS, "notification": NOTIFICATION_LABELS}
 
 
-@pass_context
-def _label(context: Context, value: str, table: str) -> str:
-    labels = {"state": STATE_LABELS, "urgency": URGENCY_LABELS, "event": EVENT_LABELS,
-              "notification": NOTIFICATION_LABELS}[table]
-    return i18n.translate(context.get("lang", "fr"), labels.get(value, value))
-
-
-FILTERS: dict[str, Any] = {"long_date": _long_date, "local_datetime": local_datetime, "label": _label}
+def label(value: str, table: str, language: str = "fr") -> str:
+    """A state, urgency, event or notification code, as people read it."""
+    return i18n.translate(language, LABELS[table].get(value, value))

@@ -8,9 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ulid import ULID
-
-from chalicelib import clock
+from chalicelib import clock, ids
 from chalicelib.models import Notification, Ticket, ticket_pk
 
 OUTBOX_SHARD = "OUTBOX"
@@ -28,7 +26,7 @@ def new_notification(
     params: dict[str, Any],
     now: datetime,
 ) -> Notification:
-    notification_id = str(ULID())
+    notification_id = ids.new_id()
     return Notification(
         pk,
         f"NOTIF#{notification_id}",

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import formatting, i18n
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 # templates/ sits beside chalicelib/ in the repo and at the zip root in the Lambda package.
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -17,6 +18,9 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
+    # Imported on first render, not at import: functions that render nothing start faster.
+    from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=select_autoescape(enabled_extensions=("html",), disabled_extensions=("txt",), default=True),
@@ -24,7 +28,11 @@ def environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.filters.update(formatting.FILTERS)
+    env.filters.update({
+        "long_date": pass_context(lambda context, value: formatting.long_date(value, context.get("lang", "fr"))),
+        "label": pass_context(lambda context, value, table: formatting.label(value, table, context.get("lang", "fr"))),
+        "local_datetime": formatting.local_datetime,
+    })
     return env
 
 

@@ -13,9 +13,8 @@ from functools import lru_cache
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
-from ulid import ULID
 
-from chalicelib import clock
+from chalicelib import clock, ids
 from chalicelib.models import (
     Counter,
     Event,
@@ -78,11 +77,11 @@ def connection() -> Connection:
 
 
 def new_event_sk() -> str:
-    return f"EVENT#{ULID()}"
+    return f"EVENT#{ids.new_id()}"
 
 
 def new_notification_sk() -> str:
-    return f"NOTIF#{ULID()}"
+    return f"NOTIF#{ids.new_id()}"
 
 
 def load_ticket(ticket_id: str) -> TicketView:

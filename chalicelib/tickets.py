@@ -10,9 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ulid import ULID
-
-from chalicelib import clock, lifecycle, links, outbox, store
+from chalicelib import clock, ids, lifecycle, links, outbox, store
 from chalicelib.lifecycle import Action, Actor, RequestKind, State
 from chalicelib.models import Contractor, Event, Link, Manager, Notification, Ticket, ticket_pk
 from chalicelib.validation import Acceptance, NewRequest, Refusal
@@ -66,7 +64,7 @@ def create_request(
     reachable = {"sms": contractor.phone, "email": contractor.email}
     if not all(reachable.get(channel) for channel in request.channels):
         raise ContractorUnavailable("channel")
-    ticket_id = str(ULID())
+    ticket_id = ids.new_id()
     kind = RequestKind(request.request_kind)
     state = lifecycle.initial_state(kind)
     ticket = Ticket(

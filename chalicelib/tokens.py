@@ -14,8 +14,6 @@ import secrets
 import string
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
-
 _URL_SAFE = frozenset(string.ascii_letters + string.digits + "-_")
 NONCE_BYTES = 32
 SECRET_BYTES = 24  # 192 bits once derived; ≥128 bits as required
@@ -68,10 +66,14 @@ class SignedTokens:
         self._key = key
 
     def dumps(self, purpose: str, value: Any) -> str:
+        from itsdangerous import URLSafeTimedSerializer
+
         return URLSafeTimedSerializer(self._key, salt=purpose).dumps(value)
 
     def loads(self, purpose: str, token: str, max_age_seconds: int) -> Any | None:
         """The signed value, or None when the token is forged, altered or too old."""
+        from itsdangerous import BadSignature, URLSafeTimedSerializer
+
         try:
             return URLSafeTimedSerializer(self._key, salt=purpose).loads(token, max_age=max_age_seconds)
         except BadSignature:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from chalice import Blueprint
 from chalice.app import Response
 
-from chalicelib import dev_outbox
 from chalicelib.config import settings
 from chalicelib.web import http
 
@@ -18,6 +17,8 @@ NOT_FOUND = Response(body={"error": "not found"}, status_code=404)
 def outbox_page() -> Response:
     if not settings().is_local:
         return NOT_FOUND
+    from chalicelib import dev_outbox  # local stage only: never loaded in the cloud
+
     return http.html("dev/outbox.html", messages=dev_outbox.all_messages())
 
 
@@ -25,5 +26,7 @@ def outbox_page() -> Response:
 def outbox_json() -> Response:
     if not settings().is_local:
         return NOT_FOUND
+    from chalicelib import dev_outbox
+
     fields = ("channel", "to", "subject", "body", "links", "sent_at")
     return Response(body=[{k: m.get(k) for k in fields} for m in dev_outbox.all_messages()], status_code=200)
