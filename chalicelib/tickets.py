@@ -134,6 +134,19 @@ def refuse_request(view: store.TicketView, refusal: Refusal, submission_id: str,
     return _transition(view, contractor_of(view), Action.REFUSE, now, {"reason": refusal.reason}, [alert], submission_id)
 
 
+def post_message(view: store.TicketView, who: Who, body: str, files: list[dict[str, Any]], submission_id: str,
+                 now: datetime) -> Event:
+    """A message in the thread, from either side; the other side is told."""
+    ticket = view.ticket
+    extra = {"excerpt": body[:300], "author": who.name, "file_count": len(files)}
+    if who.actor is Actor.CONTRACTOR:
+        notify = [outbox.to_manager(ticket, "manager_message", now, extra)]
+    else:
+        link = links.current_link(view)
+        notify = outbox.to_contractor(ticket, "message", now, int(link.number), extra) if link else []
+    return _transition(view, who, Action.MESSAGE, now, {"body": body, "files": files}, notify, submission_id)
+
+
 def cancel_ticket(view: store.TicketView, manager: Manager, reason: str, submission_id: str, now: datetime) -> Event:
     lifecycle.next_state(State(view.ticket.state), Action.CANCEL, Actor.MANAGER)
     link: Link | None = links.current_link(view)

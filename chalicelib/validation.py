@@ -154,3 +154,24 @@ def validate_new_request(form: dict[str, str], channels: list[str]) -> Result[Ne
     if errors:
         return Result(errors=errors)
     return Result(NewRequest(contractor_id, kind, title, description, site_address, access_notes, urgency, chosen))
+
+
+MESSAGE_MAX = 5000
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    body: str
+    files: tuple[tuple[str, str], ...]  # (S3 key, display name), checked against S3 before recording
+
+
+def validate_message(body: str, keys: list[str], names: list[str], max_files: int) -> Result[NewMessage]:
+    text = body.strip()
+    if len(text) > MESSAGE_MAX:
+        return Result(errors={"body": f"Le message dépasse {MESSAGE_MAX} caractères."})
+    if len(keys) > max_files:
+        return Result(errors={"files": f"Pas plus de {max_files} fichiers par message."})
+    if not text and not keys:
+        return Result(errors={"body": "Écrivez un message ou joignez un fichier."})
+    padded = names + [""] * (len(keys) - len(names))
+    return Result(NewMessage(text, tuple(zip(keys, padded[: len(keys)], strict=True))))

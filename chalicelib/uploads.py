@@ -1,0 +1,141 @@
+"""Files: presigned POST uploads straight to S3, the server-side check, and short-lived downloads.
+
+S3 (and its emulators) may not enforce every presigned-POST condition, so nothing is
+recorded before `verify` has looked at the object itself: where it is, its size, its bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib import aws, filetypes, ids
+from chalicelib.config import settings
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILES = 10
+UPLOAD_EXPIRY_SECONDS = 300  # the browser asks for it right before uploading
+DOWNLOAD_EXPIRY_SECONDS = 300
+NAME_MAX = 200
+_KEY = re.compile(r"^tickets/(?P<ticket>[0-9A-Z]{26})/(?P<file>[0-9A-Z]{26})/(?P<name>[A-Za-z0-9._-]{1,120})$")
+
+
+class FileRejected(Exception):
+    """A file that cannot be accepted; the message names the file and says why (French msgid)."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}")
+        self.name, self.reason = name, reason
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    file_id: str
+    key: str
+    name: str
+    size: int
+    content_type: str
+    is_image: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def prefix(ticket_id: str) -> str:
+    return f"tickets/{ticket_id}/"
+
+
+def safe_name(name: str) -> str:
+    """A key-safe version of a file name: 'Facture été 2026.pdf' → 'Facture_ete_2026.pdf'."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name).strip("._") or "fichier"
+    return cleaned[-120:]
+
+
+def clean_display_name(name: str) -> str:
+    name = " ".join(name.replace("/", " ").replace("\\", " ").split())
+    return name[:NAME_MAX] or "fichier"
+
+
+def presign(ticket_id: str, filename: str, content_type: str, size: int) -> dict[str, Any]:
+    """The URL and fields the browser posts the file with. Raises FileRejected on a bad claim."""
+    name = clean_display_name(filename)
+    if content_type not in filetypes.DECLARED:
+        raise FileRejected(name, "Type de fichier non accepté (photos, PDF, Word, Excel ou OpenDocument).")
+    if size <= 0:
+        raise FileRejected(name, "Le fichier est vide.")
+    if size > MAX_FILE_BYTES:
+        raise FileRejected(name, "Le fichier dépasse 20 Mo.")
+    key = f"{prefix(ticket_id)}{ids.new_id()}/{safe_name(name)}"
+    post = aws.client("s3").generate_presigned_post(
+        Bucket=settings().bucket_name,
+        Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=[{"key": key}, ["content-length-range", 1, MAX_FILE_BYTES], {"Content-Type": content_type}],
+        ExpiresIn=UPLOAD_EXPIRY_SECONDS,
+    )
+    return {"url": post["url"], "fields": post["fields"], "key": key, "name": name}
+
+
+def _delete(key: str) -> None:
+    aws.client("s3").delete_object(Bucket=settings().bucket_name, Key=key)
+
+
+def verify(ticket_id: str, key: str, name: str) -> StoredFile:
+    """Check the uploaded object before it is recorded; a bad one of this ticket is deleted."""
+    display = clean_display_name(name)
+    match = _KEY.match(key)
+    if match is None or match["ticket"] != ticket_id:
+        # Never delete here: the key may belong to another ticket.
+        raise FileRejected(display, "Ce fichier n'appartient pas à cette intervention.")
+    s3 = aws.client("s3")
+    bucket = settings().bucket_name
+    try:
+        head = s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        raise FileRejected(display, "Le fichier n'a pas été reçu. Réessayez de l'envoyer.") from exc
+    size = int(head["ContentLength"])
+    if size <= 0 or size > MAX_FILE_BYTES:
+        _delete(key)
+        raise FileRejected(display, "Le fichier dépasse 20 Mo." if size else "Le fichier est vide.")
+    first_bytes = s3.get_object(Bucket=bucket, Key=key, Range="bytes=0-63")["Body"].read()
+    kind = filetypes.matches(str(head.get("ContentType", "")), first_bytes)
+    if kind is None:
+        _delete(key)
+        raise FileRejected(display, "Le contenu du fichier ne correspond pas à un type accepté.")
+    declared = str(head.get("ContentType"))
+    return StoredFile(match["file"], key, display, size, declared, kind.is_image)
+
+
+def verify_all(ticket_id: str, pairs: list[tuple[str, str]]) -> tuple[list[StoredFile], list[FileRejected]]:
+    """Every file checked; the caller records nothing unless all of them pass."""
+    accepted: list[StoredFile] = []
+    rejected: list[FileRejected] = []
+    for key, name in pairs:
+        try:
+            accepted.append(verify(ticket_id, key, name))
+        except FileRejected as problem:
+            rejected.append(problem)
+    return accepted, rejected
+
+
+def download_url(file: dict[str, Any]) -> str:
+    """A presigned GET valid 5 minutes; anything but an image downloads as an attachment."""
+    disposition = "inline" if file.get("is_image") else "attachment"
+    ascii_name = safe_name(str(file.get("name", "fichier")))
+    return str(aws.client("s3").generate_presigned_url(
+        "get_object",
+        Params={"Bucket": settings().bucket_name, "Key": file["key"],
+                "ResponseContentDisposition": f'{disposition}; filename="{ascii_name}"',
+                "ResponseContentType": file.get("content_type", "application/octet-stream")},
+        ExpiresIn=DOWNLOAD_EXPIRY_SECONDS,
+    ))
+
+
+def read(key: str) -> bytes:
+    """The whole object (email attachments; the caller keeps to small totals)."""
+    return bytes(aws.client("s3").get_object(Bucket=settings().bucket_name, Key=key)["Body"].read())
