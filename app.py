@@ -8,7 +8,7 @@ from aws_lambda_powertools import Logger
 from chalice.app import Response
 
 from chalicelib.web import admin, contractor, dev, static
-from chalicelib.web.http import SECURITY_HEADERS, ThreadSafeChalice
+from chalicelib.web.http import ThreadSafeChalice, security_headers
 
 app = ThreadSafeChalice(app_name="relais")
 logger = Logger(service="relais")
@@ -26,7 +26,7 @@ def observe_and_protect(event: Any, get_response: Any) -> Response:
     The route pattern is logged, never the path: a path can carry a link secret."""
     logger.set_correlation_id((event.uri_params or {}).get("ticket_id"))
     response = get_response(event)
-    for name, value in SECURITY_HEADERS.items():
+    for name, value in security_headers().items():
         response.headers.setdefault(name, value)
     route = (event.context or {}).get("resourcePath")
     logger.info("request", extra={"route": route, "method": event.method, "status": response.status_code})

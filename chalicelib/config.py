@@ -21,6 +21,7 @@ class Settings:
     notification_backoff_seconds: int
     wrong_link_limit: int
     wrong_link_window_seconds: int
+    files_origin: str
 
     @property
     def is_local(self) -> bool:
@@ -47,4 +48,15 @@ def settings() -> Settings:
         notification_backoff_seconds=int(env("RELAIS_NOTIFICATION_BACKOFF_SECONDS", "60")),
         wrong_link_limit=int(env("RELAIS_WRONG_LINK_LIMIT", "20")),
         wrong_link_window_seconds=int(env("RELAIS_WRONG_LINK_WINDOW_SECONDS", "600")),
+        files_origin=_files_origin(),
     )
+
+
+def _files_origin() -> str:
+    """The S3 origin browsers upload to and load thumbnails from (for the CSP)."""
+    env = os.environ.get
+    explicit = env("RELAIS_FILES_ORIGIN") or env("AWS_ENDPOINT_URL_S3") or env("AWS_ENDPOINT_URL")
+    if explicit:
+        return explicit.rstrip("/")
+    bucket, region = env("RELAIS_BUCKET", "relais-files"), env("AWS_REGION") or env("AWS_DEFAULT_REGION", "eu-west-3")
+    return f"https://{bucket}.s3.{region}.amazonaws.com"

@@ -41,6 +41,7 @@ EVENT_LABELS = {
     "refuse": "Demande refusée",
     "cancel": "Ticket annulé",
     "notification_failed": "Échec d'envoi d'une notification",
+    "message": "Message",
 }
 
 NOTIFICATION_LABELS = {
@@ -49,8 +50,21 @@ NOTIFICATION_LABELS = {
     "cancelled": "Annulation",
     "manager_accepted": "Alerte : demande acceptée",
     "manager_refused": "Alerte : demande refusée",
+    "manager_message": "Alerte : nouveau message",
+    "message": "Nouveau message",
     "login_link": "Lien de connexion",
 }
+
+
+def filesize(size: int | float | None) -> str:
+    """1 234 567 → '1,2 Mo' (French units: o, Ko, Mo)."""
+    value = float(size or 0)
+    for unit in ("o", "Ko", "Mo"):
+        if value < 1024 or unit == "Mo":
+            text = f"{value:.0f}" if unit == "o" else f"{value:.1f}".replace(".", ",")
+            return f"{text} {unit}"
+        value /= 1024
+    return ""
 
 
 def long_date(value: str | None, language: str = "fr") -> str:

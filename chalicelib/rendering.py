@@ -32,6 +32,7 @@ def environment() -> Environment:
         "long_date": pass_context(lambda context, value: formatting.long_date(value, context.get("lang", "fr"))),
         "label": pass_context(lambda context, value, table: formatting.label(value, table, context.get("lang", "fr"))),
         "local_datetime": formatting.local_datetime,
+        "filesize": formatting.filesize,
     })
     return env
 

@@ -17,11 +17,12 @@ from chalicelib import aws, filetypes, ids
 from chalicelib.config import settings
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_FILES = 10
 UPLOAD_EXPIRY_SECONDS = 300  # the browser asks for it right before uploading
 DOWNLOAD_EXPIRY_SECONDS = 300
 NAME_MAX = 200
-_KEY = re.compile(r"^tickets/(?P<ticket>[0-9A-Z]{26})/(?P<file>[0-9A-Z]{26})/(?P<name>[A-Za-z0-9._-]{1,120})$")
+_INCOMING = re.compile(
+    r"^incoming/tickets/(?P<ticket>[0-9A-Z]{26})/(?P<file>[0-9A-Z]{26})/(?P<name>[A-Za-z0-9._-]{1,120})$"
+)
 
 
 class FileRejected(Exception):
@@ -45,8 +46,13 @@ class StoredFile:
         return asdict(self)
 
 
-def prefix(ticket_id: str) -> str:
-    return f"tickets/{ticket_id}/"
+def incoming_prefix(ticket_id: str) -> str:
+    """Where the browser uploads: a lifecycle rule clears what is never recorded."""
+    return f"incoming/tickets/{ticket_id}/"
+
+
+def _final_key(incoming_key: str) -> str:
+    return incoming_key.removeprefix("incoming/")
 
 
 def safe_name(name: str) -> str:
@@ -70,7 +76,7 @@ def presign(ticket_id: str, filename: str, content_type: str, size: int) -> dict
         raise FileRejected(name, "Le fichier est vide.")
     if size > MAX_FILE_BYTES:
         raise FileRejected(name, "Le fichier dépasse 20 Mo.")
-    key = f"{prefix(ticket_id)}{ids.new_id()}/{safe_name(name)}"
+    key = f"{incoming_prefix(ticket_id)}{ids.new_id()}/{safe_name(name)}"
     post = aws.client("s3").generate_presigned_post(
         Bucket=settings().bucket_name,
         Key=key,
@@ -85,34 +91,59 @@ def _delete(key: str) -> None:
     aws.client("s3").delete_object(Bucket=settings().bucket_name, Key=key)
 
 
+def _head(key: str) -> dict[str, Any] | None:
+    try:
+        return dict(aws.client("s3").head_object(Bucket=settings().bucket_name, Key=key))
+    except ClientError:
+        return None
+
+
 def verify(ticket_id: str, key: str, name: str) -> StoredFile:
-    """Check the uploaded object before it is recorded; a bad one of this ticket is deleted."""
+    """Check an uploaded object (still in incoming/). A bad one of this ticket is deleted.
+
+    Idempotent: a file already moved by an identical submission (double click) is accepted as is.
+    """
     display = clean_display_name(name)
-    match = _KEY.match(key)
+    match = _INCOMING.match(key)
     if match is None or match["ticket"] != ticket_id:
         # Never delete here: the key may belong to another ticket.
         raise FileRejected(display, "Ce fichier n'appartient pas à cette intervention.")
-    s3 = aws.client("s3")
-    bucket = settings().bucket_name
-    try:
-        head = s3.head_object(Bucket=bucket, Key=key)
-    except ClientError as exc:
-        raise FileRejected(display, "Le fichier n'a pas été reçu. Réessayez de l'envoyer.") from exc
+    final_key = _final_key(key)
+    head = _head(key)
+    if head is None:
+        moved = _head(final_key)
+        if moved is None:
+            raise FileRejected(display, "Le fichier n'a pas été reçu. Réessayez de l'envoyer.")
+        moved_type = str(moved["ContentType"])
+        return StoredFile(match["file"], final_key, display, int(moved["ContentLength"]), moved_type,
+                          filetypes.DECLARED[moved_type].is_image)
     size = int(head["ContentLength"])
     if size <= 0 or size > MAX_FILE_BYTES:
         _delete(key)
         raise FileRejected(display, "Le fichier dépasse 20 Mo." if size else "Le fichier est vide.")
+    s3, bucket = aws.client("s3"), settings().bucket_name
     first_bytes = s3.get_object(Bucket=bucket, Key=key, Range="bytes=0-63")["Body"].read()
-    kind = filetypes.matches(str(head.get("ContentType", "")), first_bytes)
-    if kind is None:
+    declared = str(head.get("ContentType", ""))
+    real = filetypes.matches(declared, first_bytes)
+    if real is None:
         _delete(key)
         raise FileRejected(display, "Le contenu du fichier ne correspond pas à un type accepté.")
-    declared = str(head.get("ContentType"))
-    return StoredFile(match["file"], key, display, size, declared, kind.is_image)
+    return StoredFile(match["file"], final_key, display, size, declared, real.is_image)
+
+
+def _move_in(stored: StoredFile) -> None:
+    """From incoming/ to the ticket's files: only once every file of the message passed."""
+    incoming = f"incoming/{stored.key}"
+    if _head(incoming) is None:
+        return  # already moved by an identical submission
+    s3, bucket = aws.client("s3"), settings().bucket_name
+    s3.copy_object(Bucket=bucket, Key=stored.key, CopySource={"Bucket": bucket, "Key": incoming},
+                   ContentType=stored.content_type, MetadataDirective="REPLACE")
+    _delete(incoming)
 
 
 def verify_all(ticket_id: str, pairs: list[tuple[str, str]]) -> tuple[list[StoredFile], list[FileRejected]]:
-    """Every file checked; the caller records nothing unless all of them pass."""
+    """Every file checked; they are moved in only when all pass, and the caller records them."""
     accepted: list[StoredFile] = []
     rejected: list[FileRejected] = []
     for key, name in pairs:
@@ -120,6 +151,9 @@ def verify_all(ticket_id: str, pairs: list[tuple[str, str]]) -> tuple[list[Store
             accepted.append(verify(ticket_id, key, name))
         except FileRejected as problem:
             rejected.append(problem)
+    if not rejected:
+        for stored in accepted:
+            _move_in(stored)
     return accepted, rejected
 
 

@@ -157,6 +157,7 @@ def validate_new_request(form: dict[str, str], channels: list[str]) -> Result[Ne
 
 
 MESSAGE_MAX = 5000
+MESSAGE_MAX_FILES = 10
 
 
 @dataclass(frozen=True)
@@ -165,12 +166,12 @@ class NewMessage:
     files: tuple[tuple[str, str], ...]  # (S3 key, display name), checked against S3 before recording
 
 
-def validate_message(body: str, keys: list[str], names: list[str], max_files: int) -> Result[NewMessage]:
+def validate_message(body: str, keys: list[str], names: list[str]) -> Result[NewMessage]:
     text = body.strip()
     if len(text) > MESSAGE_MAX:
         return Result(errors={"body": f"Le message dépasse {MESSAGE_MAX} caractères."})
-    if len(keys) > max_files:
-        return Result(errors={"files": f"Pas plus de {max_files} fichiers par message."})
+    if len(keys) > MESSAGE_MAX_FILES:
+        return Result(errors={"files": f"Pas plus de {MESSAGE_MAX_FILES} fichiers par message."})
     if not text and not keys:
         return Result(errors={"body": "Écrivez un message ou joignez un fichier."})
     padded = names + [""] * (len(keys) - len(names))

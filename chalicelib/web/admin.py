@@ -9,7 +9,7 @@ from typing import Any
 from chalice import Blueprint
 from chalice.app import Response
 
-from chalicelib import auth, clock, directory, lifecycle, store, tickets, tokens, validation
+from chalicelib import auth, clock, conversation, directory, lifecycle, store, tickets, tokens, validation
 from chalicelib.config import settings
 from chalicelib.lifecycle import Actor, NotAllowed, State
 from chalicelib.models import RelaisItem
@@ -158,11 +158,13 @@ def _load_owned(ticket_id: str) -> store.TicketView | None:
 
 
 def _ticket_page(session: auth.Session, view: store.TicketView, status: int = 200, notice: str | None = None,
-                 errors: dict[str, str] | None = None) -> Response:
+                 errors: dict[str, str] | None = None, values: dict[str, Any] | None = None,
+                 file_errors: list[Any] | None = None) -> Response:
     state = State(view.ticket.state)
     return _page(session, "admin/ticket.html", status=status, view=view, ticket=view.ticket,
                  actions=[a.value for a in lifecycle.allowed_actions(state, Actor.MANAGER)],
-                 notice=notice, errors=errors or {}, form_id=tokens.new_random_secret())
+                 notice=notice, errors=errors or {}, values=values or {}, file_errors=file_errors or [],
+                 form_id=tokens.new_random_secret(), message_form_id=tokens.new_random_secret())
 
 
 @bp.route("/admin/tickets/{ticket_id}", methods=["GET"])
@@ -172,6 +174,42 @@ def ticket_page(session: auth.Session, ticket_id: str) -> Response:
     if view is None:
         return _page(session, "admin/error.html", status=404, message="Ticket introuvable.")
     return _ticket_page(session, view)
+
+
+@bp.route("/admin/tickets/{ticket_id}/uploads", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@signed_in
+def presign_upload(session: auth.Session, ticket_id: str) -> Response:
+    if _load_owned(ticket_id) is None:
+        return http.json_error("Ticket introuvable.", session.manager.language, 404)
+    return http.presign_response(ticket_id, http.form(bp.current_request), session.manager.language)
+
+
+@bp.route("/admin/tickets/{ticket_id}/messages", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@signed_in
+def send_message(session: auth.Session, ticket_id: str) -> Response:
+    view = _load_owned(ticket_id)
+    if view is None:
+        return _page(session, "admin/error.html", status=404, message="Ticket introuvable.")
+    form = http.form(bp.current_request)
+    form_id = form.get("form_id")
+    values = {"body": form.get("body"), "files": http.file_pairs(form)}
+    if not tokens.looks_like_secret(form_id):
+        return _ticket_page(session, view, 400, errors={"body": "Formulaire invalide, rechargez la page."}, values=values)
+    try:
+        conversation.send_message(ticket_id, lambda _: tickets.manager_who(session.manager), form.get("body"),
+                                  form.getlist("file_key"), form.getlist("file_name"), form_id, clock.now())
+    except conversation.MessageRejected as rejected:
+        return _ticket_page(session, view, 400, errors=rejected.errors, values=values, file_errors=rejected.files)
+    return http.redirect(f"/admin/tickets/{ticket_id}#events")
+
+
+@bp.route("/admin/tickets/{ticket_id}/files/{file_id}", methods=["GET"])
+@signed_in
+def download(session: auth.Session, ticket_id: str, file_id: str) -> Response:
+    view = _load_owned(ticket_id)
+    if view is None:
+        return Response(body="", status_code=404)
+    return http.file_redirect(view.thread(for_contractor=False), file_id)
 
 
 @bp.route("/admin/tickets/{ticket_id}/cancel", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from chalice import Blueprint
 from chalice.app import Response
 
-from chalicelib import clock, lifecycle, links, store, throttle, tickets, tokens, validation
+from chalicelib import clock, conversation, lifecycle, links, store, throttle, tickets, tokens, uploads, validation
 from chalicelib.keys import signing_key
-from chalicelib.lifecycle import NotAllowed, State
+from chalicelib.lifecycle import Actor, NotAllowed, State
 from chalicelib.web import http
 
 bp = Blueprint(__name__)
@@ -77,7 +78,8 @@ def behind_link(view_function: Callable[..., Response]) -> Callable[..., Respons
 
 
 def _form_page(view: store.TicketView, secret: str, status: int = 200, errors: dict[str, str] | None = None,
-               values: dict[str, str] | None = None, notice: str | None = None) -> Response:
+               values: dict[str, Any] | None = None, notice: str | None = None,
+               file_errors: list[uploads.FileRejected] | None = None) -> Response:
     ticket = view.ticket
     state = State(ticket.state)
     return http.html(
@@ -89,9 +91,11 @@ def _form_page(view: store.TicketView, secret: str, status: int = 200, errors: d
         thread=view.thread(for_contractor=True),
         base=f"/t/{ticket.ticket_id}/{secret}",
         form_token=_form_token(ticket.ticket_id),
+        message_token=_form_token(ticket.ticket_id),
         errors=errors or {},
         values=values or {},
         notice=notice,
+        file_errors=file_errors or [],
         today=clock.paris(clock.now()).date().isoformat(),
     )
 
@@ -105,7 +109,7 @@ def show_form(view: store.TicketView, secret: str) -> Response:
 @bp.route("/t/{ticket_id}/{secret}/confirmation", methods=["GET", "HEAD"])
 @behind_link
 def show_confirmation(view: store.TicketView, secret: str) -> Response:
-    answer = next((e for e in reversed(view.events) if e.actor == "contractor"), None)
+    answer = next((e for e in reversed(view.events) if e.actor == Actor.CONTRACTOR.value), None)
     return http.html("contractor/confirmation.html", view.ticket.contractor_language, ticket=view.ticket,
                      answer=answer, base=f"/t/{view.ticket.ticket_id}/{secret}")
 
@@ -147,3 +151,40 @@ def answer_request(view: store.TicketView, secret: str) -> Response:
                           notice="La demande a changé entre-temps et votre réponse n'a pas été enregistrée. "
                                  "Voici son état actuel.")
     return confirmation
+
+
+@bp.route("/t/{ticket_id}/{secret}/uploads", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@behind_link
+def presign_upload(view: store.TicketView, secret: str) -> Response:
+    """Where the browser may put one file (JSON). Changes nothing: the file counts once sent."""
+    form = http.form(bp.current_request)
+    if _submission_id(view.ticket.ticket_id, form.get("form_token")) is None:
+        return http.json_error("Le formulaire a expiré. Rechargez la page.", view.ticket.contractor_language, 403)
+    return http.presign_response(view.ticket.ticket_id, form, view.ticket.contractor_language)
+
+
+@bp.route("/t/{ticket_id}/{secret}/messages", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@behind_link
+def send_message(view: store.TicketView, secret: str) -> Response:
+    ticket_id = view.ticket.ticket_id
+    form = http.form(bp.current_request)
+    values: dict[str, Any] = {"body": form.get("body"), "files": http.file_pairs(form)}
+    submission_id = _submission_id(ticket_id, form.get("form_token"))
+    if submission_id is None:
+        expired = {"message": "Le formulaire a expiré. Vérifiez votre message et envoyez-le à nouveau."}
+        return _form_page(view, secret, 400, expired, values)
+    try:
+        conversation.send_message(ticket_id, tickets.contractor_of, form.get("body"), form.getlist("file_key"),
+                                  form.getlist("file_name"), submission_id, clock.now())
+    except conversation.MessageRejected as rejected:
+        return _form_page(view, secret, 400, rejected.errors, values, file_errors=rejected.files)
+    return http.redirect(f"/t/{ticket_id}/{secret}/confirmation")
+
+
+@bp.route("/t/{ticket_id}/{secret}/files/{file_id}", methods=["GET"])
+def download(ticket_id: str, secret: str, file_id: str) -> Response:
+    try:
+        view, secret = _open(ticket_id, secret)
+    except _WrongLink as wrong:
+        return _wrong_link_page(wrong.status)
+    return http.file_redirect(view.thread(for_contractor=True), file_id)

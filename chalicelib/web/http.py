@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
@@ -11,21 +12,26 @@ from chalice import Chalice
 from chalice.app import Request, Response
 
 from chalicelib import rendering
+from chalicelib.config import settings
 
 FORM_CONTENT_TYPES = ["application/x-www-form-urlencoded"]
 
-# Sent with every page: behind a link, a page must not leak, be cached, indexed or framed.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-    ),
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "X-Robots-Tag": "noindex, nofollow",
-}
+@lru_cache(maxsize=1)
+def security_headers() -> dict[str, str]:
+    """Sent with every page: behind a link, a page must not leak, be cached, indexed or framed.
+    Scripts come from this origin only; the browser talks to S3 for uploads and thumbnails."""
+    files = settings().files_origin
+    return {
+        "Content-Security-Policy": (
+            f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: {files}; "
+            f"connect-src 'self' {files}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+        ),
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "X-Robots-Tag": "noindex, nofollow",
+    }
 
 
 class ThreadSafeChalice(Chalice):
@@ -101,3 +107,40 @@ def redirect(location: str, status: int = 303, headers: dict[str, Any] | None = 
 def client_address(request: Request) -> str:
     identity = (request.context or {}).get("identity") or {}
     return str(identity.get("sourceIp") or "unknown")
+
+
+def json_error(message: str, language: str, status: int = 400) -> Response:
+    from chalicelib import i18n
+
+    return Response(body={"error": i18n.translate(language, message)}, status_code=status)
+
+
+def presign_response(ticket_id: str, form: Form, language: str) -> Response:
+    """The presigned POST for one file, or a JSON error naming it."""
+    from chalicelib import i18n, uploads
+
+    try:
+        size = int(form.get("size") or "0")
+    except ValueError:
+        size = 0
+    try:
+        post = uploads.presign(ticket_id, form.get("filename"), form.get("content_type"), size)
+    except uploads.FileRejected as rejected:
+        return Response(body={"error": f"{rejected.name} : {i18n.translate(language, rejected.reason)}"}, status_code=400)
+    return Response(body=post, status_code=200)
+
+
+def file_pairs(form: Form) -> list[dict[str, str]]:
+    """Files already uploaded with a form that comes back with errors: kept, not sent again."""
+    return [{"key": key, "name": name} for key, name in zip(form.getlist("file_key"), form.getlist("file_name"), strict=False)]
+
+
+def file_redirect(events: list[Any], file_id: str) -> Response:
+    """To a 5-minute presigned GET of a file recorded in this thread; 404 for anything else."""
+    from chalicelib import uploads
+
+    for event in events:
+        for file in (event.data or {}).get("files", []):
+            if file.get("file_id") == file_id:
+                return Response(body="", status_code=302, headers={"Location": uploads.download_url(file)})
+    return Response(body="", status_code=404)

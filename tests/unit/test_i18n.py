@@ -264,7 +264,7 @@ PAGES: list[tuple[str, dict[str, Any]]] = [
     ("admin/new_ticket.html", {"session": SESSION, "contractors": CONTRACTORS, "values": {}, "errors": {}}),
     ("admin/ticket.html", {"session": SESSION, "ticket": TICKET, "actions": ["cancel", "message"], "errors": {},
                            "view": SimpleNamespace(events=EVENTS, notifications=NOTIFICATIONS, thread=lambda **_: EVENTS),
-                           "notice": None}),
+                           "notice": None, "values": {}, "file_errors": [], "message_form_id": "m" * 32}),
     ("contractor/form.html", {"ticket": TICKET, "step": "answer_request", "thread": THREAD, "errors": {}, "values": {}}),
     ("contractor/form.html", {"ticket": TICKET, "step": "await_intervention", "thread": THREAD, "errors": {}, "values": {}}),
     ("contractor/form.html", {"ticket": SimpleNamespace(**{**vars(TICKET), "state": "cancelled"}), "step": "nothing",

@@ -1,0 +1,52 @@
+"""The thread: either side sends a message with files; the other side is told.
+
+Shared by the contractor's form and the manager's ticket page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from chalicelib import store, tickets, uploads, validation
+
+ATTEMPTS = 3
+
+
+class MessageRejected(Exception):
+    """Field errors (French msgids) and files refused, each named; nothing was recorded."""
+
+    def __init__(self, errors: dict[str, str], files: list[uploads.FileRejected] | None = None) -> None:
+        super().__init__(errors)
+        self.errors, self.files = errors, files or []
+
+
+def send_message(
+    ticket_id: str,
+    who_for: Callable[[store.TicketView], tickets.Who],
+    body: str,
+    keys: list[str],
+    names: list[str],
+    submission_id: str,
+    now: datetime,
+) -> None:
+    """Record the message once (a retry of the same form is a no-op); raises MessageRejected."""
+    if store.find_submission(submission_id) is not None:
+        return
+    checked = validation.validate_message(body, keys, names)
+    if not checked.ok or checked.value is None:
+        raise MessageRejected(checked.errors)
+    accepted, rejected = uploads.verify_all(ticket_id, list(checked.value.files))
+    if rejected:
+        raise MessageRejected({"files": "Certains fichiers n'ont pas été acceptés."}, rejected)
+    files = [stored.as_dict() for stored in accepted]
+    for _ in range(ATTEMPTS):  # a message never conflicts in meaning: retry on a concurrent change
+        view = store.load_ticket(ticket_id)
+        try:
+            tickets.post_message(view, who_for(view), checked.value.body, files, submission_id, now)
+            return
+        except store.AlreadySubmitted:
+            return
+        except store.Conflict:
+            continue
+    raise store.Conflict(ticket_id)

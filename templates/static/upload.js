@@ -1,0 +1,168 @@
+// Relais — attachments go straight from the browser to S3 (presigned POST), one progress bar
+// per file. A failed file can be retried without losing the others or the typed text. Photos
+// wider than 2,560 px are downscaled first: phone photos are large and mobile data is slow.
+"use strict";
+
+(function () {
+  var MAX_FILES = 10;
+  var MAX_WIDTH = 2560;
+  var TEXT = {
+    fr: { retry: "Réessayer", remove: "Retirer", failed: "Échec de l'envoi", tooMany: "10 fichiers maximum par message.",
+          wait: "Patientez : des fichiers sont encore en cours d'envoi.", done: "Envoyé", preparing: "Préparation…" },
+    en: { retry: "Retry", remove: "Remove", failed: "Upload failed", tooMany: "No more than 10 files per message.",
+          wait: "Please wait: some files are still uploading.", done: "Uploaded", preparing: "Preparing…" }
+  };
+  var t = TEXT[document.documentElement.lang] || TEXT.fr;
+
+  function hiddenFields(form) {
+    var params = new URLSearchParams();
+    form.querySelectorAll("input[type=hidden]:not([name=file_key]):not([name=file_name])").forEach(function (input) {
+      params.append(input.name, input.value);
+    });
+    return params;
+  }
+
+  function downscale(file) {
+    if (!/^image\/(jpeg|png|webp)$/.test(file.type) || !window.createImageBitmap) {
+      return Promise.resolve(file);
+    }
+    return createImageBitmap(file).then(function (bitmap) {
+      if (bitmap.width <= MAX_WIDTH) { return file; }
+      var canvas = document.createElement("canvas");
+      canvas.width = MAX_WIDTH;
+      canvas.height = Math.round(bitmap.height * MAX_WIDTH / bitmap.width);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) {
+          var name = file.name.replace(/\.[^.]+$/, "") + ".jpg";
+          resolve(blob ? new File([blob], name, { type: "image/jpeg" }) : file);
+        }, "image/jpeg", 0.85);
+      });
+    }).catch(function () { return file; });
+  }
+
+  function presign(form, file) {
+    var params = hiddenFields(form);
+    params.append("filename", file.name);
+    params.append("content_type", file.type || "application/octet-stream");
+    params.append("size", String(file.size));
+    return fetch(form.dataset.uploadUrl, { method: "POST", body: params, credentials: "same-origin" })
+      .then(function (response) {
+        return response.json().then(function (body) {
+          if (!response.ok) { throw new Error(body.error || t.failed); }
+          return body;
+        });
+      });
+  }
+
+  function send(post, file, progress) {
+    return new Promise(function (resolve, reject) {
+      var data = new FormData();
+      Object.keys(post.fields).forEach(function (name) { data.append(name, post.fields[name]); });
+      data.append("file", file);
+      var request = new XMLHttpRequest();
+      request.open("POST", post.url);
+      request.upload.addEventListener("progress", function (event) {
+        if (event.lengthComputable) { progress.value = Math.round(100 * event.loaded / event.total); }
+      });
+      request.addEventListener("load", function () {
+        if (request.status >= 200 && request.status < 300) { resolve(); } else { reject(new Error(t.failed)); }
+      });
+      request.addEventListener("error", function () { reject(new Error(t.failed)); });
+      request.send(data);
+    });
+  }
+
+  function button(label, className) {
+    var element = document.createElement("button");
+    element.type = "button";
+    element.className = "link " + className;
+    element.textContent = label;
+    return element;
+  }
+
+  function upload(form, item, original) {
+    var progress = item.querySelector("progress");
+    var status = item.querySelector(".upload-status");
+    item.className = "upload pending";
+    progress.value = 0;
+    status.textContent = t.preparing;
+    item.querySelectorAll(".retry").forEach(function (element) { element.remove(); });
+    refreshSubmit(form);
+    return downscale(original).then(function (file) {
+      return presign(form, file).then(function (post) {
+        status.textContent = "";
+        return send(post, file, progress).then(function () {
+          ["file_key", "file_name"].forEach(function (name) {
+            var input = document.createElement("input");
+            input.type = "hidden";
+            input.name = name;
+            input.value = name === "file_key" ? post.key : post.name;
+            item.appendChild(input);
+          });
+          progress.value = 100;
+          status.textContent = t.done;
+          item.className = "upload done";
+          if (/^image\/(jpeg|png|webp)$/.test(file.type)) {
+            var thumb = document.createElement("img");
+            thumb.className = "upload-thumb";
+            thumb.alt = "";
+            thumb.src = URL.createObjectURL(file);
+            item.insertBefore(thumb, item.firstChild);
+          }
+        });
+      });
+    }).catch(function (error) {
+      item.className = "upload failed";
+      status.textContent = error.message || t.failed;
+      var retry = button(t.retry, "retry");
+      retry.addEventListener("click", function () { upload(form, item, original); });
+      item.appendChild(retry);
+    }).then(function () { refreshSubmit(form); });
+  }
+
+  function refreshSubmit(form) {
+    var pending = form.querySelectorAll(".upload.pending").length > 0;
+    form.querySelectorAll("button[type=submit]").forEach(function (submit) { submit.disabled = pending; });
+  }
+
+  function attach(form) {
+    var input = form.querySelector("input[type=file][data-upload]");
+    var list = form.querySelector("[data-upload-list]");
+    if (!input || !list) { return; }
+    input.addEventListener("change", function () {
+      var already = list.querySelectorAll(".upload").length;
+      Array.prototype.slice.call(input.files).forEach(function (file, index) {
+        if (already + index >= MAX_FILES) {
+          if (index === MAX_FILES - already) { window.alert(t.tooMany); }
+          return;
+        }
+        var item = document.createElement("li");
+        var name = document.createElement("span");
+        name.className = "upload-name";
+        name.textContent = file.name;
+        var progress = document.createElement("progress");
+        progress.max = 100;
+        var status = document.createElement("span");
+        status.className = "upload-status";
+        status.setAttribute("role", "status");
+        var remove = button(t.remove, "remove");
+        remove.addEventListener("click", function () { item.remove(); refreshSubmit(form); });
+        item.append(name, progress, status, remove);
+        list.appendChild(item);
+        upload(form, item, file);
+      });
+      input.value = "";
+    });
+    form.addEventListener("submit", function (event) {
+      if (form.querySelectorAll(".upload.pending").length > 0) {
+        event.preventDefault();
+        window.alert(t.wait);
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-upload-url]").forEach(attach);
+  });
+})();
