@@ -10,11 +10,36 @@ from chalicelib.config import settings
 
 
 @dataclass(frozen=True)
+class Attachment:
+    name: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Email:
     to: str
     subject: str
     text: str
     html: str
+    attachments: tuple[Attachment, ...] = ()
+
+
+def _mime(email: Email) -> bytes:
+    """A multipart message for SES's raw content: text, HTML, then the files."""
+    from email.message import EmailMessage  # only emails with files need it
+
+    message = EmailMessage()
+    message["Subject"] = email.subject
+    message["From"] = settings().sender_email
+    message["To"] = email.to
+    message.set_content(email.text)
+    message.add_alternative(email.html, subtype="html")
+    for attachment in email.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(attachment.data, maintype=maintype, subtype=subtype or "octet-stream",
+                               filename=attachment.name)
+    return message.as_bytes()
 
 
 class SmsSender:
@@ -38,6 +63,10 @@ class EmailSender:
         self._client = client or aws.client("sesv2")
 
     def send(self, email: Email) -> str:
+        if email.attachments:
+            raw = self._client.send_email(FromEmailAddress=settings().sender_email, Destination={"ToAddresses": [email.to]},
+                                          Content={"Raw": {"Data": _mime(email)}})
+            return str(raw["MessageId"])
         response = self._client.send_email(
             FromEmailAddress=settings().sender_email,
             Destination={"ToAddresses": [email.to]},

@@ -50,6 +50,8 @@ def live_messages() -> list[dict[str, Any]]:
         messages.append({"id": sms.get("message_id"), "channel": "sms", "to": sms.get("phone_number"),
                          "subject": "", "body": body, "links": LINK.findall(body),
                          "sent_at": times.get(sms.get("message_id"), "")})
+    for raw in state.get("ses", {}).get("RawMessage", []):
+        messages.append(_from_raw(raw, times))
     for mail in state.get("ses", {}).get("Message", []):
         body = mail.get("body", "")
         to = (mail.get("destinations") or {}).get("ToAddresses") or []
@@ -58,6 +60,21 @@ def live_messages() -> list[dict[str, Any]]:
                          "links": list(dict.fromkeys(unescape(u) for u in LINK.findall(body))),
                          "sent_at": times.get(mail.get("id"), "")})
     return messages
+
+
+def _from_raw(raw: dict[str, Any], times: dict[str, str]) -> dict[str, Any]:
+    """An email sent with attachments (MIME): its subject, HTML part and file names."""
+    from email import policy
+    from email.parser import BytesParser
+
+    data = raw.get("raw_data", "")
+    parsed = BytesParser(policy=policy.default).parsebytes(data.encode() if isinstance(data, str) else data)
+    html_part = parsed.get_body(preferencelist=("html", "plain"))
+    body = html_part.get_content() if html_part is not None else ""
+    files = [part.get_filename() for part in parsed.iter_attachments()]
+    return {"id": raw.get("id"), "channel": "email", "to": str(parsed.get("To", "")), "subject": str(parsed.get("Subject", "")),
+            "body": body, "links": list(dict.fromkeys(unescape(u) for u in LINK.findall(body))),
+            "attachments": [name for name in files if name], "sent_at": times.get(raw.get("id"), "")}
 
 
 def all_messages() -> list[dict[str, Any]]:

@@ -15,8 +15,8 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import clock, links, messages, store, tokens
-from chalicelib.channels import Email, EmailSender, SmsSender
+from chalicelib import clock, links, messages, store, tokens, uploads
+from chalicelib.channels import Attachment, Email, EmailSender, SmsSender
 from chalicelib.config import settings
 from chalicelib.keys import signing_key
 from chalicelib.models import Event, Link, Notification, ticket_pk
@@ -25,6 +25,7 @@ from chalicelib.outbox import OUTBOX_SHARD
 logger = Logger(service="relais", child=True)
 
 LEASE = timedelta(seconds=90)
+ATTACHMENTS_MAX_BYTES = 10 * 1024 * 1024
 
 
 class Senders(Protocol):
@@ -85,7 +86,15 @@ def _send(notification: Notification, senders: Senders) -> str:
     if notification.channel == "sms":
         return senders.sms(notification.recipient, messages.render_sms(notification.template, notification.language, params, url))
     rendered = messages.render_email(notification.template, notification.language, params, url)
-    return senders.email(Email(notification.recipient, rendered.subject, rendered.text, rendered.html))
+    return senders.email(Email(notification.recipient, rendered.subject, rendered.text, rendered.html,
+                               _attachments(params.get("files") or [])))
+
+
+def _attachments(files: list[dict[str, Any]]) -> tuple[Attachment, ...]:
+    """The files themselves when they total 10 MB or less; otherwise the email lists links only."""
+    if not files or sum(int(f.get("size", 0)) for f in files) > ATTACHMENTS_MAX_BYTES:
+        return ()
+    return tuple(Attachment(str(f["name"]), str(f["content_type"]), uploads.read(str(f["key"]))) for f in files)
 
 
 def deliver(pk: str, sk: str, senders: Senders | None = None, now: datetime | None = None) -> str:

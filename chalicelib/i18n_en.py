@@ -245,4 +245,5 @@ CATALOG: dict[str, str] = {
     "Ce fichier n'appartient pas à cette intervention.": "This file does not belong to this job.",
     "Le fichier n'a pas été reçu. Réessayez de l'envoyer.": "The file was not received. Try sending it again.",
     "Le contenu du fichier ne correspond pas à un type accepté.": "The file's content is not of an accepted type.",
+    "Le formulaire a expiré. Vérifiez la demande et créez-la à nouveau.": "The form has expired. Check the request and create it again.",
 }

@@ -57,14 +57,17 @@ def _touch(ticket: Ticket, state: State, now: datetime) -> None:
 
 
 def create_request(
-    manager: Manager, contractor: Contractor, request: NewRequest, now: datetime, submission_id: str | None = None
+    manager: Manager, contractor: Contractor, request: NewRequest, now: datetime, submission_id: str | None = None,
+    ticket_id: str | None = None, files: list[dict[str, Any]] | None = None,
 ) -> Ticket:
+    """A new request, sent to the contractor. `ticket_id` comes from the form's draft when files were
+    uploaded before the ticket existed (their keys live under it)."""
     if not contractor.active:
         raise ContractorUnavailable("inactive")
     reachable = {"sms": contractor.phone, "email": contractor.email}
     if not all(reachable.get(channel) for channel in request.channels):
         raise ContractorUnavailable("channel")
-    ticket_id = ids.new_id()
+    ticket_id = ticket_id or ids.new_id()
     kind = RequestKind(request.request_kind)
     state = lifecycle.initial_state(kind)
     ticket = Ticket(
@@ -97,8 +100,9 @@ def create_request(
     ticket.lookup_key = f"REF#{ticket.reference}"
     _touch(ticket, state, now)
     link, _secret = links.new_link(ticket_id, contractor.contractor_id, 1, now)
-    event = _event(ticket, manager_who(manager), "created", now, {"state": state.value, "channels": list(request.channels)})
-    notifications = outbox.to_contractor(ticket, f"{kind.value}_request", now, int(link.number))
+    data = {"state": state.value, "channels": list(request.channels), "files": files or []}
+    event = _event(ticket, manager_who(manager), "created", now, data)
+    notifications = outbox.to_contractor(ticket, f"{kind.value}_request", now, int(link.number), {"files": files or []})
     store.create_ticket(store.Change(ticket, event, notifications, links=[link], submission_id=submission_id))
     return ticket
 

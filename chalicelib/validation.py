@@ -158,6 +158,7 @@ def validate_new_request(form: dict[str, str], channels: list[str]) -> Result[Ne
 
 MESSAGE_MAX = 5000
 MESSAGE_MAX_FILES = 10
+TOO_MANY_FILES = f"Pas plus de {MESSAGE_MAX_FILES} fichiers par message."
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ def validate_message(body: str, keys: list[str], names: list[str]) -> Result[New
     if len(text) > MESSAGE_MAX:
         return Result(errors={"body": f"Le message dépasse {MESSAGE_MAX} caractères."})
     if len(keys) > MESSAGE_MAX_FILES:
-        return Result(errors={"files": f"Pas plus de {MESSAGE_MAX_FILES} fichiers par message."})
+        return Result(errors={"files": TOO_MANY_FILES})
     if not text and not keys:
         return Result(errors={"body": "Écrivez un message ou joignez un fichier."})
     padded = names + [""] * (len(keys) - len(names))

@@ -9,8 +9,9 @@ from typing import Any
 from chalice import Blueprint
 from chalice.app import Response
 
-from chalicelib import auth, clock, conversation, directory, lifecycle, store, tickets, tokens, validation
+from chalicelib import auth, clock, conversation, directory, ids, lifecycle, store, tickets, tokens, uploads, validation
 from chalicelib.config import settings
+from chalicelib.keys import signing_key
 from chalicelib.lifecycle import Actor, NotAllowed, State
 from chalicelib.models import RelaisItem
 from chalicelib.web import http
@@ -108,11 +109,37 @@ def ticket_list(session: auth.Session) -> Response:
     return _page(session, "admin/tickets.html", tickets=list(items))
 
 
+DRAFT_MAX_AGE = 24 * 3600
+
+
+def _draft_token(session: auth.Session) -> str:
+    """A new request's id, chosen when the form opens: files uploaded before "Créer" go under it."""
+    return tokens.SignedTokens(signing_key()).dumps("draft", {"t": ids.new_id(), "m": session.manager.manager_id})
+
+
+def _draft_ticket_id(session: auth.Session, token: str) -> str | None:
+    data = tokens.SignedTokens(signing_key()).loads("draft", token, DRAFT_MAX_AGE)
+    if isinstance(data, dict) and data.get("m") == session.manager.manager_id and isinstance(data.get("t"), str):
+        return str(data["t"])
+    return None
+
+
 def _new_ticket_page(session: auth.Session, status: int = 200, errors: dict[str, str] | None = None,
-                     values: dict[str, Any] | None = None) -> Response:
+                     values: dict[str, Any] | None = None, file_errors: list[Any] | None = None) -> Response:
     contractors = [c for c in directory.list_contractors() if c.active]
+    values = values or {}
     return _page(session, "admin/new_ticket.html", status=status, contractors=contractors, errors=errors or {},
-                 values=values or {}, form_id=tokens.new_random_secret())
+                 values=values, draft=values.get("draft") or _draft_token(session), file_errors=file_errors or [])
+
+
+@bp.route("/admin/drafts/uploads", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@signed_in
+def presign_draft_upload(session: auth.Session) -> Response:
+    form = http.form(bp.current_request)
+    ticket_id = _draft_ticket_id(session, form.get("draft"))
+    if ticket_id is None:
+        return http.json_error("Le formulaire a expiré. Rechargez la page.", session.manager.language, 403)
+    return http.presign_response(ticket_id, form, session.manager.language)
 
 
 @bp.route("/admin/tickets/new", methods=["GET"])
@@ -125,27 +152,37 @@ def new_ticket(session: auth.Session) -> Response:
 @signed_in
 def create_ticket(session: auth.Session) -> Response:
     form = http.form(bp.current_request)
-    values: dict[str, Any] = {**form.as_dict(), "channels": form.getlist("channels")}
+    values: dict[str, Any] = {**form.as_dict(), "channels": form.getlist("channels"), "files": http.file_pairs(form)}
+    ticket_id = _draft_ticket_id(session, form.get("draft"))
+    if ticket_id is None:
+        values.pop("draft", None)
+        return _new_ticket_page(session, 400, {"form": "Le formulaire a expiré. Vérifiez la demande et créez-la à nouveau."},
+                                values)
+    if store.find_submission(ticket_id) is not None:  # a double click: the first one created it
+        return http.redirect(f"/admin/tickets/{ticket_id}")
     contractor = directory.get_contractor(form.get("contractor_id")) if form.get("contractor_id") else None
     channels = form.getlist("channels") or ([str(c) for c in contractor.channels] if contractor else [])
     checked = validation.validate_new_request(form.as_dict(), channels)
     errors = dict(checked.errors)
     if form.get("contractor_id") and (contractor is None or not contractor.active):
         errors["contractor_id"] = "Cet intervenant n'existe pas ou a été désactivé."
+    attached = list(zip(form.getlist("file_key"), form.getlist("file_name"), strict=False))
+    if len(attached) > validation.MESSAGE_MAX_FILES:
+        errors["files"] = validation.TOO_MANY_FILES
     if errors or checked.value is None or contractor is None:
         return _new_ticket_page(session, 400, errors, values)
-    form_id = form.get("form_id")
-    if tokens.looks_like_secret(form_id) and (done := store.find_submission(form_id)) is not None:
-        return http.redirect(f"/admin/tickets/{done.ticket_id}")
+    accepted, rejected = uploads.verify_all(ticket_id, attached)
+    if rejected:
+        return _new_ticket_page(session, 400, {"files": "Certains fichiers n'ont pas été acceptés."}, values, rejected)
     try:
-        ticket = tickets.create_request(session.manager, contractor, checked.value, clock.now(),
-                                        form_id if tokens.looks_like_secret(form_id) else None)
+        tickets.create_request(session.manager, contractor, checked.value, clock.now(), ticket_id, ticket_id,
+                               [f.as_dict() for f in accepted])
     except tickets.ContractorUnavailable:
         errors["channels"] = "L'intervenant n'a pas de coordonnées pour le canal choisi."
         return _new_ticket_page(session, 400, errors, values)
-    except store.AlreadySubmitted as done_exc:
-        return http.redirect(f"/admin/tickets/{done_exc.submission.ticket_id}")
-    return http.redirect(f"/admin/tickets/{ticket.ticket_id}")
+    except (store.AlreadySubmitted, store.Conflict):
+        pass  # the same draft was created by a concurrent click
+    return http.redirect(f"/admin/tickets/{ticket_id}")
 
 
 def _load_owned(ticket_id: str) -> store.TicketView | None:

@@ -29,4 +29,5 @@ def outbox_json() -> Response:
     from chalicelib import dev_outbox
 
     fields = ("channel", "to", "subject", "body", "links", "sent_at")
-    return Response(body=[{k: m.get(k) for k in fields} for m in dev_outbox.all_messages()], status_code=200)
+    listing = [{**{k: m.get(k) for k in fields}, "attachments": m.get("attachments", [])} for m in dev_outbox.all_messages()]
+    return Response(body=listing, status_code=200)

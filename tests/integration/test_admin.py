@@ -51,6 +51,12 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
+def draft_of(html: str) -> str:
+    match = re.search(r'name="draft" value="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
 def test_a_manager_signs_in_with_an_emailed_single_use_link(client: Client, people: People, pump: Any, aws: str) -> None:
     path = login_link(client, pump, aws)
     confirm = client.http.get(path)  # a mail scanner opening the link spends nothing
@@ -108,8 +114,7 @@ def test_creating_a_request_sends_it_with_the_contractors_preferred_channels(cli
     headers = signed_in_headers(client, people)
     form = client.http.get("/admin/tickets/new", headers=headers).body.decode()
     assert "Karim Benali" in form
-    fields = {"csrf": csrf_of(form), "form_id": re.search(r'name="form_id" value="([^"]+)"', form).group(1),  # type: ignore[union-attr]
-              "request_kind": "intervention", "contractor_id": people.plumber.contractor_id, "title": "Radiateur froid",
+    fields = {"csrf": csrf_of(form), "draft": draft_of(form), "request_kind": "intervention", "contractor_id": people.plumber.contractor_id, "title": "Radiateur froid",
               "description": "Le radiateur du séjour reste froid.", "site_address": "3 rue Neuve, Lyon",
               "access_notes": "", "urgency": "normal"}
     response = client.http.post("/admin/tickets", headers={**FORM_HEADERS, **headers}, body=urlencode(fields))
@@ -134,7 +139,7 @@ def test_creating_a_request_sends_it_with_the_contractors_preferred_channels(cli
 def test_a_bad_request_form_keeps_what_was_typed(client: Client, people: People, change: dict[str, str], field: str) -> None:
     headers = signed_in_headers(client, people)
     form = client.http.get("/admin/tickets/new", headers=headers).body.decode()
-    fields = {"csrf": csrf_of(form), "form_id": "f" * 32, "request_kind": "intervention",
+    fields = {"csrf": csrf_of(form), "draft": draft_of(form), "request_kind": "intervention",
               "contractor_id": people.email_only.contractor_id, "title": "Panne d'éclairage",
               "description": "Hall B sans lumière.", "site_address": "5 place Bellecour", "urgency": "urgent", **change}
     response = client.http.post("/admin/tickets", headers={**FORM_HEADERS, **headers}, body=urlencode(fields))
@@ -164,7 +169,7 @@ def test_the_dev_outbox_lists_messages_locally_and_is_hidden_elsewhere(client: C
     pump.drain()
     listing = client.http.get("/dev/outbox.json").json_body
     assert [m["channel"] for m in listing] and {m["channel"] for m in listing} == {"sms", "email"}
-    assert all(set(m) == {"channel", "to", "subject", "body", "links", "sent_at"} for m in listing)
+    assert all(set(m) == {"channel", "to", "subject", "body", "links", "sent_at", "attachments"} for m in listing)
     assert all(m["links"] and m["links"][0].startswith("http://127.0.0.1:8000/t/") for m in listing)
     assert client.http.get("/dev/outbox").status_code == 200
     from chalicelib.config import settings

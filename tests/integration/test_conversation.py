@@ -257,3 +257,47 @@ def test_the_contact_button_is_on_the_form_in_every_state(client: Client, people
     tickets.cancel_ticket(view, people.manager, "", "cancel-form-000000000000000000001", clock.now())
     assert "Contacter le gestionnaire" in client.http.get(path).body.decode()
     assert contractor_message(client, path, "Dommage, j'avais commandé la pièce.", []).status_code == 303
+
+
+def _create_with_files(client: Client, people: People, files: list[tuple[str, str, bytes]]) -> tuple[str, Any]:
+    from tests.integration.test_admin import draft_of
+
+    headers = signed_in_headers(client, people)
+    form = client.http.get("/admin/tickets/new", headers=headers).body.decode()
+    hidden = {"csrf": csrf_of(form), "draft": draft_of(form)}
+    pairs: list[tuple[str, str]] = []
+    for name, content_type, data in files:
+        pairs.append((upload(client, "/admin/drafts/uploads", hidden, name, content_type, data, headers), name))
+    fields = [*hidden.items(), ("request_kind", "intervention"), ("contractor_id", people.plumber.contractor_id),
+              ("title", "Infiltration plafond"), ("description", "Voir photos."), ("site_address", "2 rue Sala, Lyon"),
+              ("urgency", "normal"), ("channels", "email")]
+    for key, name in pairs:
+        fields += [("file_key", key), ("file_name", name)]
+    response = client.http.post("/admin/tickets", headers={**FORM_HEADERS, **headers}, body=urlencode(fields))
+    assert response.status_code == 303, response.body
+    return response.headers["Location"].rsplit("/", 1)[1], headers
+
+
+def test_request_files_are_attached_to_the_email_and_listed_on_the_form(client: Client, people: People, pump: Any,
+                                                                       aws: str) -> None:
+    ticket_id, _ = _create_with_files(client, people, [("plafond.jpg", "image/jpeg", JPEG), ("devis.pdf", "application/pdf", PDF)])
+    pump.drain()
+    listing = client.http.get("/dev/outbox.json").json_body
+    [email] = [m for m in listing if m["channel"] == "email"]
+    assert sorted(email["attachments"]) == ["devis.pdf", "plafond.jpg"]
+    assert "Infiltration plafond" in email["subject"]
+    html = client.http.get(contractor_path(ticket_id)).body.decode()
+    assert "devis.pdf" in html and f"{contractor_path(ticket_id)}/files/" in html
+
+
+def test_request_files_over_10_mb_are_sent_as_links(client: Client, people: People, pump: Any, aws: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib import dispatcher
+
+    monkeypatch.setattr(dispatcher, "ATTACHMENTS_MAX_BYTES", len(PDF) + 10)  # same rule, smaller files
+    ticket_id, _ = _create_with_files(client, people, [("plan.pdf", "application/pdf", PDF), ("photo.jpg", "image/jpeg", JPEG)])
+    pump.drain()
+    [email] = [m for m in client.http.get("/dev/outbox.json").json_body if m["channel"] == "email"]
+    assert email["attachments"] == []
+    file_links = [link for link in email["links"] if "/files/" in link]
+    assert len(file_links) == 2 and all(link.startswith(f"http://127.0.0.1:8000/t/{ticket_id}/") for link in file_links)
