@@ -74,7 +74,7 @@ def _from_raw(raw: dict[str, Any], times: dict[str, str]) -> dict[str, Any]:
     files = [part.get_filename() for part in parsed.iter_attachments()]
     return {"id": raw.get("id"), "channel": "email", "to": str(parsed.get("To", "")), "subject": str(parsed.get("Subject", "")),
             "body": body, "links": list(dict.fromkeys(unescape(u) for u in LINK.findall(body))),
-            "attachments": [name for name in files if name], "sent_at": times.get(raw.get("id"), "")}
+            "attachments": [name for name in files if name], "sent_at": times.get(str(raw.get("id")), "")}
 
 
 def all_messages() -> list[dict[str, Any]]:

@@ -114,7 +114,8 @@ def test_creating_a_request_sends_it_with_the_contractors_preferred_channels(cli
     headers = signed_in_headers(client, people)
     form = client.http.get("/admin/tickets/new", headers=headers).body.decode()
     assert "Karim Benali" in form
-    fields = {"csrf": csrf_of(form), "draft": draft_of(form), "request_kind": "intervention", "contractor_id": people.plumber.contractor_id, "title": "Radiateur froid",
+    fields = {"csrf": csrf_of(form), "draft": draft_of(form), "request_kind": "intervention",
+              "contractor_id": people.plumber.contractor_id, "title": "Radiateur froid",
               "description": "Le radiateur du séjour reste froid.", "site_address": "3 rue Neuve, Lyon",
               "access_notes": "", "urgency": "normal"}
     response = client.http.post("/admin/tickets", headers={**FORM_HEADERS, **headers}, body=urlencode(fields))

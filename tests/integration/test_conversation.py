@@ -280,7 +280,8 @@ def _create_with_files(client: Client, people: People, files: list[tuple[str, st
 
 def test_request_files_are_attached_to_the_email_and_listed_on_the_form(client: Client, people: People, pump: Any,
                                                                        aws: str) -> None:
-    ticket_id, _ = _create_with_files(client, people, [("plafond.jpg", "image/jpeg", JPEG), ("devis.pdf", "application/pdf", PDF)])
+    files = [("plafond.jpg", "image/jpeg", JPEG), ("devis.pdf", "application/pdf", PDF)]
+    ticket_id, _ = _create_with_files(client, people, files)
     pump.drain()
     listing = client.http.get("/dev/outbox.json").json_body
     [email] = [m for m in listing if m["channel"] == "email"]
