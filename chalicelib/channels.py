@@ -63,13 +63,16 @@ class EmailSender:
         self._client = client or aws.client("sesv2")
 
     def send(self, email: Email) -> str:
+        # The configuration set routes SES's bounce and complaint events to chalicelib/bounces.py.
+        configuration = {"ConfigurationSetName": name} if (name := settings().ses_configuration_set) else {}
         if email.attachments:
             raw = self._client.send_email(FromEmailAddress=settings().sender_email, Destination={"ToAddresses": [email.to]},
-                                          Content={"Raw": {"Data": _mime(email)}})
+                                          Content={"Raw": {"Data": _mime(email)}}, **configuration)
             return str(raw["MessageId"])
         response = self._client.send_email(
             FromEmailAddress=settings().sender_email,
             Destination={"ToAddresses": [email.to]},
+            **configuration,
             Content={
                 "Simple": {
                     "Subject": {"Data": email.subject, "Charset": "UTF-8"},

@@ -8,6 +8,19 @@ from functools import lru_cache
 
 
 @dataclass(frozen=True)
+class Timers:
+    """Delays of the time-driven steps (all configurable per stage)."""
+
+    reminder_hours: float = 24
+    answer_alert_hours: float = 48
+    presence_grace_minutes: float = 30
+    completion_offer_hours: float = 4
+    invoice_first_days: float = 2
+    invoice_every_days: float = 7
+    invoice_max_requests: int = 3
+
+
+@dataclass(frozen=True)
 class Settings:
     stage: str
     table_name: str
@@ -16,12 +29,18 @@ class Settings:
     sender_email: str
     signing_key_parameter: str
     sms_sender_id: str
+    ses_configuration_set: str  # "" locally; in the cloud SES reports bounces and complaints through it
     link_lifetime_days_after_close: int
     notification_max_attempts: int
     notification_backoff_seconds: int
     wrong_link_limit: int
     wrong_link_window_seconds: int
     files_origin: str
+    schedule_group: str
+    schedule_target_arn: str
+    scheduler_role_arn: str
+    scheduler_dlq_arn: str
+    timers: Timers
 
     @property
     def is_local(self) -> bool:
@@ -30,6 +49,10 @@ class Settings:
     @property
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")
+
+
+_LOCAL_ARN = "arn:aws:"
+_LOCAL_REGION = "eu-west-3:123456789012"
 
 
 @lru_cache(maxsize=1)
@@ -43,12 +66,27 @@ def settings() -> Settings:
         sender_email=env("RELAIS_SENDER_EMAIL", "relais@example.com"),
         signing_key_parameter=env("RELAIS_SIGNING_KEY_PARAMETER", "/relais/local/signing-key"),
         sms_sender_id=env("RELAIS_SMS_SENDER_ID", "RELAIS"),
+        ses_configuration_set=env("RELAIS_SES_CONFIGURATION_SET", ""),
         link_lifetime_days_after_close=int(env("RELAIS_LINK_DAYS_AFTER_CLOSE", "30")),
         notification_max_attempts=int(env("RELAIS_NOTIFICATION_MAX_ATTEMPTS", "5")),
         notification_backoff_seconds=int(env("RELAIS_NOTIFICATION_BACKOFF_SECONDS", "60")),
         wrong_link_limit=int(env("RELAIS_WRONG_LINK_LIMIT", "20")),
         wrong_link_window_seconds=int(env("RELAIS_WRONG_LINK_WINDOW_SECONDS", "600")),
         files_origin=_files_origin(),
+        schedule_group=env("RELAIS_SCHEDULE_GROUP", "relais"),
+        # Locally these name nothing real: the pump fires due schedules itself.
+        schedule_target_arn=env("RELAIS_SCHEDULE_TARGET_ARN", f"{_LOCAL_ARN}lambda:{_LOCAL_REGION}:function:relais-fire"),
+        scheduler_role_arn=env("RELAIS_SCHEDULER_ROLE_ARN", "arn:aws:iam::123456789012:role/relais-scheduler"),
+        scheduler_dlq_arn=env("RELAIS_SCHEDULER_DLQ_ARN", f"{_LOCAL_ARN}sqs:{_LOCAL_REGION}:relais-scheduler-dlq"),
+        timers=Timers(
+            reminder_hours=float(env("RELAIS_REMINDER_HOURS", "24")),
+            answer_alert_hours=float(env("RELAIS_ANSWER_ALERT_HOURS", "48")),
+            presence_grace_minutes=float(env("RELAIS_PRESENCE_GRACE_MINUTES", "30")),
+            completion_offer_hours=float(env("RELAIS_COMPLETION_OFFER_HOURS", "4")),
+            invoice_first_days=float(env("RELAIS_INVOICE_FIRST_DAYS", "2")),
+            invoice_every_days=float(env("RELAIS_INVOICE_EVERY_DAYS", "7")),
+            invoice_max_requests=int(env("RELAIS_INVOICE_MAX_REQUESTS", "3")),
+        ),
     )
 
 

@@ -15,7 +15,7 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import clock, links, messages, store, tokens, uploads
+from chalicelib import clock, links, messages, metrics, store, tokens, uploads
 from chalicelib.channels import Attachment, Email, EmailSender, SmsSender
 from chalicelib.config import settings
 from chalicelib.keys import signing_key
@@ -33,6 +33,8 @@ class Senders(Protocol):
 
     def email(self, email: Email) -> str: ...
 
+    def schedule(self, action: str, name: str, at: str | None, payload: dict[str, Any] | None) -> str: ...
+
 
 @dataclass
 class AwsSenders:
@@ -46,6 +48,13 @@ class AwsSenders:
     def email(self, email: Email) -> str:
         self.email_sender = self.email_sender or EmailSender()
         return self.email_sender.send(email)
+
+    def schedule(self, action: str, name: str, at: str | None, payload: dict[str, Any] | None) -> str:
+        from chalicelib.schedules import Scheduler
+
+        if action == "delete" or at is None or payload is None:
+            return Scheduler().remove(name)
+        return Scheduler().place(name, clock.parse_iso(at), payload)
 
 
 def url_for_notification(notification: Notification) -> str:
@@ -81,13 +90,19 @@ def _claim(pk: str, sk: str, now: datetime) -> Notification | None:
 
 
 def _send(notification: Notification, senders: Senders) -> str:
-    url = url_for_notification(notification)
     params = notification.params or {}
+    if notification.channel == "schedule":
+        return senders.schedule(str(params["action"]), notification.recipient, params.get("at"), params.get("payload"))
+    url = url_for_notification(notification)
     if notification.channel == "sms":
         return senders.sms(notification.recipient, messages.render_sms(notification.template, notification.language, params, url))
     rendered = messages.render_email(notification.template, notification.language, params, url)
-    return senders.email(Email(notification.recipient, rendered.subject, rendered.text, rendered.html,
-                               _attachments(params.get("files") or [])))
+    attachments = _attachments(params.get("files") or [])
+    if params.get("ics"):
+        from chalicelib import calendar
+
+        attachments += (calendar.invitation(notification.ticket_id, params, url),)
+    return senders.email(Email(notification.recipient, rendered.subject, rendered.text, rendered.html, attachments))
 
 
 def _attachments(files: list[dict[str, Any]]) -> tuple[Attachment, ...]:
@@ -105,10 +120,21 @@ def deliver(pk: str, sk: str, senders: Senders | None = None, now: datetime | No
         return "skipped"
     log = {"ticket_id": notification.ticket_id, "notification_id": notification.notification_id,
            "channel": notification.channel, "template": notification.template, "attempt": int(notification.attempts)}
+    if notification.channel == "email" and notification.audience == "contractor":
+        from chalicelib import bounces  # an address SES reported as bouncing gets the SMS instead
+
+        rerouted = bounces.reroute_if_undeliverable(notification, now)
+        if rerouted is not None:
+            metrics.delivery("skipped_undeliverable", notification.channel)
+            return rerouted
     try:
         provider_id = _send(notification, senders or AwsSenders())
     except Exception as exc:  # any failure of the provider or the rendering: retry, then give up
-        return _record_failure(notification, exc, now, log)
+        result = _record_failure(notification, exc, now, log)
+        metrics.delivery(result, notification.channel)
+        return result
+    # An email's SES message id finds it again when SES reports a bounce (chalicelib/bounces.py).
+    lookup = [Notification.lookup_key.set(f"PROVIDER#{provider_id}")] if notification.channel == "email" else []
     notification.update(
         actions=[
             Notification.status.set("sent"),
@@ -118,9 +144,11 @@ def deliver(pk: str, sk: str, senders: Senders | None = None, now: datetime | No
             Notification.outbox_shard.remove(),
             Notification.outbox_due.remove(),
             Notification.lease_until.remove(),
+            *lookup,
         ]
     )
     logger.info("notification sent", extra=log)
+    metrics.delivery("sent", notification.channel)
     return "sent"
 
 
@@ -179,6 +207,7 @@ def handle_stream_records(records: list[dict[str, Any]], senders: Senders | None
     """Lambda handler body for the table's stream: send every new pending notification."""
     outcome: dict[str, int] = {}
     now = clock.now()
+    metrics.steps_in(records)  # every committed ticket event passes here once: one metric per step
     for record in records:
         image = _new_image(record)
         if image.get("item_type", {}).get("S") != "notification" or image.get("status", {}).get("S") != "pending":
@@ -199,4 +228,12 @@ def sweep(senders: Senders | None = None, now: datetime | None = None, limit: in
     for item in due:
         result = deliver(item.pk, item.sk, senders, now)
         outcome[result] = outcome.get(result, 0) + 1
+    metrics.outbox_age(_oldest_due_age(clock.now()))
     return outcome
+
+
+def _oldest_due_age(now: datetime) -> float:
+    """Seconds since the oldest outbox item still waiting became due (0 when none is late)."""
+    for item in Notification.outbox_index.query(OUTBOX_SHARD, limit=1):
+        return (now - clock.parse_iso(str(item.outbox_due))).total_seconds()
+    return 0.0

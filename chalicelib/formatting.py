@@ -42,6 +42,28 @@ EVENT_LABELS = {
     "cancel": "Ticket annulé",
     "notification_failed": "Échec d'envoi d'une notification",
     "message": "Message",
+    "reminder": "Relance de la demande",
+    "answer_overdue": "Alerte : pas de réponse",
+    "presence_check": "Demande de confirmation de présence",
+    "presence_overdue": "Alerte : présence non confirmée",
+    "confirm_presence": "Présence sur place confirmée",
+    "report_late": "Retard annoncé",
+    "reschedule": "Date d'intervention modifiée",
+    "request_quote": "Devis demandé",
+    "submit_quote": "Devis envoyé",
+    "accept_quote": "Devis accepté",
+    "reject_quote": "Devis refusé",
+    "request_completion": "Fin d'intervention demandée",
+    "completion_request": "Fin d'intervention demandée",
+    "complete": "Fin d'intervention confirmée",
+    "complete_with_invoice": "Fin d'intervention confirmée avec facture",
+    "request_invoice": "Facture demandée",
+    "invoice_request": "Facture demandée",
+    "invoice_overdue": "Alerte : facture manquante",
+    "submit_invoice": "Facture envoyée",
+    "waive_invoice": "Facture non nécessaire",
+    "close": "Ticket clôturé",
+    "email_bounced": "E-mail non distribué",
 }
 
 NOTIFICATION_LABELS = {
@@ -52,7 +74,43 @@ NOTIFICATION_LABELS = {
     "manager_refused": "Alerte : demande refusée",
     "manager_message": "Alerte : nouveau message",
     "message": "Nouveau message",
+    "accepted": "Confirmation d'acceptation (.ics)",
+    "manager_alert": "Alerte gestionnaire",
+    "presence_check": "Confirmation de présence",
+    "completion_request": "Demande de fin d'intervention",
+    "invoice_request": "Demande de facture",
+    "quote_accepted": "Devis accepté",
+    "quote_rejected": "Devis refusé",
+    "reminder": "Planification : relance",
+    "answer_overdue": "Planification : alerte sans réponse",
+    "presence_overdue": "Planification : alerte présence",
+    "completion_offer": "Planification : fin d'intervention",
+    "invoice_overdue": "Planification : alerte facture",
+    "delete": "Planification : suppression",
     "login_link": "Lien de connexion",
+}
+
+# What a contractor is asked at each step (SMS, email subject and button).
+STEP_HEADLINES = {
+    "presence_check": ("Confirmez votre présence sur place", "Je suis sur place"),
+    "completion_request": ("Confirmez la fin de l'intervention", "Confirmer la fin d'intervention"),
+    "invoice_request": ("Envoyez votre facture", "Envoyer votre facture"),
+    "quote_accepted": ("Votre devis est accepté : indiquez la date et l'heure d'intervention", "Indiquer la date et l'heure"),
+    "quote_rejected": ("Votre devis n'a pas été retenu", "Voir les détails"),
+}
+
+# What the manager is told, by what happened ({name} is the contractor).
+ALERT_HEADLINES = {
+    "answer_overdue": "Pas de réponse de {name} à la demande",
+    "presence_overdue": "{name} n'a pas confirmé sa présence sur place",
+    "invoice_overdue": "Facture de {name} toujours manquante malgré les relances",
+    "reschedule": "{name} a changé la date d'intervention",
+    "confirm_presence": "{name} est sur place",
+    "report_late": "{name} sera en retard",
+    "complete": "{name} a terminé l'intervention",
+    "complete_with_invoice": "{name} a terminé l'intervention et envoyé sa facture",
+    "submit_invoice": "{name} a envoyé sa facture",
+    "submit_quote": "{name} a envoyé un devis",
 }
 
 
@@ -83,7 +141,18 @@ def local_datetime(value: str | None) -> str:
     return clock.paris(clock.parse_iso(value)).strftime("%d/%m/%Y %H:%M")
 
 
-LABELS = {"state": STATE_LABELS, "urgency": URGENCY_LABELS, "event": EVENT_LABELS, "notification": NOTIFICATION_LABELS}
+TIMER_LABELS = {
+    "reminder": "Relance de l'intervenant",
+    "answer_overdue": "Alerte si toujours sans réponse",
+    "presence_check": "Demande de confirmation de présence",
+    "presence_overdue": "Alerte si présence non confirmée",
+    "completion_offer": "Demande de fin d'intervention",
+    "invoice_request": "Demande de facture",
+    "invoice_overdue": "Alerte si facture toujours manquante",
+}
+
+LABELS = {"timer": TIMER_LABELS, "state": STATE_LABELS, "urgency": URGENCY_LABELS, "event": EVENT_LABELS,
+          "notification": NOTIFICATION_LABELS}
 
 
 def label(value: str, table: str, language: str = "fr") -> str:

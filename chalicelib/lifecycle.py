@@ -50,6 +50,11 @@ class Action(StrEnum):
     SUBMIT_INVOICE = "submit_invoice"
     WAIVE_INVOICE = "waive_invoice"
     CLOSE = "close"
+    REQUEST_QUOTE = "request_quote"
+    REPORT_LATE = "report_late"
+    COMPLETE_WITH_INVOICE = "complete_with_invoice"
+    REMIND = "remind"
+    ALERT_MANAGER = "alert_manager"
 
 
 class Step(StrEnum):
@@ -91,20 +96,27 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Action.ACCEPT, Actor.CONTRACTOR, {State.SENT}, State.SCHEDULED),
     _t(Action.REFUSE, Actor.CONTRACTOR, {State.SENT, State.QUOTE_REQUESTED}, State.REFUSED),
     _t(Action.RESCHEDULE, Actor.CONTRACTOR, {State.SCHEDULED}, None),
+    _t(Action.REMIND, Actor.SYSTEM, {State.SENT, State.QUOTE_REQUESTED}, None),
+    _t(Action.REQUEST_QUOTE, Actor.MANAGER, {State.SENT, State.SCHEDULED}, State.QUOTE_REQUESTED),
     _t(Action.SUBMIT_QUOTE, Actor.CONTRACTOR, {State.QUOTE_REQUESTED}, State.QUOTE_SUBMITTED),
     _t(Action.ACCEPT_QUOTE, Actor.MANAGER, {State.QUOTE_SUBMITTED}, State.SENT),
     _t(Action.REJECT_QUOTE, Actor.MANAGER, {State.QUOTE_SUBMITTED}, State.QUOTE_REJECTED),
     _t(Action.CHECK_PRESENCE, Actor.SYSTEM, {State.SCHEDULED}, None),
     _t(Action.CONFIRM_PRESENCE, Actor.CONTRACTOR, {State.SCHEDULED}, State.ON_SITE),
+    _t(Action.REPORT_LATE, Actor.CONTRACTOR, {State.SCHEDULED}, None),
     _t(Action.REQUEST_COMPLETION, Actor.MANAGER, {State.SCHEDULED, State.ON_SITE}, State.COMPLETION_REQUESTED),
     _t(Action.REQUEST_COMPLETION, Actor.SYSTEM, {State.ON_SITE}, State.COMPLETION_REQUESTED),
     _t(Action.COMPLETE, Actor.CONTRACTOR, {State.SCHEDULED, State.ON_SITE, State.COMPLETION_REQUESTED}, State.COMPLETED),
+    _t(Action.COMPLETE_WITH_INVOICE, Actor.CONTRACTOR, {State.SCHEDULED, State.ON_SITE, State.COMPLETION_REQUESTED},
+       State.INVOICED),
     _t(Action.REQUEST_INVOICE, Actor.SYSTEM, {State.COMPLETED, State.INVOICE_REQUESTED}, State.INVOICE_REQUESTED),
     _t(Action.REQUEST_INVOICE, Actor.MANAGER, {State.COMPLETED, State.INVOICE_REQUESTED}, State.INVOICE_REQUESTED),
     _t(Action.SUBMIT_INVOICE, Actor.CONTRACTOR, {State.COMPLETED, State.INVOICE_REQUESTED}, State.INVOICED),
     _t(Action.WAIVE_INVOICE, Actor.MANAGER, {State.COMPLETED, State.INVOICE_REQUESTED}, State.INVOICED),
     _t(Action.CLOSE, Actor.MANAGER, {State.INVOICED}, State.CLOSED),
     _t(Action.CANCEL, Actor.MANAGER, OPEN_STATES, State.CANCELLED),
+    # Timers tell the manager when something did not happen in time; the state does not move.
+    _t(Action.ALERT_MANAGER, Actor.SYSTEM, OPEN_STATES, None),
     # The thread is open at every step, including after the ticket ended, while the link lives.
     _t(Action.MESSAGE, Actor.CONTRACTOR, frozenset(State), None),
     _t(Action.MESSAGE, Actor.MANAGER, frozenset(State), None),

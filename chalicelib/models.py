@@ -114,6 +114,19 @@ class Ticket(RelaisItem, discriminator="ticket"):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     closed_at = UnicodeAttribute(null=True)
+    # What the timers read: each scheduled step derives its time from these (chalicelib/planning.py).
+    request_sent_at = UnicodeAttribute(null=True)
+    reminders_sent = NumberAttribute(default=0)
+    answer_alerted = BooleanAttribute(default=False)
+    presence_requested_at = UnicodeAttribute(null=True)
+    presence_alerted = BooleanAttribute(default=False)
+    late_until = UnicodeAttribute(null=True)  # HH:MM the contractor said they would arrive by
+    on_site_at = UnicodeAttribute(null=True)
+    completed_at = UnicodeAttribute(null=True)
+    invoice_requests = NumberAttribute(default=0)
+    invoice_alerted = BooleanAttribute(default=False)
+    quote = JSONAttribute(null=True)
+    invoice = JSONAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -170,6 +183,8 @@ class Contractor(RelaisItem, discriminator="contractor"):
     channels = ListAttribute(of=UnicodeAttribute)
     language = UnicodeAttribute(default="fr")
     active = BooleanAttribute(default=True)
+    # Set when SES reports a permanent bounce or a complaint: no more email, SMS instead (bounces.py).
+    email_undeliverable = BooleanAttribute(default=False)
 
 
 class Manager(RelaisItem, discriminator="manager"):

@@ -100,3 +100,13 @@ def to_manager(ticket: Ticket, template: str, now: datetime, extra: dict[str, An
         params={**ticket_params(ticket), "ticket_id": ticket.ticket_id, **(extra or {})},
         now=now,
     )
+
+
+def timer_change(ticket_id: str, action: str, name: str, at: str | None, payload: dict[str, Any] | None,
+                 now: datetime) -> Notification:
+    """A schedule to place or remove, sent to EventBridge Scheduler by the dispatcher."""
+    return new_notification(
+        ticket_pk(ticket_id), ticket_id=ticket_id, channel="schedule", audience="system", recipient=name,
+        template=str((payload or {}).get("step", "delete")), language="fr",
+        params={"action": action, "at": at, "payload": payload}, now=now,
+    )

@@ -1,5 +1,5 @@
 """The local stand-in for what AWS does on its own in the cloud: it feeds the table's
-stream records to the dispatcher, and runs the outbox sweep every few seconds."""
+stream records to the dispatcher, runs the outbox sweep, and fires due schedules."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ Handler = Callable[[dict[str, Any], Any], Any]
 
 
 class Pump:
-    def __init__(self, stream_arn: str, dispatch: Handler, sweep: Handler, sweep_every: float = 5.0) -> None:
+    def __init__(self, stream_arn: str, dispatch: Handler, sweep: Handler, sweep_every: float = 5.0,
+                 fire_due: Callable[[], Any] | None = None) -> None:
         self._reader = StreamReader(stream_arn)
         self._dispatch = dispatch
         self._sweep = sweep
+        self._fire_due = fire_due
         self._sweep_every = sweep_every
         self._last_sweep = 0.0
 
@@ -28,6 +30,8 @@ class Pump:
         if time.monotonic() - self._last_sweep >= self._sweep_every:
             self._last_sweep = time.monotonic()
             self._sweep({}, None)
+            if self._fire_due is not None:
+                self._fire_due()  # what EventBridge Scheduler does in the cloud
         return len(records)
 
     def drain(self, rounds: int = 20) -> int:

@@ -35,6 +35,7 @@ def local_environment() -> dict[str, str]:
         "RELAIS_SIGNING_KEY_PARAMETER": "/relais/local/signing-key",
         "RELAIS_DEV_OUTBOX_ARCHIVE": str(STATE_DIR / "sent.json"),
         "RELAIS_NOTIFICATION_BACKOFF_SECONDS": "10",
+        "RELAIS_SCHEDULE_GROUP": "relais",
         "POWERTOOLS_SERVICE_NAME": "relais", "POWERTOOLS_LOG_LEVEL": "WARNING",
     }
 
@@ -146,9 +147,11 @@ def main() -> None:
         _wait_http(f"http://127.0.0.1:{PORT}/admin/login")
 
         import app as relais_app
+        from chalicelib import dev_schedules
         from local.pump import Pump
 
-        pump = Pump(resources.stream_arn("relais"), relais_app.dispatch_outbox, relais_app.sweep_outbox)
+        pump = Pump(resources.stream_arn("relais"), relais_app.dispatch_outbox, relais_app.sweep_outbox,
+                    sweep_every=2.0, fire_due=dev_schedules.fire_due)
         base = f"http://127.0.0.1:{PORT}"
         from local.seed import MANAGER_EMAIL
 

@@ -9,7 +9,20 @@ from typing import Any
 from chalice import Blueprint
 from chalice.app import Response
 
-from chalicelib import auth, clock, conversation, directory, ids, lifecycle, store, tickets, tokens, uploads, validation
+from chalicelib import (
+    auth,
+    clock,
+    conversation,
+    directory,
+    ids,
+    lifecycle,
+    planning,
+    store,
+    tickets,
+    tokens,
+    uploads,
+    validation,
+)
 from chalicelib.config import settings
 from chalicelib.keys import signing_key
 from chalicelib.lifecycle import Actor, NotAllowed, State
@@ -198,7 +211,9 @@ def _ticket_page(session: auth.Session, view: store.TicketView, status: int = 20
                  errors: dict[str, str] | None = None, values: dict[str, Any] | None = None,
                  file_errors: list[Any] | None = None) -> Response:
     state = State(view.ticket.state)
-    return _page(session, "admin/ticket.html", status=status, view=view, ticket=view.ticket,
+    timers = [{"step": t.step, "at_iso": clock.iso(t.at)}
+              for t in sorted(planning.wanted(view.ticket, settings().timers).values(), key=lambda t: t.at)]
+    return _page(session, "admin/ticket.html", status=status, view=view, ticket=view.ticket, timers=timers,
                  actions=[a.value for a in lifecycle.allowed_actions(state, Actor.MANAGER)],
                  notice=notice, errors=errors or {}, values=values or {}, file_errors=file_errors or [],
                  form_id=tokens.new_random_secret(), message_form_id=tokens.new_random_secret())

@@ -218,6 +218,8 @@ def test_twenty_identical_submissions_at_once_record_one_answer(client: Client, 
     assert [e.event_type for e in events_of(ticket.ticket_id)] == ["created", "accept"]
     alerts = [n for n in notifications_of(ticket.ticket_id) if n.audience == "manager"]
     assert len(alerts) == 1
+    presence = [n for n in notifications_of(ticket.ticket_id) if n.channel == "schedule" and n.template == "presence_check"]
+    assert len(presence) == 1
 
 
 def _race_accept_against_cancel(client: Client, people: People, attempt: int) -> None:
@@ -251,8 +253,8 @@ def _race_accept_against_cancel(client: Client, people: People, attempt: int) ->
     else:
         assert view.ticket.state == "scheduled" and kinds == ["created", "accept"] and status == 303
     # The outbox matches the winner exactly: nothing from the loser.
-    templates = sorted(n.template for n in view.notifications)
-    winner = ["cancelled", "cancelled"] if outcome == "cancelled" else ["manager_accepted"]
+    templates = sorted(n.template for n in view.notifications if n.channel != "schedule")
+    winner = ["cancelled", "cancelled"] if outcome == "cancelled" else ["accepted", "manager_accepted"]
     assert templates == sorted(["intervention_request", "intervention_request", *winner])
 
 

@@ -309,7 +309,25 @@ MESSAGE_PARAMS = {
     "urgency": "emergency", "planned_date": "2026-12-01", "planned_time": "09:30", "comment": "Bring a ladder",
     "reason": "Busy",
 }
-MESSAGE_TEMPLATES = sorted({p.name.split(".")[0] for p in (TEMPLATES / "messages").glob("*.subject.txt")})
+# Template names as the outbox uses them: shared files (contractor_step, manager_alert) by each of their uses.
+_SHARED_FILES = {"contractor_step": sorted(formatting.STEP_HEADLINES)}
+MESSAGE_TEMPLATES = sorted(
+    name
+    for file in {p.name.split(".")[0] for p in (TEMPLATES / "messages").glob("*.subject.txt")} - {"manager_alert"}
+    for name in _SHARED_FILES.get(file, [file])
+)
+SMS_TEMPLATES = sorted(
+    name
+    for file in {p.name.split(".")[0] for p in (TEMPLATES / "messages").glob("*.sms.txt")}
+    for name in _SHARED_FILES.get(file, [file])
+)
+
+
+@pytest.mark.parametrize("alert", sorted(formatting.ALERT_HEADLINES))
+def test_an_english_manager_alert_shows_no_french(alert: str) -> None:
+    rendered = messages.render_email("manager_alert", "en", {**MESSAGE_PARAMS, "alert": alert}, "https://relais.example/a")
+    for part in (rendered.subject, rendered.text, rendered.html):
+        assert _leftover_french(part) == []
 
 
 @pytest.mark.parametrize("name", MESSAGE_TEMPLATES)
@@ -319,7 +337,7 @@ def test_an_english_email_shows_no_french(name: str) -> None:
         assert _leftover_french(part) == []
 
 
-@pytest.mark.parametrize("name", sorted({p.name.split(".")[0] for p in (TEMPLATES / "messages").glob("*.sms.txt")}))
+@pytest.mark.parametrize("name", SMS_TEMPLATES)
 def test_an_english_sms_shows_no_french(name: str) -> None:
     sms = messages.render_sms(name, "en", MESSAGE_PARAMS, "https://relais.example/t/X/s")
     assert _leftover_french(sms) == []

@@ -1,0 +1,104 @@
+"""One change to a ticket, the same way for every use case.
+
+The lifecycle says whether the actor may act; the ticket is changed in memory; the timers
+it now needs are compared with those it needed before; then the event, the ticket (with
+its version as condition), the notifications and the timer changes are written in one
+transaction. Either all of it happens or none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from chalicelib import clock, lifecycle, links, outbox, planning, store
+from chalicelib.config import settings
+from chalicelib.lifecycle import Action, Actor, State
+from chalicelib.models import Event, Link, Manager, Notification, Ticket, ticket_pk
+
+
+@dataclass(frozen=True)
+class Who:
+    actor: Actor
+    actor_id: str
+    name: str
+
+
+SYSTEM = Who(Actor.SYSTEM, "relais", "")
+
+
+def contractor_of(view: store.TicketView) -> Who:
+    return Who(Actor.CONTRACTOR, view.ticket.contractor_id, view.ticket.contractor_name)
+
+
+def manager_who(manager: Manager) -> Who:
+    return Who(Actor.MANAGER, manager.manager_id, manager.name)
+
+
+def new_event(ticket: Ticket, who: Who, event_type: str, now: datetime, data: dict[str, Any]) -> Event:
+    return Event(
+        ticket_pk(ticket.ticket_id),
+        store.new_event_sk(),
+        ticket_id=ticket.ticket_id,
+        event_type=event_type,
+        actor=who.actor.value,
+        actor_name=who.name,
+        at=clock.iso(now),
+        data={"actor_id": who.actor_id, **data},
+    )
+
+
+def touch(ticket: Ticket, state: State, now: datetime) -> None:
+    ticket.state = state.value
+    ticket.updated_at = clock.iso(now)
+    ticket.gsi1sk = f"{ticket.updated_at}#{ticket.ticket_id}"
+    if state in lifecycle.TERMINAL_STATES:
+        ticket.closed_at = ticket.updated_at
+
+
+def timer_notifications(ticket: Ticket, before: dict[str, planning.Timer], now: datetime) -> list[Notification]:
+    after = planning.wanted(ticket, settings().timers)
+    return [
+        outbox.timer_change(ticket.ticket_id, change.action, change.name,
+                            clock.iso(change.timer.at) if change.timer else None,
+                            change.timer.payload(ticket.ticket_id) if change.timer else None, now)
+        for change in planning.changes(ticket.ticket_id, before, after)
+    ]
+
+
+def to_contractor(
+    view: store.TicketView, template: str, now: datetime, extra: dict[str, Any] | None = None
+) -> list[Notification]:
+    """The contractor's notifications, carrying the ticket's live link (none if it was revoked)."""
+    link: Link | None = links.current_link(view)
+    return outbox.to_contractor(view.ticket, template, now, int(link.number), extra) if link else []
+
+
+def transition(
+    view: store.TicketView,
+    who: Who,
+    action: Action,
+    now: datetime,
+    data: dict[str, Any],
+    notify: Callable[[Ticket], list[Notification]] | None = None,
+    submission_id: str | None = None,
+    change: Callable[[Ticket], None] | None = None,
+    event_type: str | None = None,
+) -> Event:
+    """Apply `action` by `who`; raises lifecycle.NotAllowed, store.Conflict or store.AlreadySubmitted.
+
+    `change` edits the ticket (after the lifecycle check); `notify` builds the notifications
+    from the changed ticket, so messages show the new planned date, amounts, and so on.
+    """
+    ticket = view.ticket
+    target = lifecycle.next_state(State(ticket.state), action, who.actor)
+    before = planning.wanted(ticket, settings().timers)
+    if change is not None:
+        change(ticket)
+    touch(ticket, target, now)
+    event = new_event(ticket, who, event_type or action.value, now, data)
+    notifications = (notify(ticket) if notify else []) + timer_notifications(ticket, before, now)
+    store.apply_change(store.Change(ticket, event, notifications, submission_id=submission_id))
+    return event

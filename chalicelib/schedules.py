@@ -1,0 +1,57 @@
+"""EventBridge Scheduler: one-time schedules that fire the timers Lambda. Thin; takes its client."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib import aws, clock
+from chalicelib.config import settings
+
+RETRY_POLICY = {"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 3600}
+
+
+def _expression(at: datetime) -> str:
+    return f"at({clock.paris(at).strftime('%Y-%m-%dT%H:%M:%S')})"
+
+
+class Scheduler:
+    def __init__(self, client: Any | None = None) -> None:
+        self._client = client or aws.client("scheduler")
+
+    def place(self, name: str, at: datetime, payload: dict[str, Any]) -> str:
+        """Create the schedule, or replace it under its fixed name (a reschedule)."""
+        config = settings()
+        request = {
+            "Name": name,
+            "GroupName": config.schedule_group,
+            "ScheduleExpression": _expression(at),
+            "ScheduleExpressionTimezone": "Europe/Paris",
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            "ActionAfterCompletion": "DELETE",
+            "Target": {
+                "Arn": config.schedule_target_arn,
+                "RoleArn": config.scheduler_role_arn,
+                "Input": json.dumps(payload),
+                "RetryPolicy": RETRY_POLICY,
+                "DeadLetterConfig": {"Arn": config.scheduler_dlq_arn},
+            },
+        }
+        try:
+            return str(self._client.create_schedule(**request)["ScheduleArn"])
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConflictException":
+                raise
+        return str(self._client.update_schedule(**request)["ScheduleArn"])
+
+    def remove(self, name: str) -> str:
+        """Delete the schedule; one already gone (fired, or deleted before) is fine."""
+        try:
+            self._client.delete_schedule(Name=name, GroupName=settings().schedule_group)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+        return f"deleted:{name}"

@@ -1,0 +1,289 @@
+"""The manager's people pages: the contractors directory (each one's ticket history) and the managers.
+
+Every page needs a session and every POST a CSRF token (`signed_in`). Forms that come back with
+errors keep what was typed. A new contractor's or manager's id comes signed with the form, so a
+double click saves one, not two.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+from chalice.app import Response
+
+from chalicelib import auth, clock, contacts, directory, ids, tokens
+from chalicelib.directory import ContractorProfile
+from chalicelib.keys import signing_key
+from chalicelib.web import http
+from chalicelib.web.admin import _page, signed_in
+
+bp = Blueprint(__name__)
+
+TEXT_MAX = 200
+CONTACT_INPUT_MAX = 254
+LANGUAGES = ("fr", "en")
+FORM_MAX_AGE = 24 * 3600
+NEW_CONTRACTOR: dict[str, Any] = {"language": "fr", "channels": []}
+
+
+def _query(name: str) -> str:
+    return str((bp.current_request.query_params or {}).get(name) or "")
+
+
+def _valid_id(value: str) -> bool:
+    return len(value) == 26 and value.isalnum()
+
+
+def _new_id_token(kind: str) -> str:
+    return tokens.SignedTokens(signing_key()).dumps(f"new-{kind}", ids.new_id())
+
+
+def _id_from_token(kind: str, token: str) -> str | None:
+    value = tokens.SignedTokens(signing_key()).loads(f"new-{kind}", token, FORM_MAX_AGE) if token else None
+    return value if isinstance(value, str) and _valid_id(value) else None
+
+
+def _not_found(session: auth.Session) -> Response:
+    return _page(session, "admin/error.html", status=404, message="Intervenant introuvable.")
+
+
+# -- contractors: reading the form -------------------------------------------------------------
+
+def _read_contractor(form: http.Form) -> tuple[ContractorProfile | None, dict[str, str], dict[str, Any]]:
+    """The profile, or field errors (French msgids); and the values to show again either way."""
+    values: dict[str, Any] = {name: form.get(name).strip() for name in ("name", "company", "trade", "phone", "email")}
+    values["language"] = form.get("language")
+    values["channels"] = [c for c in directory.CHANNELS if c in form.getlist("channels")]
+    errors: dict[str, str] = {}
+    if not values["name"]:
+        errors["name"] = "Indiquez le nom de l'intervenant."
+    for name in ("name", "company", "trade"):
+        if len(values[name]) > TEXT_MAX:
+            errors[name] = "Ce champ dépasse 200 caractères."
+    phone = email = None
+    try:
+        phone = contacts.normalise_phone(values["phone"][:CONTACT_INPUT_MAX]) if values["phone"] else None
+    except contacts.InvalidContact as invalid:
+        errors["phone"] = str(invalid)
+    try:
+        email = contacts.normalise_email(values["email"][:CONTACT_INPUT_MAX]) if values["email"] else None
+    except contacts.InvalidContact as invalid:
+        errors["email"] = str(invalid)
+    if not values["channels"]:
+        errors["channels"] = "Choisissez au moins un canal : SMS ou e-mail."
+    if "sms" in values["channels"] and not values["phone"]:
+        errors["phone"] = "Indiquez un numéro de téléphone pour l'envoi par SMS."
+    if "email" in values["channels"] and not values["email"]:
+        errors["email"] = "Indiquez une adresse e-mail pour l'envoi par e-mail."
+    if values["language"] not in LANGUAGES:
+        errors["language"] = "Choisissez la langue : français ou anglais."
+    if errors:
+        return None, errors, values
+    profile = ContractorProfile(values["name"], values["company"], values["trade"], phone, email, values["channels"],
+                                values["language"])
+    return profile, errors, values
+
+
+def _duplicate_errors(duplicate: directory.Duplicate) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if "phone" in duplicate.holders:
+        errors["phone"] = "Ce numéro de téléphone est déjà celui d'un autre intervenant."
+    if "email" in duplicate.holders:
+        errors["email"] = "Cette adresse e-mail est déjà celle d'un autre intervenant."
+    return errors
+
+
+def _form_page(session: auth.Session, contractor_id: str | None, values: dict[str, Any], status: int = 200,
+               errors: dict[str, str] | None = None, holders: dict[str, str] | None = None,
+               new_token: str | None = None) -> Response:
+    """The create form (no contractor_id yet) or the edit form."""
+    return _page(session, "admin/contractor_form.html", status=status, contractor_id=contractor_id, values=values,
+                 errors=errors or {}, holders={k: v for k, v in (holders or {}).items() if _valid_id(v)},
+                 new_token=new_token or (None if contractor_id else _new_id_token("contractor")))
+
+
+def _values_of(contractor: Any) -> dict[str, Any]:
+    return {"name": contractor.name, "company": contractor.company, "trade": contractor.trade,
+            "phone": contractor.phone or "", "email": contractor.email or "", "channels": list(contractor.channels),
+            "language": contractor.language}
+
+
+# -- contractors: pages -------------------------------------------------------------------------
+
+@bp.route("/admin/contractors", methods=["GET"])
+@signed_in
+def contractor_list(session: auth.Session) -> Response:
+    after = _query("after")
+    page = directory.contractors_page(after or None)
+    return _page(session, "admin/contractors.html", contractors=page.items, next_cursor=page.next_cursor,
+                 first_page=not after)
+
+
+@bp.route("/admin/contractors/new", methods=["GET"])
+@signed_in
+def new_contractor(session: auth.Session) -> Response:
+    return _form_page(session, None, dict(NEW_CONTRACTOR))
+
+
+@bp.route("/admin/contractors", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@signed_in
+def create_contractor(session: auth.Session) -> Response:
+    form = http.form(bp.current_request)
+    profile, errors, values = _read_contractor(form)
+    contractor_id = _id_from_token("contractor", form.get("new_token"))
+    if contractor_id is None:
+        return _form_page(session, None, values, 400, {"form": "Le formulaire a expiré. Vérifiez la fiche et enregistrez-la à nouveau."})
+    if profile is None:
+        return _form_page(session, None, values, 400, errors, new_token=form.get("new_token"))
+    try:
+        directory.create_contractor(profile, contractor_id)
+    except directory.AlreadyExists:
+        pass  # a double click: the first one saved it
+    except directory.Duplicate as duplicate:
+        return _form_page(session, None, values, 400, _duplicate_errors(duplicate), duplicate.holders, form.get("new_token"))
+    return http.redirect(f"/admin/contractors/{contractor_id}?done=created")
+
+
+@bp.route("/admin/contractors/{contractor_id}", methods=["GET"])
+@signed_in
+def contractor_page(session: auth.Session, contractor_id: str) -> Response:
+    contractor = directory.get_contractor(contractor_id) if _valid_id(contractor_id) else None
+    if contractor is None:
+        return _not_found(session)
+    after = _query("after")
+    history = directory.contractor_history(contractor_id, after or None)
+    done = _query("done")
+    return _page(session, "admin/contractor.html", contractor=contractor, history=history.items,
+                 next_cursor=history.next_cursor, first_page=not after,
+                 notice="Intervenant enregistré." if done in ("created", "saved")
+                 else "Intervenant désactivé : il ne peut plus recevoir de nouvelle demande." if done == "deactivated"
+                 else "Intervenant réactivé." if done == "reactivated" else None)
+
+
+@bp.route("/admin/contractors/{contractor_id}/edit", methods=["GET"])
+@signed_in
+def edit_contractor(session: auth.Session, contractor_id: str) -> Response:
+    contractor = directory.get_contractor(contractor_id) if _valid_id(contractor_id) else None
+    if contractor is None:
+        return _not_found(session)
+    return _form_page(session, contractor_id, _values_of(contractor))
+
+
+@bp.route("/admin/contractors/{contractor_id}", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@signed_in
+def update_contractor(session: auth.Session, contractor_id: str) -> Response:
+    if not _valid_id(contractor_id):
+        return _not_found(session)
+    profile, errors, values = _read_contractor(http.form(bp.current_request))
+    if profile is None:
+        return _form_page(session, contractor_id, values, 400, errors)
+    try:
+        directory.update_contractor(contractor_id, profile)
+    except directory.NotFound:
+        return _not_found(session)
+    except directory.Duplicate as duplicate:
+        return _form_page(session, contractor_id, values, 400, _duplicate_errors(duplicate), duplicate.holders)
+    except directory.Changed:
+        return _form_page(session, contractor_id, values, 409,
+                          {"form": "La fiche a été modifiée entre-temps. Vérifiez-la et enregistrez à nouveau."})
+    return http.redirect(f"/admin/contractors/{contractor_id}?done=saved")
+
+
+def _set_contractor_active(session: auth.Session, contractor_id: str, active: bool) -> Response:
+    if not _valid_id(contractor_id):
+        return _not_found(session)
+    try:
+        directory.set_contractor_active(contractor_id, active)
+    except directory.NotFound:
+        return _not_found(session)
+    return http.redirect(f"/admin/contractors/{contractor_id}?done={'reactivated' if active else 'deactivated'}")
+
+
+@bp.route("/admin/contractors/{contractor_id}/deactivate", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@signed_in
+def deactivate_contractor(session: auth.Session, contractor_id: str) -> Response:
+    return _set_contractor_active(session, contractor_id, False)
+
+
+@bp.route("/admin/contractors/{contractor_id}/reactivate", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@signed_in
+def reactivate_contractor(session: auth.Session, contractor_id: str) -> Response:
+    return _set_contractor_active(session, contractor_id, True)
+
+
+# -- managers -----------------------------------------------------------------------------------
+
+def _managers_page(session: auth.Session, status: int = 200, errors: dict[str, str] | None = None,
+                   values: dict[str, Any] | None = None, notice: str | None = None, new_token: str | None = None) -> Response:
+    return _page(session, "admin/managers.html", status=status, managers=directory.list_managers(), errors=errors or {},
+                 values=values or {"language": "fr"}, notice=notice, notice_is_error=status >= 400,
+                 new_token=new_token or _new_id_token("manager"))
+
+
+@bp.route("/admin/managers", methods=["GET"])
+@signed_in
+def manager_list(session: auth.Session) -> Response:
+    done = _query("done")
+    return _managers_page(session, notice="Invitation envoyée : le lien de connexion est parti par e-mail."
+                          if done == "invited" else "Gestionnaire désactivé : il ne peut plus se connecter."
+                          if done == "deactivated" else "Gestionnaire réactivé." if done == "reactivated" else None)
+
+
+@bp.route("/admin/managers", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@signed_in
+def invite_manager(session: auth.Session) -> Response:
+    form = http.form(bp.current_request)
+    values = {"name": form.get("name").strip(), "email": form.get("email").strip(), "language": form.get("language")}
+    token = form.get("new_token")
+    manager_id = _id_from_token("manager", token)
+    if manager_id is None:
+        return _managers_page(session, 400, {"form": "Le formulaire a expiré. Vérifiez l'invitation et envoyez-la à nouveau."},
+                              values)
+    errors: dict[str, str] = {}
+    if not values["name"]:
+        errors["name"] = "Indiquez le nom du gestionnaire."
+    elif len(values["name"]) > TEXT_MAX:
+        errors["name"] = "Ce champ dépasse 200 caractères."
+    email = ""
+    try:
+        email = contacts.normalise_email(values["email"][:CONTACT_INPUT_MAX])
+    except contacts.InvalidContact as invalid:
+        errors["email"] = str(invalid)
+    if values["language"] not in LANGUAGES:
+        errors["language"] = "Choisissez la langue : français ou anglais."
+    if errors:
+        return _managers_page(session, 400, errors, values, new_token=token)
+    try:
+        manager = directory.invite_manager(values["name"], email, values["language"], manager_id)
+    except directory.AlreadyExists:
+        return http.redirect("/admin/managers?done=invited")  # a double click: the first one invited them
+    except directory.Duplicate:
+        return _managers_page(session, 400, {"email": "Cette adresse e-mail est déjà celle d'un gestionnaire."}, values,
+                              new_token=token)
+    auth.request_login_link(manager.email, clock.now())
+    return http.redirect("/admin/managers?done=invited")
+
+
+def _set_manager_active(session: auth.Session, manager_id: str, active: bool) -> Response:
+    if not _valid_id(manager_id):
+        return _page(session, "admin/error.html", status=404, message="Gestionnaire introuvable.")
+    if not active and manager_id == session.manager.manager_id:
+        return _managers_page(session, 400, notice="Vous ne pouvez pas désactiver votre propre compte.")
+    try:
+        directory.set_manager_active(manager_id, active)
+    except directory.NotFound:
+        return _page(session, "admin/error.html", status=404, message="Gestionnaire introuvable.")
+    return http.redirect(f"/admin/managers?done={'reactivated' if active else 'deactivated'}")
+
+
+@bp.route("/admin/managers/{manager_id}/deactivate", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@signed_in
+def deactivate_manager(session: auth.Session, manager_id: str) -> Response:
+    return _set_manager_active(session, manager_id, False)
+
+
+@bp.route("/admin/managers/{manager_id}/reactivate", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@signed_in
+def reactivate_manager(session: auth.Session, manager_id: str) -> Response:
+    return _set_manager_active(session, manager_id, True)
