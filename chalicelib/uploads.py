@@ -28,9 +28,9 @@ _INCOMING = re.compile(
 class FileRejected(Exception):
     """A file that cannot be accepted; the message names the file and says why (French msgid)."""
 
-    def __init__(self, name: str, reason: str) -> None:
+    def __init__(self, name: str, reason: str, key: str = "") -> None:
         super().__init__(f"{name}: {reason}")
-        self.name, self.reason = name, reason
+        self.name, self.reason, self.key = name, reason, key
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ def verify_all(ticket_id: str, pairs: list[tuple[str, str]]) -> tuple[list[Store
         try:
             accepted.append(verify(ticket_id, key, name))
         except FileRejected as problem:
-            rejected.append(problem)
+            rejected.append(FileRejected(problem.name, problem.reason, key))
     if not rejected:
         for stored in accepted:
             _move_in(stored)

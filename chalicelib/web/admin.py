@@ -186,6 +186,7 @@ def create_ticket(session: auth.Session) -> Response:
         return _new_ticket_page(session, 400, errors, values)
     accepted, rejected = uploads.verify_all(ticket_id, attached)
     if rejected:
+        values["files"] = http.file_pairs(form, rejected)
         return _new_ticket_page(session, 400, {"files": "Certains fichiers n'ont pas été acceptés."}, values, rejected)
     try:
         tickets.create_request(session.manager, contractor, checked.value, clock.now(), ticket_id, ticket_id,
@@ -251,6 +252,7 @@ def send_message(session: auth.Session, ticket_id: str) -> Response:
         conversation.send_message(ticket_id, lambda _: tickets.manager_who(session.manager), form.get("body"),
                                   form.getlist("file_key"), form.getlist("file_name"), form_id, clock.now())
     except conversation.MessageRejected as rejected:
+        values["files"] = http.file_pairs(form, rejected.files)
         return _ticket_page(session, view, 400, errors=rejected.errors, values=values, file_errors=rejected.files)
     return http.redirect(f"/admin/tickets/{ticket_id}#events")
 

@@ -177,6 +177,7 @@ def send_message(view: store.TicketView, secret: str) -> Response:
         conversation.send_message(ticket_id, tickets.contractor_of, form.get("body"), form.getlist("file_key"),
                                   form.getlist("file_name"), submission_id, clock.now())
     except conversation.MessageRejected as rejected:
+        values["files"] = http.file_pairs(form, rejected.files)
         return _form_page(view, secret, 400, rejected.errors, values, file_errors=rejected.files)
     return http.redirect(f"/t/{ticket_id}/{secret}/confirmation")
 

@@ -130,6 +130,11 @@
     var input = form.querySelector("input[type=file][data-upload]");
     var list = form.querySelector("[data-upload-list]");
     if (!input || !list) { return; }
+    list.querySelectorAll(".upload.done").forEach(function (item) {  // kept by the server after an error
+      var remove = button(t.remove, "remove");
+      remove.addEventListener("click", function () { item.remove(); refreshSubmit(form); });
+      item.appendChild(remove);
+    });
     input.addEventListener("change", function () {
       var already = list.querySelectorAll(".upload").length;
       Array.prototype.slice.call(input.files).forEach(function (file, index) {

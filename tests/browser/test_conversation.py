@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import boto3
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import SHOTS, Relais
@@ -361,10 +360,6 @@ def test_a_file_that_is_not_what_it_claims_is_refused_by_name(relais: Relais, ph
     assert _messages(ticket.ticket_id) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Product bug: after a refused file the form re-renders it as still attached (chalicelib/web/http.py file_pairs keeps "
-    "every pair; templates/_message_box.html renders them without a 'Retirer' button) though uploads.verify deleted it: "
-    "sending again fails with 'virus.jpg : Le fichier n'a pas été reçu.' forever; the refused file should be dropped."))
 def test_after_a_refused_file_the_contractor_can_send_again_with_the_good_one(relais: Relais, phone: Any) -> None:
     from tests.integration.conftest import new_ticket
 

@@ -160,7 +160,8 @@ def test_a_bad_file_is_named_removed_and_nothing_recorded(client: Client, ticket
     assert f"{name} : " in html and reason in html
     assert bad not in s3_keys(aws)
     assert good in s3_keys(aws)  # the good one is kept for the next try …
-    assert f'name="file_key" value="{good}"' in html  # … and still attached to the form
+    assert f'name="file_key" value="{good}"' in html  # … and still attached to the form,
+    assert f'name="file_key" value="{bad}"' not in html  # while the refused one is dropped
     assert messages_of(ticket.ticket_id) == []
 
 
