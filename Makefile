@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 STAGE ?= prod
 
-.PHONY: run test unit integration browser lint bench browser-deps clean
+.PHONY: run test unit integration browser lint bench browser-deps clean package deploy bench-package
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,5 +42,23 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.run
 
+# The deployable SAM template and zip (dist/sam.json, dist/deployment.zip), checked by cfn-lint.
+package: $(STAMP)
+	$(PY) -m infra.build --stage $(STAGE) --out dist
+	$(VENV)/bin/cfn-lint dist/sam.json
+
+bench-package: package
+	$(PY) -m bench.package dist/deployment.zip
+
+# Not run here (no AWS account): uploads the zip and deploys the stack. See infra/DEPLOYING.md.
+#   make deploy STAGE=prod ARTIFACT_BUCKET=my-artifacts PARAMS="AppOrigin=https://... SenderEmail=... SesIdentity=..."
+deploy: package
+	@test -n "$(ARTIFACT_BUCKET)" || { echo "ARTIFACT_BUCKET=<an S3 bucket for deployment artifacts> is required"; exit 2; }
+	aws cloudformation package --template-file dist/sam.json --s3-bucket $(ARTIFACT_BUCKET) \
+		--s3-prefix relais-$(STAGE) --output-template-file dist/packaged.yml
+	aws cloudformation deploy --template-file dist/packaged.yml --stack-name relais-$(STAGE) \
+		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
+		--parameter-overrides Stage=$(STAGE) SigningKeyParameter=/relais/$(STAGE)/signing-key $(PARAMS)
+
 clean:
-	rm -rf $(VENV) .local .pytest_cache
+	rm -rf $(VENV) .local .pytest_cache dist

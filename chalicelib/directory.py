@@ -128,7 +128,9 @@ def _claim(transaction: TransactWrite, key: str, owner_id: str) -> None:
 
 
 def _release(transaction: TransactWrite, key: str, owner_id: str) -> None:
-    transaction.delete(UniqueClaim(key, "UNIQUE"), condition=UniqueClaim.owner_id == owner_id)
+    """Give `key` up if we hold it (a profile saved before claims existed holds none)."""
+    transaction.delete(UniqueClaim(key, "UNIQUE"),
+                       condition=UniqueClaim.pk.does_not_exist() | (UniqueClaim.owner_id == owner_id))
 
 
 def _holders(claims: dict[str, str], owner_id: str) -> dict[str, str]:

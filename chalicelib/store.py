@@ -69,6 +69,7 @@ class Change:
     notifications: list[Notification] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     submission_id: str | None = None
+    extra: list[RelaisItem] = field(default_factory=list)  # written as is (e.g. the contractor's history line)
 
 
 @lru_cache(maxsize=1)
@@ -128,6 +129,8 @@ def apply_change(change: Change) -> None:
                 transaction.save(notification)
             for link in change.links:
                 transaction.save(link)
+            for item in change.extra:
+                transaction.save(item)
     except TransactWriteError as exc:
         recorded = find_submission(change.submission_id) if change.submission_id else None
         if recorded is not None:

@@ -142,13 +142,20 @@ def _move_in(stored: StoredFile) -> None:
     _delete(incoming)
 
 
-def verify_all(ticket_id: str, pairs: list[tuple[str, str]]) -> tuple[list[StoredFile], list[FileRejected]]:
-    """Every file checked; they are moved in only when all pass, and the caller records them."""
+def verify_all(ticket_id: str, pairs: list[tuple[str, str]] | tuple[tuple[str, str], ...],
+               pdf_only: frozenset[str] = frozenset()) -> tuple[list[StoredFile], list[FileRejected]]:
+    """Every file checked (keys in `pdf_only` must be PDFs); they are moved in only when all pass,
+    and the caller records them."""
     accepted: list[StoredFile] = []
     rejected: list[FileRejected] = []
     for key, name in pairs:
         try:
-            accepted.append(verify(ticket_id, key, name))
+            stored = verify(ticket_id, key, name)
+            if key in pdf_only and stored.content_type != "application/pdf":  # quotes and invoices
+                if key.startswith("incoming/"):
+                    _delete(key)
+                raise FileRejected(stored.name, "Ce fichier doit être un PDF.")
+            accepted.append(stored)
         except FileRejected as problem:
             rejected.append(FileRejected(problem.name, problem.reason, key))
     if not rejected:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Generic, TypeVar
 
 from chalicelib.clock import PARIS
@@ -177,3 +178,166 @@ def validate_message(body: str, keys: list[str], names: list[str]) -> Result[New
         return Result(errors={"body": "Écrivez un message ou joignez un fichier."})
     padded = names + [""] * (len(keys) - len(names))
     return Result(NewMessage(text, tuple(zip(keys, padded[: len(keys)], strict=True))))
+
+
+# -- quotes, end of work, invoices -------------------------------------------------------------
+
+AMOUNT_MAX = Decimal("10000000")
+INVOICE_NUMBER_MAX = 50
+COMPLETION_PAST_DAYS = 60
+FilePair = tuple[str, str]  # (S3 key, display name)
+
+
+@dataclass(frozen=True)
+class QuoteForm:
+    amount_excl: str  # "1234.50"
+    amount_incl: str
+    valid_until: str  # YYYY-MM-DD
+    comment: str
+    file: FilePair
+
+
+@dataclass(frozen=True)
+class InvoiceForm:
+    amount: str
+    number: str
+    file: FilePair
+
+
+@dataclass(frozen=True)
+class CompletionForm:
+    done_on: str  # YYYY-MM-DD
+    comment: str
+    proofs: tuple[FilePair, ...]
+    invoice: InvoiceForm | None
+
+
+def parse_amount(raw: str) -> Decimal | None:
+    """'1 234,50 €' → Decimal('1234.50'); None unless a plain positive or zero amount in euros."""
+    text = raw.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "").replace(",", ".")
+    if not text or text.count(".") > 1 or not text.replace(".", "").isdigit():
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    if value.as_tuple().exponent < -2 or value > AMOUNT_MAX:  # type: ignore[operator]
+        return None
+    return value.quantize(Decimal("0.01"))
+
+
+def _amount(form: dict[str, str], name: str, errors: dict[str, str], missing: str) -> Decimal | None:
+    raw = _text(form, name)
+    if not raw:
+        errors[name] = missing
+        return None
+    if raw.lstrip().startswith("-"):
+        errors[name] = "Le montant ne peut pas être négatif."
+        return None
+    value = parse_amount(raw)
+    if value is None:
+        errors[name] = "Montant invalide (exemple : 1 250,00)."
+    return value
+
+
+def _one_file(keys: list[str], names: list[str], errors: dict[str, str], field: str, missing: str) -> FilePair | None:
+    if not keys:
+        errors[field] = missing
+        return None
+    if len(keys) > 1:
+        errors[field] = "Un seul fichier ici."
+        return None
+    return keys[0], (names[0] if names else "")
+
+
+def validate_quote(form: dict[str, str], keys: list[str], names: list[str], today: date) -> Result[QuoteForm]:
+    errors: dict[str, str] = {}
+    excl = _amount(form, "amount_excl", errors, "Indiquez le montant HT.")
+    incl = _amount(form, "amount_incl", errors, "Indiquez le montant TTC.")
+    if excl is not None and incl is not None and incl < excl:
+        errors["amount_incl"] = "Le montant TTC ne peut pas être inférieur au montant HT."
+    raw_until = _text(form, "valid_until")
+    until = _parse_date(raw_until)
+    if not raw_until:
+        errors["valid_until"] = "Indiquez la date de validité du devis."
+    elif until is None:
+        errors["valid_until"] = "Date invalide (format attendu : JJ/MM/AAAA)."
+    elif until < today:
+        errors["valid_until"] = "La date de validité est déjà passée."
+    comment = _text(form, "comment")
+    if len(comment) > COMMENT_MAX:
+        errors["comment"] = f"Le commentaire dépasse {COMMENT_MAX} caractères."
+    file = _one_file(keys, names, errors, "quote_file", "Joignez le devis (PDF).")
+    if errors or excl is None or incl is None or until is None or file is None:
+        return Result(errors=errors)
+    return Result(QuoteForm(str(excl), str(incl), until.isoformat(), comment, file))
+
+
+def _invoice(form: dict[str, str], keys: list[str], names: list[str], errors: dict[str, str]) -> InvoiceForm | None:
+    amount = _amount(form, "invoice_amount", errors, "Indiquez le montant de la facture.")
+    if amount is not None and amount <= 0:
+        errors["invoice_amount"] = "Le montant de la facture doit être supérieur à zéro."
+    number = _text(form, "invoice_number")
+    if not number:
+        errors["invoice_number"] = "Indiquez le numéro de facture."
+    elif len(number) > INVOICE_NUMBER_MAX:
+        errors["invoice_number"] = f"Le numéro de facture dépasse {INVOICE_NUMBER_MAX} caractères."
+    file = _one_file(keys, names, errors, "invoice_file", "Joignez la facture (PDF).")
+    if amount is None or file is None or "invoice_amount" in errors or "invoice_number" in errors:
+        return None
+    return InvoiceForm(str(amount), number, file)
+
+
+def validate_invoice(form: dict[str, str], keys: list[str], names: list[str]) -> Result[InvoiceForm]:
+    errors: dict[str, str] = {}
+    invoice = _invoice(form, keys, names, errors)
+    return Result(errors=errors) if errors or invoice is None else Result(invoice)
+
+
+def validate_completion(form: dict[str, str], proofs: list[FilePair], invoice_keys: list[str], invoice_names: list[str],
+                        today: date) -> Result[CompletionForm]:
+    errors: dict[str, str] = {}
+    raw = _text(form, "done_on")
+    done_on = _parse_date(raw)
+    if not raw:
+        errors["done_on"] = "Indiquez la date de fin d'intervention."
+    elif done_on is None:
+        errors["done_on"] = "Date invalide (format attendu : JJ/MM/AAAA)."
+    elif done_on > today:
+        errors["done_on"] = "La date de fin ne peut pas être dans le futur."
+    elif done_on < today - timedelta(days=COMPLETION_PAST_DAYS):
+        errors["done_on"] = "La date de fin est trop ancienne."
+    if not proofs:
+        errors["proof_file"] = "Joignez au moins une photo ou un justificatif d'intervention."
+    elif len(proofs) > MESSAGE_MAX_FILES:
+        errors["proof_file"] = TOO_MANY_FILES
+    comment = _text(form, "comment")
+    if len(comment) > COMMENT_MAX:
+        errors["comment"] = f"Le commentaire dépasse {COMMENT_MAX} caractères."
+    wants_invoice = bool(invoice_keys or _text(form, "invoice_amount") or _text(form, "invoice_number"))
+    invoice = _invoice(form, invoice_keys, invoice_names, errors) if wants_invoice else None
+    if errors or done_on is None:
+        return Result(errors=errors)
+    return Result(CompletionForm(done_on.isoformat(), comment, tuple(proofs), invoice))
+
+
+def validate_late(form: dict[str, str], planned_time: str | None) -> Result[str]:
+    """'Je serai en retard': the new arrival time, later than the planned one, the same day."""
+    raw = _text(form, "late_until")
+    hour = _parse_time(raw)
+    if not raw:
+        return Result(errors={"late_until": "Indiquez votre nouvelle heure d'arrivée."})
+    if hour is None:
+        return Result(errors={"late_until": "Heure invalide (format attendu : HH:MM)."})
+    if planned_time and hour.strftime("%H:%M") <= planned_time:
+        return Result(errors={"late_until": "La nouvelle heure doit être après l'heure prévue."})
+    return Result(hour.strftime("%H:%M"))
+
+
+def validate_reason(form: dict[str, str]) -> Result[str]:
+    reason = _text(form, "reason")
+    if not reason:
+        return Result(errors={"reason": "Indiquez le motif."})
+    if len(reason) > REASON_MAX:
+        return Result(errors={"reason": f"Le motif dépasse {REASON_MAX} caractères."})
+    return Result(reason)

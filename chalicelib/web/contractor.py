@@ -8,13 +8,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
 from chalice import Blueprint
 from chalice.app import Response
 
-from chalicelib import clock, conversation, lifecycle, links, store, throttle, tickets, tokens, uploads, validation
+from chalicelib import (
+    clock,
+    completion,
+    conversation,
+    lifecycle,
+    links,
+    quotes,
+    site_visit,
+    store,
+    throttle,
+    tickets,
+    tokens,
+    uploads,
+    validation,
+)
 from chalicelib.keys import signing_key
 from chalicelib.lifecycle import Actor, NotAllowed, State
 from chalicelib.web import http
@@ -114,43 +129,122 @@ def show_confirmation(view: store.TicketView, secret: str) -> Response:
                      answer=answer, base=f"/t/{view.ticket.ticket_id}/{secret}")
 
 
-@bp.route("/t/{ticket_id}/{secret}/answer", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
-@behind_link
-def answer_request(view: store.TicketView, secret: str) -> Response:
+class _Invalid(Exception):
+    """The form comes back with these errors; nothing was recorded."""
+
+    def __init__(self, errors: dict[str, str], files: list[uploads.FileRejected] | None = None) -> None:
+        super().__init__(errors)
+        self.errors, self.files = errors, files or []
+
+
+Handler = Callable[[store.TicketView, http.Form, str, datetime], Any]
+CHANGED_MEANWHILE = "La demande a changé entre-temps et votre réponse n'a pas été enregistrée. Voici son état actuel."
+
+
+def _act(view: store.TicketView, secret: str, handler: Handler) -> Response:
+    """One contractor action: token, validation, the use case; the same page for every outcome.
+
+    A double click or a retry lands on the same confirmation; a ticket that moved on meanwhile
+    (cancelled, already answered) comes back with its current state and nothing written."""
     ticket_id = view.ticket.ticket_id
     form = http.form(bp.current_request)
-    values = form.as_dict()
-    values.pop("form_token", None)
+    values: dict[str, Any] = {k: v for k, v in form.as_dict().items() if k != "form_token"}
     submission_id = _submission_id(ticket_id, form.get("form_token"))
     if submission_id is None:
-        expired = {"form": "Le formulaire a expiré. Vérifiez vos réponses et validez à nouveau."}
-        return _form_page(view, secret, 400, expired, values)
-    decision = form.get("decision")
-    now = clock.now()
+        return _form_page(view, secret, 400, {"form": "Le formulaire a expiré. Vérifiez vos réponses et validez à nouveau."},
+                          values)
     confirmation = http.redirect(f"/t/{ticket_id}/{secret}/confirmation")
     try:
-        if decision == "accept":
-            accepted = validation.validate_acceptance(values, now)
-            if not accepted.ok or accepted.value is None:
-                return _form_page(view, secret, 400, accepted.errors, values)
-            tickets.accept_request(view, accepted.value, submission_id, now)
-        elif decision == "refuse":
-            refused = validation.validate_refusal(values)
-            if not refused.ok or refused.value is None:
-                return _form_page(view, secret, 400, refused.errors, values)
-            tickets.refuse_request(view, refused.value, submission_id, now)
-        else:
-            return _form_page(view, secret, 400, {"decision": "Choisissez : accepter ou refuser la demande."}, values)
+        handler(view, form, submission_id, clock.now())
+    except _Invalid as invalid:
+        for field in ("file", "quote", "proof", "invoice"):
+            values[f"{field}_files"] = http.file_pairs(form, invalid.files, field)
+        return _form_page(view, secret, 400, invalid.errors, values, file_errors=invalid.files)
     except store.AlreadySubmitted:
         return confirmation
-    except (NotAllowed, store.Conflict):
+    except (NotAllowed, store.Conflict, site_visit.TooLateToReschedule):
         if store.find_submission(submission_id) is not None:
             return confirmation  # an identical submission won the race: same answer, same page
-        fresh = store.load_ticket(ticket_id)
-        return _form_page(fresh, secret, 409, values=values,
-                          notice="La demande a changé entre-temps et votre réponse n'a pas été enregistrée. "
-                                 "Voici son état actuel.")
+        return _form_page(store.load_ticket(ticket_id), secret, 409, values=values, notice=CHANGED_MEANWHILE)
     return confirmation
+
+
+def _checked(result: validation.Result[Any]) -> Any:
+    if not result.ok or result.value is None:
+        raise _Invalid(result.errors)
+    return result.value
+
+
+def _stored(ticket_id: str, pairs: list[tuple[str, str]], pdf_only: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    accepted, rejected = uploads.verify_all(ticket_id, pairs, pdf_only)
+    if rejected:
+        raise _Invalid({"files": "Certains fichiers n'ont pas été acceptés."}, rejected)
+    return [stored.as_dict() for stored in accepted]
+
+
+def _answer(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
+    decision = form.get("decision")
+    if decision == "accept":
+        return tickets.accept_request(view, _checked(validation.validate_acceptance(form.as_dict(), now)), submission_id, now)
+    if decision == "refuse":
+        return tickets.refuse_request(view, _checked(validation.validate_refusal(form.as_dict())), submission_id, now)
+    raise _Invalid({"decision": "Choisissez : accepter ou refuser la demande."})
+
+
+def _quote(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
+    keys, names = form.getlist("quote_key"), form.getlist("quote_name")
+    quote = _checked(validation.validate_quote(form.as_dict(), keys, names, clock.paris(now).date()))
+    [file] = _stored(view.ticket.ticket_id, [quote.file], frozenset({quote.file[0]}))
+    return quotes.submit_quote(view, quote, file, submission_id, now)
+
+
+def _reschedule(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
+    return site_visit.reschedule(view, _checked(validation.validate_acceptance(form.as_dict(), now)), submission_id, now)
+
+
+def _presence(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
+    return site_visit.confirm_presence(view, submission_id, now)
+
+
+def _late(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
+    late_until = _checked(validation.validate_late(form.as_dict(), view.ticket.late_until or view.ticket.planned_time))
+    return site_visit.report_late(view, late_until, submission_id, now)
+
+
+def _completion(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
+    proofs = list(zip(form.getlist("proof_key"), form.getlist("proof_name"), strict=False))
+    invoice_keys, invoice_names = form.getlist("invoice_key"), form.getlist("invoice_name")
+    done = _checked(validation.validate_completion(form.as_dict(), proofs, invoice_keys, invoice_names,
+                                                   clock.paris(now).date()))
+    invoice_pairs = [done.invoice.file] if done.invoice else []
+    files = _stored(view.ticket.ticket_id, proofs + invoice_pairs, frozenset(key for key, _ in invoice_pairs))
+    invoice_file = files[-1] if done.invoice else None
+    return completion.complete(view, done, files[: len(proofs)], invoice_file, submission_id, now)
+
+
+def _invoice(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
+    invoice = _checked(validation.validate_invoice(form.as_dict(), form.getlist("invoice_key"), form.getlist("invoice_name")))
+    [file] = _stored(view.ticket.ticket_id, [invoice.file], frozenset({invoice.file[0]}))
+    return completion.submit_invoice(view, invoice, file, submission_id, now)
+
+
+ACTIONS: dict[str, Handler] = {
+    "answer": _answer, "quote": _quote, "reschedule": _reschedule, "presence": _presence, "late": _late,
+    "completion": _completion, "invoice": _invoice,
+}
+
+
+@bp.route("/t/{ticket_id}/{secret}/{action}", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+def act(ticket_id: str, secret: str, action: str) -> Response:
+    """Every answer on the form: accept/refuse, quote, new date, presence, delay, end of work, invoice."""
+    handler = ACTIONS.get(action)
+    try:
+        view, secret = _open(ticket_id, secret)
+    except _WrongLink as wrong:
+        return _wrong_link_page(wrong.status)
+    if handler is None:
+        return Response(body="", status_code=404)
+    return _act(view, secret, handler)
 
 
 @bp.route("/t/{ticket_id}/{secret}/uploads", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)

@@ -130,11 +130,11 @@ def presign_response(ticket_id: str, form: Form, language: str) -> Response:
     return Response(body=post, status_code=200)
 
 
-def file_pairs(form: Form, refused: list[Any] | None = None) -> list[dict[str, str]]:
+def file_pairs(form: Form, refused: list[Any] | None = None, field: str = "file") -> list[dict[str, str]]:
     """Files already uploaded with a form that comes back with errors: kept, not sent again.
     Refused ones are dropped (they were deleted) so the next try can succeed."""
     gone = {getattr(problem, "key", "") for problem in refused or []}
-    pairs = zip(form.getlist("file_key"), form.getlist("file_name"), strict=False)
+    pairs = zip(form.getlist(f"{field}_key"), form.getlist(f"{field}_name"), strict=False)
     return [{"key": key, "name": name} for key, name in pairs if key not in gone]
 
 

@@ -28,7 +28,8 @@ NEW_CONTRACTOR: dict[str, Any] = {"language": "fr", "channels": []}
 
 
 def _query(name: str) -> str:
-    return str((bp.current_request.query_params or {}).get(name) or "")
+    params = bp.current_request.query_params
+    return str(params.get(name) or "") if params else ""
 
 
 def _valid_id(value: str) -> bool:
@@ -133,7 +134,8 @@ def create_contractor(session: auth.Session) -> Response:
     profile, errors, values = _read_contractor(form)
     contractor_id = _id_from_token("contractor", form.get("new_token"))
     if contractor_id is None:
-        return _form_page(session, None, values, 400, {"form": "Le formulaire a expiré. Vérifiez la fiche et enregistrez-la à nouveau."})
+        return _form_page(session, None, values, 400,
+                          {"form": "Le formulaire a expiré. Vérifiez la fiche et enregistrez-la à nouveau."})
     if profile is None:
         return _form_page(session, None, values, 400, errors, new_token=form.get("new_token"))
     try:

@@ -1,0 +1,68 @@
+"""End of work and invoice: completion with proofs, the invoice (now or when asked), closing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib import changes, clock, outbox, store
+from chalicelib.lifecycle import Action
+from chalicelib.models import Event, Manager, Ticket
+from chalicelib.validation import CompletionForm, InvoiceForm
+
+
+def _invoice_record(invoice: InvoiceForm, file: dict[str, Any]) -> dict[str, Any]:
+    return {"amount": invoice.amount, "number": invoice.number, "file": file}
+
+
+def complete(view: store.TicketView, form: CompletionForm, proofs: list[dict[str, Any]], invoice_file: dict[str, Any] | None,
+             submission_id: str, now: datetime) -> Event:
+    """Done, with proofs; with the invoice too the ticket is invoiced at once, otherwise the chase starts."""
+    invoice = _invoice_record(form.invoice, invoice_file) if form.invoice and invoice_file else None
+    action = Action.COMPLETE_WITH_INVOICE if invoice else Action.COMPLETE
+
+    def finish(ticket: Ticket) -> None:
+        ticket.completed_at = clock.iso(now)
+        if invoice:
+            ticket.invoice = invoice
+
+    details = [form.comment] + ([f"Facture {invoice['number']} · {invoice['amount']} €"] if invoice else [])
+    data = {"done_on": form.done_on, "comment": form.comment, "files": proofs + ([invoice_file] if invoice_file else []),
+            "invoice": invoice}
+    return changes.transition(
+        view, changes.contractor_of(view), action, now, data,
+        lambda ticket: [outbox.to_manager(ticket, "manager_alert", now, {"alert": action.value, "details": details})],
+        submission_id, finish)
+
+
+def submit_invoice(view: store.TicketView, invoice: InvoiceForm, file: dict[str, Any], submission_id: str,
+                   now: datetime) -> Event:
+    record = _invoice_record(invoice, file)
+
+    def keep(ticket: Ticket) -> None:
+        ticket.invoice = record
+
+    return changes.transition(
+        view, changes.contractor_of(view), Action.SUBMIT_INVOICE, now, {"invoice": record, "files": [file]},
+        lambda ticket: [outbox.to_manager(ticket, "manager_alert", now, {
+            "alert": "submit_invoice", "details": [f"Facture {invoice.number} · {invoice.amount} €"]})],
+        submission_id, keep)
+
+
+def request_completion(view: store.TicketView, manager: Manager, submission_id: str, now: datetime) -> Event:
+    return changes.transition(view, changes.manager_who(manager), Action.REQUEST_COMPLETION, now, {},
+                              lambda _: changes.to_contractor(view, "completion_request", now), submission_id)
+
+
+def request_invoice(view: store.TicketView, manager: Manager, submission_id: str, now: datetime) -> Event:
+    return changes.transition(view, changes.manager_who(manager), Action.REQUEST_INVOICE, now, {},
+                              lambda _: changes.to_contractor(view, "invoice_request", now), submission_id)
+
+
+def waive_invoice(view: store.TicketView, manager: Manager, submission_id: str, now: datetime) -> Event:
+    """No invoice needed: the chase stops (the ticket no longer wants its invoice timers)."""
+    return changes.transition(view, changes.manager_who(manager), Action.WAIVE_INVOICE, now, {}, None, submission_id)
+
+
+def close(view: store.TicketView, manager: Manager, submission_id: str, now: datetime) -> Event:
+    return changes.transition(view, changes.manager_who(manager), Action.CLOSE, now, {}, None, submission_id)

@@ -1,0 +1,42 @@
+"""Quotes: the contractor sends one (amounts, validity, PDF); the manager accepts or rejects it.
+
+An accepted quote becomes the intervention: the form asks the date and time, as for a request.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib import changes, clock, outbox, store
+from chalicelib.lifecycle import Action
+from chalicelib.models import Event, Manager, Ticket
+from chalicelib.validation import QuoteForm
+
+
+def submit_quote(view: store.TicketView, quote: QuoteForm, file: dict[str, Any], submission_id: str, now: datetime) -> Event:
+    details = {"amount_excl": quote.amount_excl, "amount_incl": quote.amount_incl, "valid_until": quote.valid_until,
+               "comment": quote.comment}
+
+    def keep(ticket: Ticket) -> None:
+        ticket.quote = {**details, "file": file}
+
+    def notify(ticket: Ticket) -> list[Any]:
+        return [outbox.to_manager(ticket, "manager_alert", now, {"alert": "submit_quote", "details": [
+            f"{quote.amount_excl} € HT · {quote.amount_incl} € TTC · {quote.valid_until}", quote.comment]})]
+
+    return changes.transition(view, changes.contractor_of(view), Action.SUBMIT_QUOTE, now, {**details, "files": [file]},
+                              notify, submission_id, keep)
+
+
+def accept_quote(view: store.TicketView, manager: Manager, submission_id: str, now: datetime) -> Event:
+    def restart(ticket: Ticket) -> None:  # the request starts again, now as an intervention to plan
+        ticket.request_sent_at, ticket.reminders_sent, ticket.answer_alerted = clock.iso(now), 0, False
+
+    return changes.transition(view, changes.manager_who(manager), Action.ACCEPT_QUOTE, now, {},
+                              lambda _: changes.to_contractor(view, "quote_accepted", now), submission_id, restart)
+
+
+def reject_quote(view: store.TicketView, manager: Manager, reason: str, submission_id: str, now: datetime) -> Event:
+    return changes.transition(view, changes.manager_who(manager), Action.REJECT_QUOTE, now, {"reason": reason},
+                              lambda _: changes.to_contractor(view, "quote_rejected", now, {"reason": reason}), submission_id)

@@ -1,0 +1,185 @@
+"""`make package STAGE=prod`: the deployable SAM template and zip, built offline-ish.
+
+    .venv/bin/python -m infra.build --stage prod --out dist
+
+1. Stages a copy of what Lambda runs (app.py, chalicelib/, requirements.txt, .chalice/ with the
+   policy files) plus `vendor/templates` (Chalice puts vendor/'s contents at the zip root, where
+   chalicelib/rendering.py looks for templates/). The working tree is never touched, so builds
+   can run while others work in it.
+2. `chalice package` once to learn which functions the app has and their logical ids.
+3. Writes the merge template: infra/template.yml, plus for each function its fixed name
+   (relais-<Stage>-<name>), log group, and infra/functions.yml entry; plus the dashboard.
+4. `chalice package --merge-template` for real.
+5. Rewrites the zip: drops what the Lambda Python runtime already has (boto3, botocore and
+   their dependencies: 16 MB of the 19 MB), and adds bytecode compiled with
+   `--invalidation-mode unchecked-hash`: /var/task is read-only, so without it every cold
+   start compiles our modules again; unchecked hash-based pycs are used without even a stat.
+
+Chalice downloads Linux wheels with pip; wheels and Chalice's dependency zips are cached
+under .local/package-cache/ so a second build needs no network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+INFRA = ROOT / "infra"
+CACHE = ROOT / ".local" / "package-cache"
+RUNTIME = "python3.11"
+LOG_RETENTION_DAYS = 30
+
+# Provided by the Lambda Python runtime (/var/runtime): botocore alone is 16 MB zipped.
+# Dropped together so the runtime's botocore runs with its own urllib3/dateutil/jmespath.
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "python_dateutil", "six",
+                    "urllib3")
+
+
+def _load_yaml(path: Path) -> Any:
+    """CloudFormation YAML (with !Ref, !Sub, ...) as plain JSON-able data."""
+    from cfnlint.decode import cfn_yaml
+
+    return json.loads(json.dumps(cfn_yaml.loads(path.read_text(), str(path))))
+
+
+def _stage_project(stage_dir: Path) -> None:
+    def ignore(_: str, names: list[str]) -> set[str]:
+        return {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
+
+    shutil.copy2(ROOT / "app.py", stage_dir / "app.py")
+    shutil.copy2(ROOT / "requirements.txt", stage_dir / "requirements.txt")
+    shutil.copytree(ROOT / "chalicelib", stage_dir / "chalicelib", ignore=ignore)
+    (stage_dir / ".chalice").mkdir()
+    for item in (ROOT / ".chalice").iterdir():
+        if item.name == "config.json" or (item.name.startswith("policy-") and item.suffix == ".json"):
+            shutil.copy2(item, stage_dir / ".chalice" / item.name)
+    shutil.copytree(ROOT / "templates", stage_dir / "vendor" / "templates", ignore=ignore)
+    deployments = CACHE / "deployments"
+    deployments.mkdir(parents=True, exist_ok=True)
+    (stage_dir / ".chalice" / "deployments").symlink_to(deployments)
+
+
+def _prune_cache(keep: int = 4) -> None:
+    zips = sorted((CACHE / "deployments").glob("*.zip"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in zips[keep:]:
+        old.unlink()
+
+
+def _chalice_package(stage_dir: Path, stage: str, out: Path, merge: Path | None = None) -> dict[str, Any]:
+    env = {**os.environ, "PIP_CACHE_DIR": str(CACHE / "pip"), "AWS_DEFAULT_REGION": os.environ.get(
+        "AWS_DEFAULT_REGION", "eu-west-3"), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    command = [str(Path(sys.executable).parent / "chalice"), "--project-dir", str(stage_dir), "package",
+               "--stage", stage, "--pkg-format", "cloudformation"]
+    if merge is not None:
+        command += ["--merge-template", str(merge)]
+    subprocess.run([*command, str(out)], check=True, env=env, cwd=stage_dir, stdout=subprocess.DEVNULL)
+    return dict(json.loads((out / "sam.json").read_text()))
+
+
+def functions_of(template: dict[str, Any]) -> dict[str, str]:
+    """Logical id → function name (the handler's name in app.py)."""
+    return {logical: str(resource["Properties"]["Handler"]).split(".", 1)[1]
+            for logical, resource in template["Resources"].items()
+            if resource["Type"] == "AWS::Serverless::Function"}
+
+
+def _name(function: str) -> dict[str, str]:
+    return {"Fn::Sub": f"relais-${{Stage}}-{function}"}
+
+
+def merge_template(functions: dict[str, str]) -> dict[str, Any]:
+    template = _load_yaml(INFRA / "template.yml")
+    extras = _load_yaml(INFRA / "functions.yml")
+    resources = template["Resources"]
+    for logical, function in sorted(functions.items()):
+        patch = json.loads(json.dumps(extras.get(logical, {"Properties": {}})))
+        patch.setdefault("Properties", {})["FunctionName"] = _name(function)
+        patch["DependsOn"] = [f"{logical}LogGroup"]
+        resources[logical] = patch
+        resources[f"{logical}LogGroup"] = {
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Delete",
+            "UpdateReplacePolicy": "Delete",
+            "Properties": {"LogGroupName": {"Fn::Sub": f"/aws/lambda/relais-${{Stage}}-{function}"},
+                           "RetentionInDays": LOG_RETENTION_DAYS},
+        }
+    from infra.dashboard import dashboard_body
+
+    resources["Dashboard"] = {
+        "Type": "AWS::CloudWatch::Dashboard",
+        "Properties": {"DashboardName": {"Fn::Sub": "relais-${Stage}"},
+                       "DashboardBody": {"Fn::Sub": json.dumps(dashboard_body(sorted(functions.values())))}},
+    }
+    return template
+
+
+def _write_zip(source: Path, target: Path) -> None:
+    """A reproducible zip of `source`: sorted entries, fixed times and modes."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for path in sorted(source.rglob("*")):
+            if path.is_dir():
+                continue
+            info = zipfile.ZipInfo(str(path.relative_to(source)), date_time=(2020, 1, 1, 0, 0, 0))
+            info.external_attr = (0o755 if os.access(path, os.X_OK) else 0o644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes(), compresslevel=9)
+
+
+def rewrite_zip(zip_path: Path) -> dict[str, int]:
+    """Drop the runtime-provided libraries and add unchecked-hash bytecode."""
+    with tempfile.TemporaryDirectory(prefix="relais-zip-") as tmp:
+        tree = Path(tmp) / "task"
+        with zipfile.ZipFile(zip_path) as archive:
+            archive.extractall(tree)
+        dropped = 0
+        for entry in list(tree.iterdir()):
+            base = entry.name.split("-", 1)[0] if entry.name.endswith((".dist-info", ".egg-info")) else entry.stem
+            if base.lower() in RUNTIME_PROVIDED:
+                dropped += 1
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
+                        "-s", str(tree), "-p", "/var/task", str(tree)], check=True)
+        _write_zip(tree, zip_path)
+    return {"dropped": dropped}
+
+
+def build(stage: str, out: Path) -> Path:
+    started = time.monotonic()
+    out = out.resolve()
+    with tempfile.TemporaryDirectory(prefix="relais-package-") as tmp:
+        stage_dir = Path(tmp) / "project"
+        stage_dir.mkdir()
+        _stage_project(stage_dir)
+        first = _chalice_package(stage_dir, stage, Path(tmp) / "first")
+        merge = Path(tmp) / "merge.json"
+        merge.write_text(json.dumps(merge_template(functions_of(first)), indent=1))
+        if out.exists():
+            shutil.rmtree(out)
+        _chalice_package(stage_dir, stage, out, merge)
+    rewrite_zip(out / "deployment.zip")
+    _prune_cache()
+    size = (out / "deployment.zip").stat().st_size
+    print(f"packaged {out / 'sam.json'} and deployment.zip ({size / 1e6:.2f} MB) in {time.monotonic() - started:.1f} s")
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--stage", default="prod")
+    parser.add_argument("--out", default=str(ROOT / "dist"))
+    args = parser.parse_args(argv)
+    build(args.stage, Path(args.out))
+
+
+if __name__ == "__main__":
+    main()
