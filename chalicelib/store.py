@@ -27,7 +27,7 @@ from chalicelib.models import (
 )
 
 SUBMISSION_TTL = timedelta(days=30)
-MANAGER_ONLY_EVENTS = frozenset({"notification_failed"})
+MANAGER_ONLY_EVENTS = frozenset({"notification_failed", "email_bounced"})
 
 
 class NotFound(Exception):

@@ -87,8 +87,8 @@ def _chalice_package(stage_dir: Path, stage: str, out: Path, merge: Path | None 
 
 
 def functions_of(template: dict[str, Any]) -> dict[str, str]:
-    """Logical id → function name (the handler's name in app.py)."""
-    return {logical: str(resource["Properties"]["Handler"]).split(".", 1)[1]
+    """Logical id → function name (the handler's name in app.py; `api_handler` for the API)."""
+    return {logical: "api_handler" if logical == "APIHandler" else str(resource["Properties"]["Handler"]).split(".", 1)[1]
             for logical, resource in template["Resources"].items()
             if resource["Type"] == "AWS::Serverless::Function"}
 
@@ -143,7 +143,7 @@ def rewrite_zip(zip_path: Path) -> dict[str, int]:
             archive.extractall(tree)
         dropped = 0
         for entry in list(tree.iterdir()):
-            base = entry.name.split("-", 1)[0] if entry.name.endswith((".dist-info", ".egg-info")) else entry.stem
+            base = entry.name.split("-", 1)[0] if "-" in entry.name else entry.stem  # pkg-1.0.dist-info/.data
             if base.lower() in RUNTIME_PROVIDED:
                 dropped += 1
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()

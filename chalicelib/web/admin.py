@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -12,11 +13,13 @@ from chalice.app import Response
 from chalicelib import (
     auth,
     clock,
+    completion,
     conversation,
     directory,
     ids,
     lifecycle,
     planning,
+    quotes,
     store,
     tickets,
     tokens,
@@ -217,7 +220,8 @@ def _ticket_page(session: auth.Session, view: store.TicketView, status: int = 20
     return _page(session, "admin/ticket.html", status=status, view=view, ticket=view.ticket, timers=timers,
                  actions=[a.value for a in lifecycle.allowed_actions(state, Actor.MANAGER)],
                  notice=notice, errors=errors or {}, values=values or {}, file_errors=file_errors or [],
-                 form_id=tokens.new_random_secret(), message_form_id=tokens.new_random_secret())
+                 form_id=tokens.new_random_secret(), message_form_id=tokens.new_random_secret(),
+                 new_form_id=tokens.new_random_secret)
 
 
 @bp.route("/admin/tickets/{ticket_id}", methods=["GET"])
@@ -266,28 +270,72 @@ def download(session: auth.Session, ticket_id: str, file_id: str) -> Response:
     return http.file_redirect(view.thread(for_contractor=False), file_id)
 
 
-@bp.route("/admin/tickets/{ticket_id}/cancel", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
-@signed_in
-def cancel_ticket(session: auth.Session, ticket_id: str) -> Response:
-    view = _load_owned(ticket_id)
-    if view is None:
-        return _page(session, "admin/error.html", status=404, message="Ticket introuvable.")
-    form = http.form(bp.current_request)
+ManagerAction = Callable[[store.TicketView, auth.Session, http.Form, str, datetime], Any]
+
+
+def _optional_reason(form: http.Form) -> str:
     reason = form.get("reason").strip()
     if len(reason) > validation.REASON_MAX:
-        return _ticket_page(session, view, 400, errors={"reason": "Le motif est trop long."})
+        raise _Invalid({"reason": "Le motif est trop long."})
+    return reason
+
+
+def _required_reason(form: http.Form) -> str:
+    checked = validation.validate_reason(form.as_dict())
+    if not checked.ok or checked.value is None:
+        raise _Invalid(checked.errors)
+    return checked.value
+
+
+class _Invalid(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+MANAGER_ACTIONS: dict[str, ManagerAction] = {
+    "cancel": lambda v, s, f, sid, now: tickets.cancel_ticket(v, s.manager, _optional_reason(f), sid, now),
+    "request_quote": lambda v, s, f, sid, now: tickets.request_quote(v, s.manager, _optional_reason(f), sid, now),
+    "accept_quote": lambda v, s, f, sid, now: quotes.accept_quote(v, s.manager, sid, now),
+    "reject_quote": lambda v, s, f, sid, now: quotes.reject_quote(v, s.manager, _required_reason(f), sid, now),
+    "request_completion": lambda v, s, f, sid, now: completion.request_completion(v, s.manager, sid, now),
+    "request_invoice": lambda v, s, f, sid, now: completion.request_invoice(v, s.manager, sid, now),
+    "waive_invoice": lambda v, s, f, sid, now: completion.waive_invoice(v, s.manager, sid, now),
+    "close": lambda v, s, f, sid, now: completion.close(v, s.manager, sid, now),
+}
+
+
+def _manager_action(session: auth.Session, ticket_id: str, action: str) -> Response:
+    """Every manager action on a ticket; a double click or a race never writes twice."""
+    run = MANAGER_ACTIONS.get(action)
+    view = _load_owned(ticket_id)
+    if view is None or run is None:
+        return _page(session, "admin/error.html", status=404, message="Ticket introuvable.")
+    form = http.form(bp.current_request)
     form_id = form.get("form_id")
     if not tokens.looks_like_secret(form_id):
         return _ticket_page(session, view, 400, errors={"reason": "Formulaire invalide, rechargez la page."})
     try:
-        tickets.cancel_ticket(view, session.manager, reason, form_id, clock.now())
+        run(view, session, form, form_id, clock.now())
+    except _Invalid as invalid:
+        return _ticket_page(session, view, 400, errors={f"{action}_{k}": v for k, v in invalid.errors.items()})
     except store.AlreadySubmitted:
         pass
     except (NotAllowed, store.Conflict):
         if store.find_submission(form_id) is None:
-            fresh = store.load_ticket(ticket_id)
-            return _ticket_page(session, fresh, 409, notice="Le ticket a changé entre-temps : il n'a pas été annulé. "
-                                                            "Voici son état actuel.")
+            return _ticket_page(session, store.load_ticket(ticket_id), 409,
+                                notice="Le ticket a changé entre-temps : votre action n'a pas été enregistrée. "
+                                       "Voici son état actuel.")
     return http.redirect(f"/admin/tickets/{ticket_id}")
 
 
+@bp.route("/admin/tickets/{ticket_id}/actions/{action}", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@signed_in
+def ticket_action(session: auth.Session, ticket_id: str, action: str) -> Response:
+    return _manager_action(session, ticket_id, action)
+
+
+@bp.route("/admin/tickets/{ticket_id}/cancel", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@signed_in
+def cancel_ticket(session: auth.Session, ticket_id: str) -> Response:
+    return _manager_action(session, ticket_id, "cancel")

@@ -102,11 +102,10 @@ def _form_page(view: store.TicketView, secret: str, status: int = 200, errors: d
         ticket.contractor_language,
         status=status,
         ticket=ticket,
-        step=lifecycle.contractor_step(state).value,
+        step=lifecycle.contractor_step(state, presence_requested=bool(ticket.presence_requested_at)).value,
         thread=view.thread(for_contractor=True),
         base=f"/t/{ticket.ticket_id}/{secret}",
-        form_token=_form_token(ticket.ticket_id),
-        message_token=_form_token(ticket.ticket_id),
+        token=lambda: _form_token(ticket.ticket_id),  # one per form: each submission has its own id
         errors=errors or {},
         values=values or {},
         notice=notice,

@@ -31,3 +31,47 @@ def outbox_json() -> Response:
     fields = ("channel", "to", "subject", "body", "links", "sent_at")
     listing = [{**{k: m.get(k) for k in fields}, "attachments": m.get("attachments", [])} for m in dev_outbox.all_messages()]
     return Response(body=listing, status_code=200)
+
+
+def _csrf() -> str:
+    from chalicelib import tokens
+    from chalicelib.keys import signing_key
+
+    return tokens.SignedTokens(signing_key()).dumps("dev", "schedules")
+
+
+def _schedules_page(fired: str = "", status: int = 200) -> Response:
+    from chalicelib import clock, dev_schedules
+
+    listing = [{"name": s.name, "at_iso": clock.iso(s.at), "step": s.payload.get("step", ""),
+                "ticket_id": s.payload.get("ticket_id", "")} for s in dev_schedules.pending()]
+    return http.html("dev/schedules.html", status=status, schedules=listing, csrf=_csrf(), fired=fired)
+
+
+@bp.route("/dev/schedules", methods=["GET"])
+def schedules_page() -> Response:
+    """Pending timers, with a button to fire one now: walk a whole lifecycle in minutes."""
+    if not settings().is_local:
+        return NOT_FOUND
+    fired = {"done": "Étape déclenchée.", "stale": "Étape ignorée : le ticket n'en a plus besoin.",
+             "duplicate": "Étape déjà déclenchée.", "gone": "Ticket introuvable."}
+    params: dict[str, str] = dict(bp.current_request.query_params or {})
+    outcome = params.get("fired", "")
+    return _schedules_page(fired.get(outcome, ""))
+
+
+@bp.route("/dev/schedules/fire", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+def fire_schedule() -> Response:
+    if not settings().is_local:
+        return NOT_FOUND
+    from chalicelib import dev_schedules, tokens
+    from chalicelib.keys import signing_key
+
+    form = http.form(bp.current_request)
+    if tokens.SignedTokens(signing_key()).loads("dev", form.get("csrf"), 24 * 3600) != "schedules":
+        return _schedules_page("Jeton de sécurité invalide. Rechargez la page et réessayez.", 403)
+    schedule = next((s for s in dev_schedules.pending() if s.name == form.get("name")), None)
+    if schedule is None:
+        return _schedules_page("Cette minuterie n'existe plus (déjà déclenchée ou remplacée).", 404)
+    outcome = dev_schedules.fire(schedule)
+    return http.redirect(f"/dev/schedules?fired={outcome}")

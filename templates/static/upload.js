@@ -16,8 +16,8 @@
 
   function hiddenFields(form) {
     var params = new URLSearchParams();
-    form.querySelectorAll("input[type=hidden]:not([name=file_key]):not([name=file_name])").forEach(function (input) {
-      params.append(input.name, input.value);
+    form.querySelectorAll("input[type=hidden]").forEach(function (input) {
+      if (!input.closest("[data-upload-list]")) { params.append(input.name, input.value); }
     });
     return params;
   }
@@ -81,7 +81,7 @@
     return element;
   }
 
-  function upload(form, item, original) {
+  function upload(form, item, original, field) {
     var progress = item.querySelector("progress");
     var status = item.querySelector(".upload-status");
     item.className = "upload pending";
@@ -93,11 +93,11 @@
       return presign(form, file).then(function (post) {
         status.textContent = "";
         return send(post, file, progress).then(function () {
-          ["file_key", "file_name"].forEach(function (name) {
+          [["_key", post.key], ["_name", post.name]].forEach(function (pair) {
             var input = document.createElement("input");
             input.type = "hidden";
-            input.name = name;
-            input.value = name === "file_key" ? post.key : post.name;
+            input.name = field + pair[0];
+            input.value = pair[1];
             item.appendChild(input);
           });
           progress.value = 100;
@@ -116,7 +116,7 @@
       item.className = "upload failed";
       status.textContent = error.message || t.failed;
       var retry = button(t.retry, "retry");
-      retry.addEventListener("click", function () { upload(form, item, original); });
+      retry.addEventListener("click", function () { upload(form, item, original, field); });
       item.appendChild(retry);
     }).then(function () { refreshSubmit(form); });
   }
@@ -126,10 +126,13 @@
     form.querySelectorAll("button[type=submit]").forEach(function (submit) { submit.disabled = pending; });
   }
 
-  function attach(form) {
-    var input = form.querySelector("input[type=file][data-upload]");
-    var list = form.querySelector("[data-upload-list]");
-    if (!input || !list) { return; }
+  // One form may hold several file fields (proofs and invoice): each input names its field
+  // (data-field, default "file") and its list is the [data-upload-list] right after it.
+  function attachInput(form, input) {
+    var list = input.parentNode.querySelector("[data-upload-list][data-for='" + input.id + "']");
+    var field = input.dataset.field || "file";
+    var limit = Number(input.dataset.max || MAX_FILES);
+    if (!list) { return; }
     list.querySelectorAll(".upload.done").forEach(function (item) {  // kept by the server after an error
       var remove = button(t.remove, "remove");
       remove.addEventListener("click", function () { item.remove(); refreshSubmit(form); });
@@ -138,8 +141,8 @@
     input.addEventListener("change", function () {
       var already = list.querySelectorAll(".upload").length;
       Array.prototype.slice.call(input.files).forEach(function (file, index) {
-        if (already + index >= MAX_FILES) {
-          if (index === MAX_FILES - already) { window.alert(t.tooMany); }
+        if (already + index >= limit) {
+          if (index === limit - already) { window.alert(t.tooMany); }
           return;
         }
         var item = document.createElement("li");
@@ -155,10 +158,14 @@
         remove.addEventListener("click", function () { item.remove(); refreshSubmit(form); });
         item.append(name, progress, status, remove);
         list.appendChild(item);
-        upload(form, item, file);
+        upload(form, item, file, field);
       });
       input.value = "";
     });
+  }
+
+  function attach(form) {
+    form.querySelectorAll("input[type=file][data-upload]").forEach(function (input) { attachInput(form, input); });
     form.addEventListener("submit", function (event) {
       if (form.querySelectorAll(".upload.pending").length > 0) {
         event.preventDefault();

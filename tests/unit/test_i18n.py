@@ -168,7 +168,7 @@ def test_the_collector_sees_templates_code_and_labels() -> None:
     for expected in ["Accepter", "Voir les détails de l'intervention", "Bonjour {name},",  # templates
                      "Indiquez la date d'intervention.", "Le commentaire dépasse 2000 caractères.",  # validation
                      "Numéro de téléphone invalide.", "Ticket introuvable.",  # contacts, web
-                     "Le ticket a changé entre-temps : il n'a pas été annulé. Voici son état actuel.",
+                     "Le ticket a changé entre-temps : votre action n'a pas été enregistrée. Voici son état actuel.",
                      "Ce champ dépasse 200 caractères.", "Planifiée"]:
         assert expected in msgids
     assert "authentication required" not in msgids  # JSON bodies are not user-facing text
@@ -253,6 +253,10 @@ SESSION = SimpleNamespace(manager=SimpleNamespace(name="Claire Martin", language
 CONTRACTORS = [SimpleNamespace(contractor_id="C1", name="Karim Benali", company="Benali Plumbing", trade="plumber")]
 THREAD = EVENTS[:-1]
 
+def TOKEN() -> str:
+    return "t" * 32
+
+
 PAGES: list[tuple[str, dict[str, Any]]] = [
     ("admin/login.html", {"session": None, "errors": {}, "email": ""}),
     ("admin/login_confirm.html", {"session": None, "secret": "s" * 32}),
@@ -264,12 +268,17 @@ PAGES: list[tuple[str, dict[str, Any]]] = [
     ("admin/new_ticket.html", {"session": SESSION, "contractors": CONTRACTORS, "values": {}, "errors": {}}),
     ("admin/ticket.html", {"session": SESSION, "ticket": TICKET, "actions": ["cancel", "message"], "errors": {},
                            "view": SimpleNamespace(events=EVENTS, notifications=NOTIFICATIONS, thread=lambda **_: EVENTS),
-                           "notice": None, "values": {}, "file_errors": [], "message_form_id": "m" * 32}),
-    ("contractor/form.html", {"ticket": TICKET, "step": "answer_request", "thread": THREAD, "errors": {}, "values": {}}),
-    ("contractor/form.html", {"ticket": TICKET, "step": "await_intervention", "thread": THREAD, "errors": {}, "values": {}}),
-    ("contractor/form.html", {"ticket": SimpleNamespace(**{**vars(TICKET), "state": "cancelled"}), "step": "nothing",
+                           "notice": None, "values": {}, "file_errors": [], "message_form_id": "m" * 32,
+                           "new_form_id": TOKEN, "timers": [{"step": "presence_check", "at_iso": "2026-12-01T10:00:00.000Z"}]}),
+    ("contractor/form.html", {"token": TOKEN, "ticket": TICKET, "step": "answer_request", "thread": THREAD, "errors": {}, "values": {}}),
+    *[("contractor/form.html", {"token": TOKEN, "ticket": TICKET, "step": step, "thread": THREAD, "errors": {}, "values": {}})
+      for step in ("submit_quote", "await_quote_decision", "confirm_presence", "confirm_completion", "send_invoice")],
+    ("dev/schedules.html", {"schedules": [{"name": "x", "at_iso": "2026-12-01T10:00:00.000Z", "step": "presence_check",
+                                            "ticket_id": "T"}], "csrf": "c", "fired": ""}),
+    ("contractor/form.html", {"token": TOKEN, "ticket": TICKET, "step": "await_intervention", "thread": THREAD, "errors": {}, "values": {}}),
+    ("contractor/form.html", {"token": TOKEN, "ticket": SimpleNamespace(**{**vars(TICKET), "state": "cancelled"}), "step": "nothing",
                               "thread": THREAD, "errors": {}, "values": {}}),
-    ("contractor/form.html", {"ticket": SimpleNamespace(**{**vars(TICKET), "state": "refused"}), "step": "nothing",
+    ("contractor/form.html", {"token": TOKEN, "ticket": SimpleNamespace(**{**vars(TICKET), "state": "refused"}), "step": "nothing",
                               "thread": THREAD, "errors": {}, "values": {}}),
     ("contractor/confirmation.html", {"ticket": TICKET, "answer": EVENTS[1]}),
     ("contractor/confirmation.html", {"ticket": TICKET, "answer": EVENTS[2]}),
@@ -288,7 +297,7 @@ def test_an_english_page_shows_no_french(template: str, context: dict[str, Any])
 
 
 def test_a_french_page_stays_french() -> None:
-    output = html.unescape(rendering.render("contractor/form.html", "fr", ticket=TICKET, step="answer_request",
+    output = html.unescape(rendering.render("contractor/form.html", "fr", token=TOKEN, ticket=TICKET, step="answer_request",
                                             thread=THREAD, errors={}, values={}))
     assert "Accepter" in output and "Valider" in output and "mardi 1 décembre 2026" in output
 
@@ -364,7 +373,7 @@ def test_an_english_intervention_email_reads_in_english() -> None:
 ], ids=["date-time", "comment", "reason", "decision", "expired-form", "conflict-notice"])
 def test_english_contractor_sees_form_errors_in_english(errors: dict[str, str], notice: str | None) -> None:
     ticket = SimpleNamespace(**{**vars(TICKET), "state": "sent"})
-    output = rendering.render("contractor/form.html", "en", ticket=ticket, step="answer_request", thread=[],
+    output = rendering.render("contractor/form.html", "en", token=TOKEN, ticket=ticket, step="answer_request", thread=[],
                               errors=errors, values={}, notice=notice)
     for french in [*errors.values(), *([notice] if notice else [])]:
         assert french in CATALOG
