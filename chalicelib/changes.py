@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chalicelib import clock, lifecycle, links, outbox, planning, store
+from chalicelib import clock, lifecycle, links, listing, outbox, planning, store
 from chalicelib.config import settings
 from chalicelib.lifecycle import Action, Actor, State
-from chalicelib.models import Event, Link, Manager, Notification, Ticket, ticket_pk
+from chalicelib.models import Event, Link, Manager, Notification, RelaisItem, Ticket, ticket_pk
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,7 @@ def transition(
     submission_id: str | None = None,
     change: Callable[[Ticket], None] | None = None,
     event_type: str | None = None,
+    extra: list[RelaisItem] | None = None,
 ) -> Event:
     """Apply `action` by `who`; raises lifecycle.NotAllowed, store.Conflict or store.AlreadySubmitted.
 
@@ -95,10 +96,16 @@ def transition(
     ticket = view.ticket
     target = lifecycle.next_state(State(ticket.state), action, who.actor)
     before = planning.wanted(ticket, settings().timers)
+    listed_before = listing.summary_keys(ticket)
     if change is not None:
         change(ticket)
+    if who.actor is Actor.CONTRACTOR:  # the manager is alerted and it shows as unread until marked read
+        ticket.unread_since = clock.iso(now)
+        ticket.unread_kind = "message" if action is Action.MESSAGE else "answer"
     touch(ticket, target, now)
     event = new_event(ticket, who, event_type or action.value, now, data)
     notifications = (notify(ticket) if notify else []) + timer_notifications(ticket, before, now)
-    store.apply_change(store.Change(ticket, event, notifications, submission_id=submission_id))
+    puts, deletes = listing.summary_writes(ticket, listed_before)
+    store.apply_change(store.Change(ticket, event, notifications, submission_id=submission_id,
+                                    extra=puts + (extra or []), deletes=deletes))
     return event

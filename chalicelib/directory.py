@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import ids, tokens
+from chalicelib import clock, ids, tokens
 from chalicelib.keys import signing_key
 from chalicelib.models import Contractor, Manager, RelaisItem, Ticket, contractor_pk, manager_pk
 
@@ -359,6 +360,15 @@ def history_item(ticket: Ticket) -> ContractorTicket:
         contractor_pk(ticket.contractor_id), f"{HISTORY_PREFIX}{ticket.created_at}#{ticket.ticket_id}",
         ticket_id=ticket.ticket_id, reference=ticket.reference, title=ticket.title, state=ticket.state,
         created_at=ticket.created_at,
+    )
+
+
+def history_item_for(ticket: Ticket, contractor: Contractor, now: datetime) -> ContractorTicket:
+    """The history line when a ticket is handed to another contractor (dated from the hand-over)."""
+    at = clock.iso(now)
+    return ContractorTicket(
+        contractor_pk(contractor.contractor_id), f"{HISTORY_PREFIX}{at}#{ticket.ticket_id}",
+        ticket_id=ticket.ticket_id, reference=ticket.reference, title=ticket.title, state=ticket.state, created_at=at,
     )
 
 

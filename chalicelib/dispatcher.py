@@ -15,11 +15,11 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import clock, links, messages, metrics, store, tokens, uploads
+from chalicelib import clock, links, listing, messages, metrics, store, tokens, uploads
 from chalicelib.channels import Attachment, Email, EmailSender, SmsSender
 from chalicelib.config import settings
 from chalicelib.keys import signing_key
-from chalicelib.models import Event, Link, Notification, ticket_pk
+from chalicelib.models import Event, Link, Notification, Ticket, ticket_pk
 from chalicelib.outbox import OUTBOX_SHARD
 
 logger = Logger(service="relais", child=True)
@@ -173,7 +173,14 @@ def _record_failure(notification: Notification, exc: Exception, now: datetime, l
 
 
 def _mark_failed(notification: Notification, error: str, now: datetime) -> None:
-    """Failed for good: the item says so and the ticket's thread shows it to the manager."""
+    """Failed for good: the item says so, the ticket's thread shows it to the manager, and the
+    ticket appears in the owner's À traiter list until the notification is sent again."""
+    ticket = None
+    if notification.pk.startswith("TICKET#"):
+        try:
+            ticket = Ticket.get(notification.pk, "META")
+        except Ticket.DoesNotExist:
+            ticket = None
     with TransactWrite(connection=store.connection()) as transaction:
         transaction.update(
             notification,
@@ -197,6 +204,8 @@ def _mark_failed(notification: Notification, error: str, now: datetime) -> None:
                       "audience": notification.audience, "template": notification.template},
             )
             transaction.save(event)
+        if ticket is not None:
+            transaction.save(listing.attention_item(ticket, "delivery_failed", clock.iso(now)))
 
 
 def _new_image(record: dict[str, Any]) -> dict[str, Any]:

@@ -125,6 +125,16 @@ def filesize(size: int | float | None) -> str:
     return ""
 
 
+def money(value: str | float | None, language: str = "fr") -> str:
+    """'1500.00' → '1 500,00 €' in French, '€1,500.00' in English."""
+    if value in (None, ""):
+        return ""
+    amount = float(str(value))
+    if i18n.normalise(language) == "en":
+        return f"€{amount:,.2f}"
+    return f"{amount:,.2f} €".replace(",", "\u202f").replace(".", ",")
+
+
 def long_date(value: str | None, language: str = "fr") -> str:
     """'2026-12-01' → 'mardi 1 décembre 2026' (or 'Tuesday 1 December 2026')."""
     if not value:

@@ -55,6 +55,9 @@ class Action(StrEnum):
     COMPLETE_WITH_INVOICE = "complete_with_invoice"
     REMIND = "remind"
     ALERT_MANAGER = "alert_manager"
+    MARK_READ = "mark_read"
+    REASSIGN = "reassign"
+    REASSIGN_QUOTE = "reassign_quote"
 
 
 class Step(StrEnum):
@@ -120,6 +123,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     # The thread is open at every step, including after the ticket ended, while the link lives.
     _t(Action.MESSAGE, Actor.CONTRACTOR, frozenset(State), None),
     _t(Action.MESSAGE, Actor.MANAGER, frozenset(State), None),
+    _t(Action.MARK_READ, Actor.MANAGER, frozenset(State), None),
+    # Another contractor takes the request: the old link dies, the new one asks again.
+    _t(Action.REASSIGN, Actor.MANAGER, {State.SENT, State.SCHEDULED}, State.SENT),
+    _t(Action.REASSIGN_QUOTE, Actor.MANAGER, {State.QUOTE_REQUESTED}, State.QUOTE_REQUESTED),
 )
 
 _BY_KEY: dict[tuple[Action, Actor], Transition] = {(t.action, t.actor): t for t in TRANSITIONS}

@@ -127,6 +127,8 @@ class Ticket(RelaisItem, discriminator="ticket"):
     invoice_alerted = BooleanAttribute(default=False)
     quote = JSONAttribute(null=True)
     invoice = JSONAttribute(null=True)
+    unread_since = UnicodeAttribute(null=True)  # the contractor wrote or answered; the manager has not read it
+    unread_kind = UnicodeAttribute(null=True)  # message | answer
     version = VersionAttribute()
 
 
@@ -218,6 +220,25 @@ class WrongLinkCount(RelaisItem, discriminator="wrong_link"):
     """Wrong links seen from one client in one time window (expires by TTL)."""
 
     hits = NumberAttribute(default=0)
+
+
+class TicketSummary(RelaisItem, discriminator="ticket_summary"):
+    """A ticket as lists show it, one copy per way of listing (all, state, contractor) and one
+    per reason it needs the manager (À traiter). Rewritten with the ticket in the same
+    transaction, so a list page is one Query on the activity index and never a Scan."""
+
+    ticket_id = UnicodeAttribute()
+    reference = UnicodeAttribute()
+    title = UnicodeAttribute()
+    state = UnicodeAttribute()
+    contractor_id = UnicodeAttribute()
+    contractor_name = UnicodeAttribute()
+    manager_id = UnicodeAttribute()
+    manager_name = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)  # À traiter items only
+    since = UnicodeAttribute(null=True)
 
 
 def as_plain(item: RelaisItem) -> dict[str, Any]:

@@ -34,6 +34,7 @@ def environment() -> Environment:
         "label": pass_context(lambda context, value, table: formatting.label(value, table, context.get("lang", "fr"))),
         "local_datetime": formatting.local_datetime,
         "filesize": formatting.filesize,
+        "money": pass_context(lambda context, value: formatting.money(value, context.get("lang", "fr"))),
     })
     return env
 

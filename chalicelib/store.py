@@ -27,7 +27,8 @@ from chalicelib.models import (
 )
 
 SUBMISSION_TTL = timedelta(days=30)
-MANAGER_ONLY_EVENTS = frozenset({"notification_failed", "email_bounced"})
+MANAGER_ONLY_EVENTS = frozenset({"notification_failed", "email_bounced", "notification_resent", "reassign"})
+BOOKKEEPING_EVENTS = frozenset({"read"})  # audit only: shown to nobody
 
 
 class NotFound(Exception):
@@ -57,7 +58,8 @@ class TicketView:
 
     def thread(self, for_contractor: bool) -> list[Event]:
         """The events people read, oldest first. Delivery failures are for the manager only."""
-        return [e for e in self.events if not (for_contractor and e.event_type in MANAGER_ONLY_EVENTS)]
+        return [e for e in self.events if e.event_type not in BOOKKEEPING_EVENTS
+                and not (for_contractor and e.event_type in MANAGER_ONLY_EVENTS)]
 
 
 @dataclass
@@ -69,7 +71,8 @@ class Change:
     notifications: list[Notification] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     submission_id: str | None = None
-    extra: list[RelaisItem] = field(default_factory=list)  # written as is (e.g. the contractor's history line)
+    extra: list[RelaisItem] = field(default_factory=list)  # written as is (summaries, the contractor's history line)
+    deletes: list[RelaisItem] = field(default_factory=list)  # summaries that no longer apply
 
 
 @lru_cache(maxsize=1)
@@ -131,6 +134,8 @@ def apply_change(change: Change) -> None:
                 transaction.save(link)
             for item in change.extra:
                 transaction.save(item)
+            for item in change.deletes:
+                transaction.delete(item)
     except TransactWriteError as exc:
         recorded = find_submission(change.submission_id) if change.submission_id else None
         if recorded is not None:

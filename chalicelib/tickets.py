@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib import changes, clock, directory, ids, lifecycle, links, outbox, store
+from chalicelib import changes, clock, directory, ids, lifecycle, links, listing, outbox, store
 from chalicelib.changes import Who, contractor_of, manager_who
 from chalicelib.lifecycle import Action, Actor, RequestKind
 from chalicelib.models import Contractor, Event, Manager, Ticket, ticket_pk
@@ -72,7 +72,8 @@ def create_request(
     notifications = outbox.to_contractor(ticket, f"{kind.value}_request", now, int(link.number), {"files": files or []})
     notifications += changes.timer_notifications(ticket, {}, now)
     history = directory.history_item(ticket)  # the line in the contractor's ticket history
-    store.create_ticket(store.Change(ticket, event, notifications, links=[link], submission_id=submission_id, extra=[history]))
+    extra = [history, *listing.summaries(ticket)]
+    store.create_ticket(store.Change(ticket, event, notifications, links=[link], submission_id=submission_id, extra=extra))
     return ticket
 
 

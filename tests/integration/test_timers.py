@@ -291,7 +291,7 @@ def test_a_quote_accepted_becomes_the_intervention(client: Client, people: Peopl
                                        ("valid_until", tomorrow_paris()), ("quote_key", pdf), ("quote_name", "devis.pdf")])
     assert sent.status_code == 303 and state(ticket.ticket_id) == "quote_submitted"
     page = client.http.get(f"/admin/tickets/{ticket.ticket_id}", headers=signed_in_headers(client, people)).body.decode()
-    assert "1500.00 €" in page and "devis.pdf" in page
+    assert "1\u202f500,00 €" in page and "devis.pdf" in page
     no_reason = manager_action(client, people, ticket.ticket_id, "reject_quote", "")
     assert no_reason.status_code == 400 and "Indiquez le motif." in no_reason.body.decode()
     assert manager_action(client, people, ticket.ticket_id, "accept_quote").status_code == 303

@@ -1,0 +1,78 @@
+"""How tickets are found: by last activity, state, contractor or owner, and what needs the manager.
+
+Each ticket keeps small summary items in its own partition, each under one activity-index key:
+  TICKETS                      every ticket, most recent activity first
+  STATE#<state>                by state
+  CONTRACTOR_TICKETS#<id>      by contractor
+  ATTENTION#<manager id>       the owner's À traiter list, grouped by reason (sort key)
+(the ticket item itself is listed under OWNER#<manager id>). They are recomputed from the
+ticket after every change and written in the same transaction: puts for what changed,
+deletes for what no longer applies.
+"""
+
+from __future__ import annotations
+
+from chalicelib.lifecycle import State
+from chalicelib.models import RelaisItem, Ticket, TicketSummary, ticket_pk
+
+ALL = "TICKETS"
+
+# Why a ticket needs its manager, in the order the À traiter page shows them.
+REASONS = ("unread_message", "unread_answer", "quote_pending", "unanswered", "presence_missing", "invoice_missing",
+           "delivery_failed")
+
+
+def attention_reasons(ticket: Ticket) -> dict[str, str]:
+    """Reason → since when, derived from the ticket alone (delivery failures are added by the outbox)."""
+    state = State(ticket.state)
+    reasons: dict[str, str] = {}
+    if ticket.unread_since:
+        reasons["unread_message" if ticket.unread_kind == "message" else "unread_answer"] = ticket.unread_since
+    if state is State.QUOTE_SUBMITTED:
+        reasons["quote_pending"] = ticket.updated_at
+    if ticket.answer_alerted and state in (State.SENT, State.QUOTE_REQUESTED):
+        reasons["unanswered"] = ticket.request_sent_at or ticket.updated_at
+    if ticket.presence_alerted and state is State.SCHEDULED:
+        reasons["presence_missing"] = ticket.presence_requested_at or ticket.updated_at
+    if ticket.invoice_alerted and state in (State.COMPLETED, State.INVOICE_REQUESTED):
+        reasons["invoice_missing"] = ticket.completed_at or ticket.updated_at
+    return reasons
+
+
+def _summary(ticket: Ticket, sk: str, pk_key: str, sort_key: str, reason: str | None = None,
+             since: str | None = None) -> TicketSummary:
+    return TicketSummary(
+        ticket_pk(ticket.ticket_id), sk, gsi1pk=pk_key, gsi1sk=sort_key, ticket_id=ticket.ticket_id,
+        reference=ticket.reference, title=ticket.title, state=ticket.state, contractor_id=ticket.contractor_id,
+        contractor_name=ticket.contractor_name, manager_id=ticket.manager_id, manager_name=ticket.manager_name,
+        created_at=ticket.created_at, updated_at=ticket.updated_at, reason=reason, since=since,
+    )
+
+
+def attention_item(ticket: Ticket, reason: str, since: str) -> TicketSummary:
+    return _summary(ticket, f"ATTENTION#{reason}", f"ATTENTION#{ticket.manager_id}", f"{reason}#{since}#{ticket.ticket_id}",
+                    reason, since)
+
+
+def summaries(ticket: Ticket) -> list[TicketSummary]:
+    """Every summary item the ticket needs now."""
+    activity = f"{ticket.updated_at}#{ticket.ticket_id}"
+    items = [
+        _summary(ticket, "LIST#ALL", ALL, activity),
+        _summary(ticket, "LIST#STATE", f"STATE#{ticket.state}", activity),
+        _summary(ticket, "LIST#CONTRACTOR", f"CONTRACTOR_TICKETS#{ticket.contractor_id}", activity),
+    ]
+    items += [attention_item(ticket, reason, since) for reason, since in attention_reasons(ticket).items()]
+    return items
+
+
+def summary_keys(ticket: Ticket) -> set[str]:
+    return {item.sk for item in summaries(ticket)}
+
+
+def summary_writes(ticket: Ticket, before_keys: set[str]) -> tuple[list[RelaisItem], list[RelaisItem]]:
+    """Puts for the summaries as they are now; deletes for those the ticket had and no longer needs."""
+    now = summaries(ticket)
+    kept = {item.sk for item in now}
+    gone: list[RelaisItem] = [TicketSummary(ticket_pk(ticket.ticket_id), sk) for sk in sorted(before_keys - kept)]
+    return list(now), gone

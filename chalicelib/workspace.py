@@ -1,0 +1,79 @@
+"""The manager's bookkeeping on a ticket: mark it read, send a failed notification again,
+hand the request to another contractor."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import changes, clock, directory, lifecycle, links, outbox, store
+from chalicelib.lifecycle import Action, RequestKind
+from chalicelib.models import Contractor, Event, Manager, Notification, Ticket, TicketSummary, ticket_pk
+from chalicelib.tickets import ContractorUnavailable
+
+
+def mark_read(view: store.TicketView, manager: Manager, submission_id: str, now: datetime) -> Event:
+    def read(ticket: Ticket) -> None:
+        ticket.unread_since, ticket.unread_kind = None, None
+
+    return changes.transition(view, changes.manager_who(manager), Action.MARK_READ, now, {}, None, submission_id, read, "read")
+
+
+class NotResendable(Exception):
+    """Only a notification that failed for good can be sent again."""
+
+
+def resend(view: store.TicketView, manager: Manager, notification_id: str, now: datetime) -> None:
+    """Back to the outbox with fresh attempts; the À traiter entry goes when no failure remains."""
+    failed = [n for n in view.notifications if n.status == "failed"]
+    target = next((n for n in failed if n.notification_id == notification_id), None)
+    if target is None:
+        raise NotResendable(notification_id)
+    event = changes.new_event(view.ticket, changes.manager_who(manager), "notification_resent", now,
+                              {"notification_id": notification_id, "channel": target.channel})
+    with TransactWrite(connection=store.connection()) as transaction:
+        transaction.update(target, actions=[
+            Notification.status.set("pending"), Notification.attempts.set(0), Notification.outbox_shard.set(outbox.OUTBOX_SHARD),
+            Notification.outbox_due.set(clock.iso(now)), Notification.last_error.remove(),
+        ], condition=Notification.status == "failed")
+        transaction.save(event)
+        if len(failed) == 1:
+            transaction.delete(TicketSummary(ticket_pk(view.ticket.ticket_id), "ATTENTION#delivery_failed"))
+
+
+def _reachable_channels(contractor: Contractor) -> list[str]:
+    contacts = {"sms": contractor.phone, "email": contractor.email}
+    return [str(c) for c in contractor.channels if contacts.get(str(c))]
+
+
+def reassign(view: store.TicketView, manager: Manager, contractor: Contractor, submission_id: str, now: datetime) -> Event:
+    """The old link is revoked, the new contractor gets the request with a new link, and must answer it."""
+    ticket = view.ticket
+    reachable = _reachable_channels(contractor)
+    if not contractor.active or not reachable:
+        raise ContractorUnavailable(contractor.contractor_id)
+    quote = RequestKind(ticket.request_kind) is RequestKind.QUOTE and ticket.state == lifecycle.State.QUOTE_REQUESTED.value
+    action = Action.REASSIGN_QUOTE if quote else Action.REASSIGN
+    number = max((int(link.number) for link in view.links), default=0) + 1
+    new_link, _secret = links.new_link(ticket.ticket_id, contractor.contractor_id, number, now)
+    for old in view.links:
+        old.revoked = True
+    previous = ticket.contractor_name
+
+    def hand_over(t: Ticket) -> None:
+        t.contractor_id, t.contractor_name, t.contractor_company = contractor.contractor_id, contractor.name, contractor.company
+        t.contractor_phone, t.contractor_email, t.contractor_language = contractor.phone, contractor.email, contractor.language
+        t.channels = reachable  # type: ignore[assignment]  # pynamodb types list items as attributes
+        t.planned_date = t.planned_time = t.presence_requested_at = t.late_until = None
+        t.request_sent_at, t.reminders_sent, t.answer_alerted = clock.iso(now), 0, False
+
+    def notify(t: Ticket) -> list[Notification]:
+        created = next((e for e in view.events if e.event_type == "created"), None)
+        files = (created.data or {}).get("files", []) if created else []
+        return outbox.to_contractor(t, f"{t.request_kind}_request", now, number, {"files": files})
+
+    event = changes.transition(
+        view, changes.manager_who(manager), action, now, {"from": previous, "to": contractor.name}, notify, submission_id,
+        hand_over, "reassign", extra=[new_link, *view.links, directory.history_item_for(ticket, contractor, now)])
+    return event
