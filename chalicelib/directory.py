@@ -388,3 +388,32 @@ def contractor_history(contractor_id: str, cursor: str | None = None, size: int 
         return Page(items)
     last = items[size - 1]
     return Page(items[:size], _cursor(_HISTORY_PAGE, {"pk": last.pk, "sk": last.sk}))
+
+
+# -- choices for filters and forms: read at most once a minute per container -------------------------
+
+_CHOICES_TTL_SECONDS = 60.0
+_choices: dict[str, tuple[float, list[Any]]] = {}
+
+
+def _cached(name: str, load: Any) -> list[Any]:
+    import time
+
+    stamp, value = _choices.get(name, (0.0, []))
+    if time.monotonic() - stamp > _CHOICES_TTL_SECONDS:
+        value = load()
+        _choices[name] = (time.monotonic(), value)
+    return value
+
+
+def contractor_choices() -> list[Contractor]:
+    """The directory for filter lists: a minute old at most, so a list page stays at two calls."""
+    return _cached("contractors", list_contractors)
+
+
+def manager_choices() -> list[Manager]:
+    return _cached("managers", list_managers)
+
+
+def forget_choices() -> None:
+    _choices.clear()

@@ -12,6 +12,9 @@ deletes for what no longer applies.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from chalicelib.lifecycle import State
 from chalicelib.models import RelaisItem, Ticket, TicketSummary, ticket_pk
 
@@ -76,3 +79,86 @@ def summary_writes(ticket: Ticket, before_keys: set[str]) -> tuple[list[RelaisIt
     kept = {item.sk for item in now}
     gone: list[RelaisItem] = [TicketSummary(ticket_pk(ticket.ticket_id), sk) for sk in sorted(before_keys - kept)]
     return list(now), gone
+
+
+# -- reading lists ---------------------------------------------------------------------------------
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Filters:
+    state: str = ""
+    contractor_id: str = ""
+    owner_id: str = ""
+    updated_from: str = ""  # YYYY-MM-DD (Europe/Paris days, compared on the stored UTC instant's date)
+    updated_to: str = ""
+    reference: str = ""
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    next_cursor: dict[str, Any] | None
+    previous_cursor: dict[str, Any] | None
+
+
+def _key_for(filters: Filters) -> str:
+    """The most selective listing key; the other filters narrow it down."""
+    if filters.state:
+        return f"STATE#{filters.state}"
+    if filters.contractor_id:
+        return f"CONTRACTOR_TICKETS#{filters.contractor_id}"
+    return ALL
+
+
+def _range(filters: Filters) -> Any:
+    low, high = filters.updated_from, filters.updated_to
+    if low and high:
+        return RelaisItem.gsi1sk.between(low, f"{high}~")
+    if low:
+        return RelaisItem.gsi1sk >= low
+    if high:
+        return RelaisItem.gsi1sk <= f"{high}~"
+    return None
+
+
+def _filter(filters: Filters, key: str) -> Any:
+    condition = None
+    wanted = [(TicketSummary.contractor_id, filters.contractor_id, not key.startswith("CONTRACTOR_TICKETS#")),
+              (TicketSummary.manager_id, filters.owner_id, True)]
+    for attribute, value, needed in wanted:
+        if value and needed:
+            condition = (attribute == value) if condition is None else condition & (attribute == value)
+    return condition
+
+
+def tickets_page(filters: Filters, cursor: dict[str, Any] | None = None, backwards: bool = False) -> Page:
+    """One page, most recent activity first: one Query (two when the page walks back)."""
+    if filters.reference:
+        found = [item for item in RelaisItem.lookup_index.query(f"REF#{filters.reference.strip()}", limit=1)]
+        return Page(found, None, None)
+    key = _key_for(filters)
+    query = RelaisItem.activity_index.query(
+        key, _range(filters), filter_condition=_filter(filters, key), scan_index_forward=backwards,
+        limit=PAGE_SIZE, last_evaluated_key=cursor, page_size=PAGE_SIZE,
+    )
+    items = [item for item in query if isinstance(item, TicketSummary)]
+    after = query.last_evaluated_key
+    if backwards:
+        items.reverse()
+        return Page(items, _cursor_of(items[-1]) if items else None, after and (_cursor_of(items[0]) if items else None))
+    return Page(items, after, _cursor_of(items[0]) if items and cursor else None)
+
+
+def _cursor_of(item: TicketSummary) -> dict[str, Any]:
+    return {"pk": {"S": item.pk}, "sk": {"S": item.sk}, "gsi1pk": {"S": item.gsi1pk}, "gsi1sk": {"S": item.gsi1sk}}
+
+
+def attention_for(manager_id: str) -> dict[str, list[TicketSummary]]:
+    """The À traiter list: every ticket that needs this manager, by reason (one Query)."""
+    grouped: dict[str, list[TicketSummary]] = {reason: [] for reason in REASONS}
+    for item in RelaisItem.activity_index.query(f"ATTENTION#{manager_id}", limit=1000, page_size=1000):
+        if isinstance(item, TicketSummary) and item.reason in grouped:
+            grouped[item.reason].append(item)
+    return grouped

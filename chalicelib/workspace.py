@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import changes, clock, directory, lifecycle, links, outbox, store
@@ -32,13 +33,20 @@ def resend(view: store.TicketView, manager: Manager, notification_id: str, now: 
         raise NotResendable(notification_id)
     event = changes.new_event(view.ticket, changes.manager_who(manager), "notification_resent", now,
                               {"notification_id": notification_id, "channel": target.channel})
+    try:
+        _resend_in_db(view, target, event, len(failed) == 1, now)
+    except TransactWriteError as exc:  # sent again by someone else meanwhile
+        raise store.Conflict(view.ticket.ticket_id) from exc
+
+
+def _resend_in_db(view: store.TicketView, target: Notification, event: Event, last_failure: bool, now: datetime) -> None:
     with TransactWrite(connection=store.connection()) as transaction:
         transaction.update(target, actions=[
             Notification.status.set("pending"), Notification.attempts.set(0), Notification.outbox_shard.set(outbox.OUTBOX_SHARD),
             Notification.outbox_due.set(clock.iso(now)), Notification.last_error.remove(),
         ], condition=Notification.status == "failed")
         transaction.save(event)
-        if len(failed) == 1:
+        if last_failure:
             transaction.delete(TicketSummary(ticket_pk(view.ticket.ticket_id), "ATTENTION#delivery_failed"))
 
 

@@ -56,4 +56,7 @@ def aws(moto_server: str) -> Iterator[str]:
     urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))
     resources.create_all(os.environ["RELAIS_TABLE"], os.environ["RELAIS_BUCKET"], os.environ["RELAIS_SENDER_EMAIL"],
                          os.environ["RELAIS_SIGNING_KEY_PARAMETER"], REGION, key=TEST_KEY)
+    from chalicelib import directory
+
+    directory.forget_choices()
     yield moto_server

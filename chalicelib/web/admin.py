@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
+from urllib.parse import urlencode
 from typing import Any
 
 from chalice import Blueprint
@@ -18,6 +19,7 @@ from chalicelib import (
     directory,
     ids,
     lifecycle,
+    listing,
     planning,
     quotes,
     store,
@@ -25,6 +27,7 @@ from chalicelib import (
     tokens,
     uploads,
     validation,
+    workspace,
 )
 from chalicelib.config import settings
 from chalicelib.keys import signing_key
@@ -99,7 +102,7 @@ def login(secret: str) -> Response:
         return http.html("admin/login_invalid.html", status=410, session=None)
     cookie = http.set_cookie_header(auth.SESSION_COOKIE, auth.session_cookie_value(session),
                                     int(auth.SESSION_LIFETIME.total_seconds()), settings().secure_cookies)
-    return http.redirect("/admin/tickets", headers={"Set-Cookie": cookie})
+    return http.redirect("/admin", headers={"Set-Cookie": cookie})
 
 
 @bp.route("/admin/logout", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
@@ -114,15 +117,40 @@ def logout(session: auth.Session) -> Response:
 @bp.route("/admin", methods=["GET"])
 @signed_in
 def home(session: auth.Session) -> Response:
-    return http.redirect("/admin/tickets", 302)
+    """À traiter: what needs this manager, grouped by reason, with counts (one Query)."""
+    groups = listing.attention_for(session.manager.manager_id)
+    return _page(session, "admin/attention.html", groups=groups, total=sum(len(items) for items in groups.values()))
+
+
+CURSOR_MAX_AGE = 24 * 3600
+
+
+def _cursor(token: str) -> dict[str, Any] | None:
+    value = tokens.SignedTokens(signing_key()).loads("cursor", token, CURSOR_MAX_AGE) if token else None
+    return value if isinstance(value, dict) else None
 
 
 @bp.route("/admin/tickets", methods=["GET"])
 @signed_in
 def ticket_list(session: auth.Session) -> Response:
-    owner = f"OWNER#{session.manager.manager_id}"
-    items = RelaisItem.activity_index.query(owner, scan_index_forward=False, limit=50)
-    return _page(session, "admin/tickets.html", tickets=list(items))
+    """Every ticket, most recent activity first, filtered and paginated through the activity index."""
+    query: dict[str, str] = dict(bp.current_request.query_params or {})
+    owner = query.get("owner", session.manager.manager_id)
+    filters = listing.Filters(
+        state=query.get("state", "") if query.get("state", "") in {s.value for s in State} else "",
+        contractor_id=query.get("contractor", ""), owner_id="" if owner == "all" else owner,
+        updated_from=query.get("from", ""), updated_to=query.get("to", ""), reference=query.get("ref", "").strip(),
+    )
+    backwards = bool(query.get("before"))
+    page = listing.tickets_page(filters, _cursor(query.get("before") or query.get("after", "")), backwards)
+    signer = tokens.SignedTokens(signing_key())
+    base = {k: v for k, v in query.items() if k not in ("after", "before")}
+    next_url = f"/admin/tickets?{urlencode({**base, 'after': signer.dumps('cursor', page.next_cursor)})}" if page.next_cursor else ""
+    previous_url = (f"/admin/tickets?{urlencode({**base, 'before': signer.dumps('cursor', page.previous_cursor)})}"
+                    if page.previous_cursor else "")
+    return _page(session, "admin/tickets.html", tickets=page.items, filters=filters, owner=owner, next_url=next_url,
+                 previous_url=previous_url, states=[s.value for s in State], contractors=directory.contractor_choices(),
+                 managers=directory.manager_choices())
 
 
 DRAFT_MAX_AGE = 24 * 3600
@@ -217,11 +245,13 @@ def _ticket_page(session: auth.Session, view: store.TicketView, status: int = 20
     state = State(view.ticket.state)
     timers = [{"step": t.step, "at_iso": clock.iso(t.at)}
               for t in sorted(planning.wanted(view.ticket, settings().timers).values(), key=lambda t: t.at)]
+    actions = [a.value for a in lifecycle.allowed_actions(state, Actor.MANAGER)]
     return _page(session, "admin/ticket.html", status=status, view=view, ticket=view.ticket, timers=timers,
-                 actions=[a.value for a in lifecycle.allowed_actions(state, Actor.MANAGER)],
+                 actions=actions,
                  notice=notice, errors=errors or {}, values=values or {}, file_errors=file_errors or [],
                  form_id=tokens.new_random_secret(), message_form_id=tokens.new_random_secret(),
-                 new_form_id=tokens.new_random_secret)
+                 new_form_id=tokens.new_random_secret,
+                 contractors=directory.list_contractors() if {"reassign", "reassign_quote"} & set(actions) else [])
 
 
 @bp.route("/admin/tickets/{ticket_id}", methods=["GET"])
@@ -302,7 +332,28 @@ MANAGER_ACTIONS: dict[str, ManagerAction] = {
     "request_invoice": lambda v, s, f, sid, now: completion.request_invoice(v, s.manager, sid, now),
     "waive_invoice": lambda v, s, f, sid, now: completion.waive_invoice(v, s.manager, sid, now),
     "close": lambda v, s, f, sid, now: completion.close(v, s.manager, sid, now),
+    "mark_read": lambda v, s, f, sid, now: workspace.mark_read(v, s.manager, sid, now),
+    "reassign": lambda v, s, f, sid, now: _reassign(v, s, f, sid, now),
+    "reassign_quote": lambda v, s, f, sid, now: _reassign(v, s, f, sid, now),
+    "resend": lambda v, s, f, sid, now: _resend(v, s, f, now),
 }
+
+
+def _reassign(view: store.TicketView, session: auth.Session, form: http.Form, submission_id: str, now: datetime) -> Any:
+    contractor = directory.get_contractor(form.get("contractor_id")) if form.get("contractor_id") else None
+    if contractor is None or not contractor.active or contractor.contractor_id == view.ticket.contractor_id:
+        raise _Invalid({"contractor_id": "Choisissez un autre intervenant actif."})
+    try:
+        return workspace.reassign(view, session.manager, contractor, submission_id, now)
+    except tickets.ContractorUnavailable as exc:
+        raise _Invalid({"contractor_id": "L'intervenant n'a pas de coordonnées pour le canal choisi."}) from exc
+
+
+def _resend(view: store.TicketView, session: auth.Session, form: http.Form, now: datetime) -> Any:
+    try:
+        return workspace.resend(view, session.manager, form.get("notification_id"), now)
+    except workspace.NotResendable as exc:
+        raise _Invalid({"notification_id": "Cette notification n'est pas en échec."}) from exc
 
 
 def _manager_action(session: auth.Session, ticket_id: str, action: str) -> Response:

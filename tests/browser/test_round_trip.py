@@ -54,7 +54,8 @@ def _sign_in(relais: Relais, page: Any) -> None:
     assert login_link.startswith(f"{relais.base_url}/admin/login/")
     page.goto(login_link)
     page.get_by_role("button", name="Se connecter").click()
-    expect(page).to_have_url(f"{relais.base_url}/admin/tickets")
+    expect(page).to_have_url(f"{relais.base_url}/admin")  # lands on À traiter
+    expect(page.get_by_role("heading", name=re.compile("À traiter"))).to_be_visible()
 
 
 def _create_request(page: Any, relais: Relais) -> str:

@@ -63,11 +63,11 @@ def test_a_manager_signs_in_with_an_emailed_single_use_link(client: Client, peop
     assert confirm.status_code == 200 and "Se connecter" in confirm.body.decode()
     assert client.http.get(path).status_code == 200
     response = client.http.post(path, headers=FORM_HEADERS, body="")
-    assert response.status_code == 303 and response.headers["Location"] == "/admin/tickets"
+    assert response.status_code == 303 and response.headers["Location"] == "/admin"
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    tickets_page = client.http.get("/admin/tickets", headers={"Cookie": session_cookie(response)})
-    assert tickets_page.status_code == 200 and "Mes tickets" in tickets_page.body.decode()
+    tickets_page = client.http.get("/admin", headers={"Cookie": session_cookie(response)})
+    assert tickets_page.status_code == 200 and "À traiter" in tickets_page.body.decode()
     again = client.http.post(path, headers=FORM_HEADERS, body="")
     assert again.status_code == 410
     assert client.http.get(path).status_code == 410
