@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from moto import server
 
-from local.moto_patches import serialise_dynamodb
+from local.moto_patches import index_gsi_queries, serialise_dynamodb
 
 if __name__ == "__main__":
     serialise_dynamodb()
+    index_gsi_queries()
     server.main()

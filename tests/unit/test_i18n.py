@@ -263,8 +263,12 @@ PAGES: list[tuple[str, dict[str, Any]]] = [
     ("admin/login_invalid.html", {"session": None}),
     ("admin/login_sent.html", {"session": None}),
     ("admin/error.html", {"session": SESSION, "message": "Ticket introuvable."}),
-    ("admin/tickets.html", {"session": SESSION, "tickets": [TICKET]}),
-    ("admin/tickets.html", {"session": SESSION, "tickets": []}),
+    *[("admin/tickets.html", {"session": SESSION, "tickets": tickets, "filters": SimpleNamespace(
+        state="", contractor_id="", owner_id="", updated_from="", updated_to="", reference=""), "owner": "all",
+        "states": ["sent"], "contractors": CONTRACTORS, "managers": [], "next_url": "/n", "previous_url": "/p"})
+      for tickets in ([TICKET], [])],
+    ("admin/attention.html", {"session": SESSION, "total": 1, "groups": {"unread_message": [SimpleNamespace(
+        ticket_id="T", reference="2026-00001", title="Fuite", contractor_name="Karim", since="2026-11-27T08:00:00.000Z")]}}),
     ("admin/new_ticket.html", {"session": SESSION, "contractors": CONTRACTORS, "values": {}, "errors": {}}),
     ("admin/ticket.html", {"session": SESSION, "ticket": TICKET, "actions": ["cancel", "message"], "errors": {},
                            "view": SimpleNamespace(events=EVENTS, notifications=NOTIFICATIONS, thread=lambda **_: EVENTS),
