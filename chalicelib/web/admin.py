@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
-from urllib.parse import urlencode
 from typing import Any
+from urllib.parse import urlencode
 
 from chalice import Blueprint
 from chalice.app import Response
@@ -32,7 +32,6 @@ from chalicelib import (
 from chalicelib.config import settings
 from chalicelib.keys import signing_key
 from chalicelib.lifecycle import Actor, NotAllowed, State
-from chalicelib.models import RelaisItem
 from chalicelib.web import http
 
 bp = Blueprint(__name__)
@@ -145,7 +144,8 @@ def ticket_list(session: auth.Session) -> Response:
     page = listing.tickets_page(filters, _cursor(query.get("before") or query.get("after", "")), backwards)
     signer = tokens.SignedTokens(signing_key())
     base = {k: v for k, v in query.items() if k not in ("after", "before")}
-    next_url = f"/admin/tickets?{urlencode({**base, 'after': signer.dumps('cursor', page.next_cursor)})}" if page.next_cursor else ""
+    next_url = (f"/admin/tickets?{urlencode({**base, 'after': signer.dumps('cursor', page.next_cursor)})}"
+                if page.next_cursor else "")
     previous_url = (f"/admin/tickets?{urlencode({**base, 'before': signer.dumps('cursor', page.previous_cursor)})}"
                     if page.previous_cursor else "")
     return _page(session, "admin/tickets.html", tickets=page.items, filters=filters, owner=owner, next_url=next_url,
