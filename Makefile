@@ -41,6 +41,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.run
+	$(PY) -m bench.list_pages
 
 # The deployable SAM template and zip (dist/sam.json, dist/deployment.zip), checked by cfn-lint.
 package: $(STAMP)
