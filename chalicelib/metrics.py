@@ -46,6 +46,10 @@ OUTBOX_AGE = "OutboxOldestPendingAgeSeconds"
 
 
 def _emit(name: str, value: float, unit: str, dimensions: dict[str, str] | None = None) -> None:
+    import os
+
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() == "true":  # `make run`: no EMF in the terminal
+        return
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
     with single_metric(name=name, unit=MetricUnit(unit), value=value, namespace=NAMESPACE,

@@ -37,6 +37,7 @@ def local_environment() -> dict[str, str]:
         "RELAIS_NOTIFICATION_BACKOFF_SECONDS": "10",
         "RELAIS_SCHEDULE_GROUP": "relais",
         "POWERTOOLS_SERVICE_NAME": "relais", "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "POWERTOOLS_METRICS_DISABLED": "true",  # EMF lines are for CloudWatch, not the terminal
     }
 
 
