@@ -90,6 +90,16 @@ NOTIFICATION_LABELS = {
     "login_link": "Lien de connexion",
 }
 
+# A glyph per kind of event, so the timeline reads at a glance (decorative: the label says it all).
+EVENT_ICONS = {
+    "created": "📨", "accept": "✅", "refuse": "⛔", "cancel": "✖", "message": "💬", "reminder": "🔔",
+    "answer_overdue": "⚠", "presence_check": "📍", "presence_overdue": "⚠", "confirm_presence": "📍", "report_late": "⏱",
+    "reschedule": "📅", "request_quote": "🧾", "submit_quote": "🧾", "accept_quote": "✅", "reject_quote": "⛔",
+    "request_completion": "🏁", "completion_request": "🏁", "complete": "🏁", "complete_with_invoice": "🏁",
+    "request_invoice": "💶", "invoice_request": "💶", "invoice_overdue": "⚠", "submit_invoice": "💶", "waive_invoice": "💶",
+    "close": "🔒", "notification_failed": "⚠", "email_bounced": "⚠", "notification_resent": "🔁", "reassign": "🔀",
+}
+
 # What a contractor is asked at each step (SMS, email subject and button).
 STEP_HEADLINES = {
     "presence_check": ("Confirmez votre présence sur place", "Je suis sur place"),

@@ -28,7 +28,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.globals.update(step_headlines=formatting.STEP_HEADLINES, alert_headlines=formatting.ALERT_HEADLINES)
+    env.globals.update(step_headlines=formatting.STEP_HEADLINES, alert_headlines=formatting.ALERT_HEADLINES,
+                       event_icons=formatting.EVENT_ICONS)
     env.filters.update({
         "long_date": pass_context(lambda context, value: formatting.long_date(value, context.get("lang", "fr"))),
         "label": pass_context(lambda context, value, table: formatting.label(value, table, context.get("lang", "fr"))),
