@@ -104,18 +104,9 @@ class Relais:
 
 
 def _demo_people() -> Any:
-    """The same people as tests/integration/conftest.py `people`."""
-    from chalicelib import contacts, directory
-    from tests.integration.conftest import People
+    from tests.integration.conftest import make_people
 
-    manager = directory.save_manager("Claire Martin", "claire.martin@gestion-demo.fr")
-    plumber = directory.save_contractor(
-        name="Karim Benali", company="Plomberie Benali", trade="Plombier",
-        phone=contacts.normalise_phone("06 12 34 56 78"), email="karim@plomberie-benali.fr", channels=["sms", "email"])
-    email_only = directory.save_contractor(
-        name="Jane Smith", company="Smith Electrics", trade="Electrician", phone=None,
-        email="jane@smith-electrics.co.uk", channels=["email"], language="en")
-    return People(manager, plumber, email_only)
+    return make_people()
 
 
 @pytest.fixture(scope="module")

@@ -44,8 +44,8 @@ class People:
     email_only: Contractor
 
 
-@pytest.fixture
-def people(aws: str) -> People:
+def make_people() -> People:
+    """One manager, a plumber reachable by SMS and email, an English-speaking electrician by email."""
     manager = directory.save_manager("Claire Martin", "claire.martin@gestion-demo.fr")
     plumber = directory.save_contractor(
         name="Karim Benali", company="Plomberie Benali", trade="Plombier",
@@ -54,6 +54,11 @@ def people(aws: str) -> People:
         name="Jane Smith", company="Smith Electrics", trade="Electrician", phone=None,
         email="jane@smith-electrics.co.uk", channels=["email"], language="en")
     return People(manager, plumber, email_only)
+
+
+@pytest.fixture
+def people(aws: str) -> People:
+    return make_people()
 
 
 def sent_messages(endpoint: str) -> dict[str, list[dict[str, Any]]]:
