@@ -59,7 +59,7 @@ _LOCAL_REGION = "eu-west-3:123456789012"
 def settings() -> Settings:
     env = os.environ.get
     return Settings(
-        stage=env("RELAIS_STAGE", "local"),
+        stage=env("RELAIS_STAGE", "prod"),  # the dev pages exist only where "local" is said explicitly
         table_name=env("RELAIS_TABLE", "relais"),
         bucket_name=env("RELAIS_BUCKET", "relais-files"),
         base_url=env("RELAIS_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),

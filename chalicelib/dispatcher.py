@@ -92,7 +92,7 @@ def _claim(pk: str, sk: str, now: datetime) -> Notification | None:
 def _send(notification: Notification, senders: Senders) -> str:
     params = notification.params or {}
     if notification.channel == "schedule":
-        return senders.schedule(str(params["action"]), notification.recipient, params.get("at"), params.get("payload"))
+        return _apply_timer(notification, senders)
     url = url_for_notification(notification)
     if notification.channel == "sms":
         return senders.sms(notification.recipient, messages.render_sms(notification.template, notification.language, params, url))
@@ -103,6 +103,23 @@ def _send(notification: Notification, senders: Senders) -> str:
 
         attachments += (calendar.invitation(notification.ticket_id, params, url),)
     return senders.email(Email(notification.recipient, rendered.subject, rendered.text, rendered.html, attachments))
+
+
+def _apply_timer(notification: Notification, senders: Senders) -> str:
+    """Make the schedule match what the ticket wants now, not what it wanted when this item was
+    written: a retried older item can then never put back a time the ticket has moved away from."""
+    from chalicelib import planning
+
+    name = notification.recipient
+    step = name.removeprefix(f"{notification.ticket_id}-")
+    try:
+        ticket: Ticket | None = Ticket.get(ticket_pk(notification.ticket_id), "META", consistent_read=True)
+    except Ticket.DoesNotExist:
+        ticket = None
+    timer = planning.wanted(ticket, settings().timers).get(step) if ticket is not None else None
+    if timer is None:
+        return senders.schedule("delete", name, None, None)
+    return senders.schedule("upsert", name, clock.iso(timer.at), timer.payload(notification.ticket_id))
 
 
 def _attachments(files: list[dict[str, Any]]) -> tuple[Attachment, ...]:
@@ -224,7 +241,7 @@ def handle_stream_records(records: list[dict[str, Any]], senders: Senders | None
         due = image.get("outbox_due", {}).get("S")
         if due is None or due > clock.iso(now):
             continue  # a retry waiting for its backoff: the sweep sends it when due
-        result = deliver(image["pk"]["S"], image["sk"]["S"], senders, now)
+        result = deliver(image["pk"]["S"], image["sk"]["S"], senders)  # each claim leased from its own start
         outcome[result] = outcome.get(result, 0) + 1
     return outcome
 
@@ -235,7 +252,7 @@ def sweep(senders: Senders | None = None, now: datetime | None = None, limit: in
     outcome: dict[str, int] = {}
     due = Notification.outbox_index.query(OUTBOX_SHARD, Notification.outbox_due <= clock.iso(now), limit=limit)
     for item in due:
-        result = deliver(item.pk, item.sk, senders, now)
+        result = deliver(item.pk, item.sk, senders, max(now, clock.now()))  # a long sweep leases each item from its start
         outcome[result] = outcome.get(result, 0) + 1
     metrics.outbox_age(_oldest_due_age(clock.now()))
     return outcome

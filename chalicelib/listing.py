@@ -4,6 +4,7 @@ Each ticket keeps small summary items in its own partition, each under one activ
   TICKETS                      every ticket, most recent activity first
   STATE#<state>                by state
   CONTRACTOR_TICKETS#<id>      by contractor
+  OWNER_TICKETS#<manager id>   by owner
   ATTENTION#<manager id>       the owner's À traiter list, grouped by reason (sort key)
 (the ticket item itself is listed under OWNER#<manager id>). They are recomputed from the
 ticket after every change and written in the same transaction: puts for what changed,
@@ -64,6 +65,7 @@ def summaries(ticket: Ticket) -> list[TicketSummary]:
         _summary(ticket, "LIST#ALL", ALL, activity),
         _summary(ticket, "LIST#STATE", f"STATE#{ticket.state}", activity),
         _summary(ticket, "LIST#CONTRACTOR", f"CONTRACTOR_TICKETS#{ticket.contractor_id}", activity),
+        _summary(ticket, "LIST#OWNER", f"OWNER_TICKETS#{ticket.manager_id}", activity),
     ]
     items += [attention_item(ticket, reason, since) for reason, since in attention_reasons(ticket).items()]
     return items
@@ -109,24 +111,46 @@ def _key_for(filters: Filters) -> str:
         return f"STATE#{filters.state}"
     if filters.contractor_id:
         return f"CONTRACTOR_TICKETS#{filters.contractor_id}"
+    if filters.owner_id:  # the default page ("my tickets") reads its own partition: one Query
+        return f"OWNER_TICKETS#{filters.owner_id}"
     return ALL
 
 
+def _paris_day_start(day: str) -> str:
+    """The UTC instant a Paris calendar day starts at, as stored sort keys read it."""
+    from datetime import date, datetime, time
+
+    from chalicelib import clock
+
+    try:
+        return clock.iso(datetime.combine(date.fromisoformat(day), time(0, 0), tzinfo=clock.PARIS))
+    except ValueError:
+        return ""
+
+
 def _range(filters: Filters) -> Any:
-    low, high = filters.updated_from, filters.updated_to
+    from datetime import date, timedelta
+
+    low = _paris_day_start(filters.updated_from) if filters.updated_from else ""
+    high = ""
+    if filters.updated_to:
+        try:
+            high = _paris_day_start((date.fromisoformat(filters.updated_to) + timedelta(days=1)).isoformat())
+        except ValueError:
+            high = ""
     if low and high:
-        return RelaisItem.gsi1sk.between(low, f"{high}~")
+        return RelaisItem.gsi1sk.between(low, high)  # up to the first instant of the day after
     if low:
         return RelaisItem.gsi1sk >= low
     if high:
-        return RelaisItem.gsi1sk <= f"{high}~"
+        return RelaisItem.gsi1sk < high
     return None
 
 
 def _filter(filters: Filters, key: str) -> Any:
     condition = None
     wanted = [(TicketSummary.contractor_id, filters.contractor_id, not key.startswith("CONTRACTOR_TICKETS#")),
-              (TicketSummary.manager_id, filters.owner_id, True)]
+              (TicketSummary.manager_id, filters.owner_id, not key.startswith("OWNER_TICKETS#"))]
     for attribute, value, needed in wanted:
         if value and needed:
             condition = (attribute == value) if condition is None else condition & (attribute == value)

@@ -46,6 +46,11 @@ def new_notification(
     )
 
 
+def request_template(ticket: Ticket) -> str:
+    """What the request asks now: a quote, or an intervention to accept (also after a quote was accepted)."""
+    return "quote_request" if ticket.state == "quote_requested" else "intervention_request"
+
+
 def ticket_params(ticket: Ticket) -> dict[str, Any]:
     """What every message about a ticket may show, frozen at the time it is written."""
     return {

@@ -57,9 +57,15 @@ class TicketView:
     notifications: list[Notification] = field(default_factory=list)
 
     def thread(self, for_contractor: bool) -> list[Event]:
-        """The events people read, oldest first. Delivery failures are for the manager only."""
-        return [e for e in self.events if e.event_type not in BOOKKEEPING_EVENTS
-                and not (for_contractor and e.event_type in MANAGER_ONLY_EVENTS)]
+        """The events people read, oldest first. Delivery failures are for the manager only, and
+        a contractor sees the request and what happened since it was handed to them, never what
+        the previous contractor wrote or sent."""
+        events = [e for e in self.events if e.event_type not in BOOKKEEPING_EVENTS]
+        if not for_contractor:
+            return events
+        handed_over = max((i for i, e in enumerate(events) if e.event_type == "reassign"), default=-1)
+        return [e for i, e in enumerate(events)
+                if (i > handed_over or e.event_type == "created") and e.event_type not in MANAGER_ONLY_EVENTS]
 
 
 @dataclass

@@ -80,6 +80,9 @@ def create_request(
 def accept_request(view: store.TicketView, acceptance: Acceptance, submission_id: str, now: datetime) -> Event:
     def plan(ticket: Ticket) -> None:
         ticket.planned_date, ticket.planned_time = acceptance.planned_date, acceptance.planned_time
+        # A new plan starts the day of the visit afresh (after a reassign or a quote on a planned job).
+        ticket.presence_requested_at = ticket.late_until = ticket.on_site_at = None
+        ticket.presence_alerted = False
 
     def notify(ticket: Ticket) -> list[Any]:
         confirmation = changes.to_contractor(view, "accepted", now, {"ics": True})

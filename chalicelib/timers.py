@@ -32,7 +32,7 @@ def _remind(view: store.TicketView, timer: planning.Timer, submission: str, now:
 
     created = next((e for e in view.events if e.event_type == "created"), None)
     files = (created.data or {}).get("files", []) if created else []
-    template = f"{view.ticket.request_kind}_request"
+    template = outbox.request_template(view.ticket)
     return changes.transition(view, SYSTEM, Action.REMIND, now, {}, lambda _: changes.to_contractor(
         view, template, now, {"reminder": True, "files": files}), submission, mark, "reminder")
 

@@ -73,13 +73,15 @@ def reassign(view: store.TicketView, manager: Manager, contractor: Contractor, s
         t.contractor_id, t.contractor_name, t.contractor_company = contractor.contractor_id, contractor.name, contractor.company
         t.contractor_phone, t.contractor_email, t.contractor_language = contractor.phone, contractor.email, contractor.language
         t.channels = reachable  # type: ignore[assignment]  # pynamodb types list items as attributes
-        t.planned_date = t.planned_time = t.presence_requested_at = t.late_until = None
+        t.planned_date = t.planned_time = t.presence_requested_at = t.late_until = t.on_site_at = None
+        t.quote = t.invoice = None  # the previous contractor's quote is not the new one's
+        t.presence_alerted = False
         t.request_sent_at, t.reminders_sent, t.answer_alerted = clock.iso(now), 0, False
 
     def notify(t: Ticket) -> list[Notification]:
         created = next((e for e in view.events if e.event_type == "created"), None)
         files = (created.data or {}).get("files", []) if created else []
-        return outbox.to_contractor(t, f"{t.request_kind}_request", now, number, {"files": files})
+        return outbox.to_contractor(t, outbox.request_template(t), now, number, {"files": files})
 
     event = changes.transition(
         view, changes.manager_who(manager), action, now, {"from": previous, "to": contractor.name}, notify, submission_id,

@@ -114,7 +114,7 @@ def test_the_list_filters_by_state_contractor_owner_dates_and_reference(client: 
     assert list_page(client, headers, f"/admin/tickets?owner={other_manager.manager_id}")[0] == [theirs.reference]
     assert list_page(client, headers, f"{everyone}&ref={electrician.reference}")[0] == [electrician.reference]
     assert list_page(client, headers, f"{everyone}&from=2020-01-01&to=2020-12-31")[0] == []
-    today = clock.now().date().isoformat()
+    today = clock.paris(clock.now()).date().isoformat()  # the filter speaks Paris days
     assert len(list_page(client, headers, f"{everyone}&from={today}&to={today}")[0]) == 3
 
 
@@ -244,3 +244,71 @@ def test_list_cursors_cannot_be_forged(client: Client, people: People, headers: 
     assert response.status_code == 200  # an unreadable cursor starts from the first page
     assert len(list_page(client, headers, "/admin/tickets?after=bogus")[0]) == 3
     assert parse_qs(urlparse("/admin/tickets?after=x").query)["after"] == ["x"]
+
+
+def test_the_new_contractor_sees_neither_the_old_thread_nor_its_files(client: Client, people: People, pump: Any) -> None:
+    from tests.integration.test_conversation import JPEG, upload
+    from tests.integration.test_timers import token
+
+    ticket = new_ticket(people)
+    old = contractor_path(ticket.ticket_id)
+    html = client.http.get(old).body.decode()
+    key = upload(client, f"{old}/uploads", {"form_token": token(html, "messages")}, "chantier.jpg", "image/jpeg", JPEG)
+    act(client, old, "messages", [("body", "Mon tarif perso : 45 €/h"), ("file_key", key), ("file_name", "chantier.jpg")])
+    file_id = [e for e in store.load_ticket(ticket.ticket_id).events if e.event_type == "message"][0].data["files"][0]["file_id"]
+    moved = manager_action_with(client, people, ticket.ticket_id, "reassign", {"contractor_id": people.email_only.contractor_id})
+    assert moved.status_code == 303
+    new = contractor_path(ticket.ticket_id)
+    page = client.http.get(new).body.decode()
+    assert "Mon tarif perso" not in page and "chantier.jpg" not in page
+    assert "Fuite sous l" in page  # the request itself is there
+    assert client.http.get(f"{new}/files/{file_id}").status_code == 404
+    manager_page = client.http.get(f"/admin/tickets/{ticket.ticket_id}", headers=signed_in_headers(client, people)).body.decode()
+    assert "Mon tarif perso" in manager_page  # the manager keeps the whole history
+
+
+def test_a_retried_older_timer_change_cannot_put_back_an_old_time(client: Client, people: People, pump: Any) -> None:
+    import json
+
+    import boto3
+
+    from chalicelib.models import Notification
+
+    ticket = new_ticket(people)
+    path = contractor_path(ticket.ticket_id)
+    pump.drain()
+    act(client, path, "answer", {"decision": "accept", "planned_date": tomorrow_paris(), "planned_time": "09:00"})
+    act(client, path, "reschedule", {"planned_date": tomorrow_paris(), "planned_time": "17:00"})
+    intents = sorted((n for n in store.load_ticket(ticket.ticket_id).notifications
+                      if n.channel == "schedule" and n.status == "pending" and n.template == "presence_check"),
+                     key=lambda n: n.created_at)
+    assert len(intents) == 2
+    newer, older = intents[1], intents[0]
+    assert dispatcher.deliver(newer.pk, newer.sk) == "sent"
+    assert dispatcher.deliver(older.pk, older.sk) == "sent"  # e.g. a retry after a throttled first try
+    held = boto3.client("scheduler").get_schedule(Name=f"{ticket.ticket_id}-presence_check", GroupName="relais")
+    assert held["ScheduleExpression"] == f"at({tomorrow_paris()}T17:00:00)"
+    assert json.loads(held["Target"]["Input"])["step"] == "presence_check"
+    assert isinstance(newer, Notification)
+
+
+def test_a_manager_with_few_tickets_still_gets_a_page_in_two_calls(client: Client, people: People,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    colleague = directory.save_manager("Paul Girard", "paul.girard@gestion-demo.fr")
+    request = NewRequest("", "intervention", "Porte", "Bloquée", "1 rue A", "", "normal", ("sms",))
+    for _ in range(60):
+        tickets.create_request(colleague, people.plumber, request, clock.now())
+    mine = new_ticket(people, channels=("sms",))
+    headers = signed_in_headers(client, people)
+    client.http.get("/admin/tickets", headers=headers)
+    calls: list[str] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(self: Any, operation: str, params: Any) -> Any:
+        if self.meta.service_model.service_name == "dynamodb":
+            calls.append(operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+    refs, _, _ = list_page(client, headers, "/admin/tickets")
+    assert refs == [mine.reference] and len(calls) <= 2, calls
