@@ -255,7 +255,8 @@ def test_the_new_contractor_sees_neither_the_old_thread_nor_its_files(client: Cl
     html = client.http.get(old).body.decode()
     key = upload(client, f"{old}/uploads", {"form_token": token(html, "messages")}, "chantier.jpg", "image/jpeg", JPEG)
     act(client, old, "messages", [("body", "Mon tarif perso : 45 €/h"), ("file_key", key), ("file_name", "chantier.jpg")])
-    file_id = [e for e in store.load_ticket(ticket.ticket_id).events if e.event_type == "message"][0].data["files"][0]["file_id"]
+    message = next(e for e in store.load_ticket(ticket.ticket_id).events if e.event_type == "message")
+    file_id = message.data["files"][0]["file_id"]
     moved = manager_action_with(client, people, ticket.ticket_id, "reassign", {"contractor_id": people.email_only.contractor_id})
     assert moved.status_code == 303
     new = contractor_path(ticket.ticket_id)
