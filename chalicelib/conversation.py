@@ -36,12 +36,16 @@ def send_message(
     checked = validation.validate_message(body, keys, names)
     if not checked.ok or checked.value is None:
         raise MessageRejected(checked.errors)
-    accepted, rejected = uploads.verify_all(ticket_id, list(checked.value.files))
+    view = store.load_ticket(ticket_id)
+    accepted, rejected = uploads.verify_all(ticket_id, list(checked.value.files), recorded=view.recorded_file_ids())
     if rejected:
+        if store.find_submission(submission_id) is not None:
+            return  # an identical submission (double click) recorded these very files meanwhile
         raise MessageRejected({"files": "Certains fichiers n'ont pas été acceptés."}, rejected)
     files = [stored.as_dict() for stored in accepted]
-    for _ in range(ATTEMPTS):  # a message never conflicts in meaning: retry on a concurrent change
-        view = store.load_ticket(ticket_id)
+    for attempt in range(ATTEMPTS):  # a message never conflicts in meaning: retry on a concurrent change
+        if attempt:
+            view = store.load_ticket(ticket_id)
         try:
             tickets.post_message(view, who_for(view), checked.value.body, files, submission_id, now)
             return

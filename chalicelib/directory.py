@@ -314,7 +314,9 @@ def update_contractor(contractor_id: str, profile: ContractorProfile) -> Contrac
     before = _contact_claims(current.phone, current.email)
     after = _contact_claims(profile.phone, profile.email)
     contractor = _contractor_item(contractor_id, profile, active=bool(current.active))
-    unchanged = Contractor.pk.exists()
+    if profile.email == current.email:  # a bouncing address stays marked until the address changes
+        contractor.email_undeliverable = bool(getattr(current, "email_undeliverable", False))
+    unchanged = Contractor.pk.exists() & (Contractor.active == bool(current.active))  # no deactivation undone
     for name, value in (("phone", current.phone), ("email", current.email)):
         attribute = getattr(Contractor, name)
         unchanged &= (attribute == value) if value else attribute.does_not_exist()

@@ -56,6 +56,9 @@ class TicketView:
     links: list[Link] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
 
+    def recorded_file_ids(self) -> frozenset[str]:
+        return frozenset(str(f.get("file_id")) for e in self.events for f in (e.data or {}).get("files", []))
+
     def thread(self, for_contractor: bool) -> list[Event]:
         """The events people read, oldest first. Delivery failures are for the manager only, and
         a contractor sees the request and what happened since it was handed to them, never what

@@ -98,7 +98,7 @@ def _head(key: str) -> dict[str, Any] | None:
         return None
 
 
-def verify(ticket_id: str, key: str, name: str) -> StoredFile:
+def verify(ticket_id: str, key: str, name: str, recorded: frozenset[str] = frozenset()) -> StoredFile:
     """Check an uploaded object (still in incoming/). A bad one of this ticket is deleted.
 
     Idempotent: a file already moved by an identical submission (double click) is accepted as is.
@@ -112,7 +112,9 @@ def verify(ticket_id: str, key: str, name: str) -> StoredFile:
     head = _head(key)
     if head is None:
         moved = _head(final_key)
-        if moved is None:
+        # Already moved: fine for an identical submission in flight, but a file recorded in the
+        # thread (someone else's) cannot be sent again as one's own quote or invoice.
+        if moved is None or match["file"] in recorded:
             raise FileRejected(display, "Le fichier n'a pas été reçu. Réessayez de l'envoyer.")
         moved_type = str(moved["ContentType"])
         return StoredFile(match["file"], final_key, display, int(moved["ContentLength"]), moved_type,
@@ -143,14 +145,15 @@ def _move_in(stored: StoredFile) -> None:
 
 
 def verify_all(ticket_id: str, pairs: list[tuple[str, str]] | tuple[tuple[str, str], ...],
-               pdf_only: frozenset[str] = frozenset()) -> tuple[list[StoredFile], list[FileRejected]]:
+               pdf_only: frozenset[str] = frozenset(), recorded: frozenset[str] = frozenset()
+               ) -> tuple[list[StoredFile], list[FileRejected]]:
     """Every file checked (keys in `pdf_only` must be PDFs); they are moved in only when all pass,
     and the caller records them."""
     accepted: list[StoredFile] = []
     rejected: list[FileRejected] = []
     for key, name in pairs:
         try:
-            stored = verify(ticket_id, key, name)
+            stored = verify(ticket_id, key, name, recorded)
             if key in pdf_only and stored.content_type != "application/pdf":  # quotes and invoices
                 if key.startswith("incoming/"):
                     _delete(key)

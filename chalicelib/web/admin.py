@@ -215,7 +215,7 @@ def create_ticket(session: auth.Session) -> Response:
         errors["files"] = validation.TOO_MANY_FILES
     if errors or checked.value is None or contractor is None:
         return _new_ticket_page(session, 400, errors, values)
-    accepted, rejected = uploads.verify_all(ticket_id, attached)
+    accepted, rejected = uploads.verify_all(ticket_id, attached)  # a new ticket has no recorded files yet
     if rejected:
         values["files"] = http.file_pairs(form, rejected)
         return _new_ticket_page(session, 400, {"files": "Certains fichiers n'ont pas été acceptés."}, values, rejected)

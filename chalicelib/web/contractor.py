@@ -156,6 +156,8 @@ def _act(view: store.TicketView, secret: str, handler: Handler) -> Response:
     try:
         handler(view, form, submission_id, clock.now())
     except _Invalid as invalid:
+        if store.find_submission(submission_id) is not None:
+            return confirmation  # an identical submission (double click) went through meanwhile
         for field in ("file", "quote", "proof", "invoice"):
             values[f"{field}_files"] = http.file_pairs(form, invalid.files, field)
         return _form_page(view, secret, 400, invalid.errors, values, file_errors=invalid.files)
@@ -174,8 +176,9 @@ def _checked(result: validation.Result[Any]) -> Any:
     return result.value
 
 
-def _stored(ticket_id: str, pairs: list[tuple[str, str]], pdf_only: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
-    accepted, rejected = uploads.verify_all(ticket_id, pairs, pdf_only)
+def _stored(view: store.TicketView, pairs: list[tuple[str, str]],
+            pdf_only: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    accepted, rejected = uploads.verify_all(view.ticket.ticket_id, pairs, pdf_only, view.recorded_file_ids())
     if rejected:
         raise _Invalid({"files": "Certains fichiers n'ont pas été acceptés."}, rejected)
     return [stored.as_dict() for stored in accepted]
@@ -193,7 +196,7 @@ def _answer(view: store.TicketView, form: http.Form, submission_id: str, now: da
 def _quote(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
     keys, names = form.getlist("quote_key"), form.getlist("quote_name")
     quote = _checked(validation.validate_quote(form.as_dict(), keys, names, clock.paris(now).date()))
-    [file] = _stored(view.ticket.ticket_id, [quote.file], frozenset({quote.file[0]}))
+    [file] = _stored(view, [quote.file], frozenset({quote.file[0]}))
     return quotes.submit_quote(view, quote, file, submission_id, now)
 
 
@@ -216,14 +219,14 @@ def _completion(view: store.TicketView, form: http.Form, submission_id: str, now
     done = _checked(validation.validate_completion(form.as_dict(), proofs, invoice_keys, invoice_names,
                                                    clock.paris(now).date()))
     invoice_pairs = [done.invoice.file] if done.invoice else []
-    files = _stored(view.ticket.ticket_id, proofs + invoice_pairs, frozenset(key for key, _ in invoice_pairs))
+    files = _stored(view, proofs + invoice_pairs, frozenset(key for key, _ in invoice_pairs))
     invoice_file = files[-1] if done.invoice else None
     return completion.complete(view, done, files[: len(proofs)], invoice_file, submission_id, now)
 
 
 def _invoice(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
     invoice = _checked(validation.validate_invoice(form.as_dict(), form.getlist("invoice_key"), form.getlist("invoice_name")))
-    [file] = _stored(view.ticket.ticket_id, [invoice.file], frozenset({invoice.file[0]}))
+    [file] = _stored(view, [invoice.file], frozenset({invoice.file[0]}))
     return completion.submit_invoice(view, invoice, file, submission_id, now)
 
 

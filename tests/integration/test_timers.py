@@ -362,3 +362,16 @@ def test_the_dev_schedules_page_fires_a_timer_now(client: Client, people: People
     assert fired.status_code == 303
     assert "Je suis sur place" in client.http.get(path).body.decode()
     assert dev_schedules.pending() == [] or all(p.payload["step"] != "presence_check" for p in dev_schedules.pending())
+
+
+def test_a_file_already_in_the_thread_cannot_be_sent_again_as_ones_own_quote(client: Client, people: People) -> None:
+    ticket = quote_ticket(people)
+    path = contractor_path(ticket.ticket_id)
+    html = client.http.get(path).body.decode()
+    theirs = upload(client, f"{path}/uploads", {"form_token": token(html, "messages")}, "plan.pdf", "application/pdf", PDF)
+    sent = act(client, path, "messages", [("body", "Le plan"), ("file_key", theirs), ("file_name", "plan.pdf")])
+    assert sent.status_code == 303
+    reused = act(client, path, "quote", [("amount_excl", "100"), ("amount_incl", "120"), ("valid_until", tomorrow_paris()),
+                                         ("quote_key", theirs), ("quote_name", "devis.pdf")])
+    assert reused.status_code == 400 and "devis.pdf : Le fichier n&#39;a pas été reçu." in reused.body.decode()
+    assert state(ticket.ticket_id) == "quote_requested"
