@@ -14,7 +14,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock, directory, outbox, store, tokens
 from chalicelib.keys import signing_key
-from chalicelib.models import LoginToken, Manager, manager_pk
+from chalicelib.models import LoginToken, Manager, ManagerSession, RelaisItem, manager_pk
 
 LOGIN_LINK_LIFETIME = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=12)
@@ -86,7 +86,20 @@ def consume_login_link(secret: str, now: datetime) -> Session:
     manager = directory.get_manager(token.manager_id)
     if manager is None or not manager.active:
         raise LoginLinkInvalid()
-    return Session(manager, tokens.new_random_secret())
+    session = Session(manager, tokens.new_random_secret())
+    ends = now + SESSION_LIFETIME
+    ManagerSession(manager_pk(manager.manager_id), _session_sk(session.session_id), manager_id=manager.manager_id,
+                   expires_at=clock.iso(ends), expires=ends + timedelta(days=1)).save()
+    return session
+
+
+def _session_sk(session_id: str) -> str:
+    return f"SESSION#{tokens.sha256_hex(session_id)}"
+
+
+def end_session(session: Session) -> None:
+    """Logging out: the cookie stops working everywhere, even a copy of it."""
+    ManagerSession(manager_pk(session.manager.manager_id), _session_sk(session.session_id)).delete()
 
 
 def session_cookie_value(session: Session) -> str:
@@ -100,8 +113,13 @@ def session_from_cookie(value: str | None) -> Session | None:
     data = tokens.SignedTokens(signing_key()).loads("session", value, int(SESSION_LIFETIME.total_seconds()))
     if not isinstance(data, dict) or not isinstance(data.get("m"), str) or not isinstance(data.get("s"), str):
         return None
-    manager = directory.get_manager(data["m"])
-    if manager is None or not manager.active:
+    # The profile and the session item in one call: a page behind a session stays at two calls.
+    found = {item.sk: item for item in RelaisItem.batch_get([(manager_pk(data["m"]), "PROFILE"),
+                                                              (manager_pk(data["m"]), _session_sk(data["s"]))])}
+    manager, open_session = found.get("PROFILE"), found.get(_session_sk(data["s"]))
+    if not isinstance(manager, Manager) or not manager.active or not isinstance(open_session, ManagerSession):
+        return None
+    if open_session.expires_at <= clock.now_iso():
         return None
     return Session(manager, data["s"])
 

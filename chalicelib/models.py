@@ -205,6 +205,13 @@ class LoginToken(RelaisItem, discriminator="login_token"):
     expires_at = UnicodeAttribute()
 
 
+class ManagerSession(RelaisItem, discriminator="session"):
+    """An open session (`MANAGER#<id>` / `SESSION#<hash of the session id>`): logging out deletes it."""
+
+    manager_id = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+
+
 class Submission(RelaisItem, discriminator="submission"):
     """Marks a form submission as done, so a double click or a retry records nothing twice."""
 

@@ -107,6 +107,7 @@ def login(secret: str) -> Response:
 @bp.route("/admin/logout", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
 @signed_in
 def logout(session: auth.Session) -> Response:
+    auth.end_session(session)
     cookie = http.set_cookie_header(auth.SESSION_COOKIE, "", 0, settings().secure_cookies)
     return http.redirect(LOGIN_PATH, headers={"Set-Cookie": cookie})
 

@@ -188,3 +188,13 @@ def test_an_english_speaking_contractor_gets_english(client: Client, people: Peo
     assert "Work request" in sent_messages(aws)["email"][0]["subject"]
     html = client.http.get(contractor_path(ticket.ticket_id)).body.decode()
     assert "Accept" in html and "Accepter" not in html
+
+
+def test_logging_out_ends_the_session_even_for_a_copied_cookie(client: Client, people: People) -> None:
+    headers = signed_in_headers(client, people)
+    page = client.http.get("/admin/tickets/new", headers=headers).body.decode()
+    assert client.http.get("/admin", headers=headers).status_code == 200
+    out = client.http.post("/admin/logout", headers={**FORM_HEADERS, **headers}, body=urlencode({"csrf": csrf_of(page)}))
+    assert out.status_code == 303 and "Max-Age=0" in out.headers["Set-Cookie"]
+    replayed = client.http.get("/admin", headers=headers)  # the old cookie, kept by someone
+    assert replayed.status_code == 302 and replayed.headers["Location"] == "/admin/login"
