@@ -41,8 +41,8 @@ FORM_TOKEN_MAX_AGE = 7 * 24 * 3600
 
 
 class _WrongLink(Exception):
-    def __init__(self, status: int) -> None:
-        self.status = status
+    def __init__(self, status: int, language: str = "fr") -> None:
+        self.status, self.language = status, language
 
 
 def _open(ticket_id: str, secret: str) -> tuple[store.TicketView, str]:
@@ -56,14 +56,14 @@ def _open(ticket_id: str, secret: str) -> tuple[store.TicketView, str]:
     except (store.NotFound, links.LinkNotFound) as exc:
         over_limit = throttle.record_wrong_link(http.client_address(bp.current_request), now)
         raise _WrongLink(429 if over_limit else 404) from exc
-    except links.LinkGone as exc:
-        raise _WrongLink(410) from exc
+    except links.LinkGone as exc:  # the ticket is known here: answer in its contractor's language
+        raise _WrongLink(410, view.ticket.contractor_language) from exc
     return view, secret
 
 
-def _wrong_link_page(status: int) -> Response:
+def _wrong_link_page(status: int, language: str = "fr") -> Response:
     headers = {"Retry-After": "600"} if status == 429 else {}
-    return http.html("contractor/link_error.html", "fr", status=status, headers=headers, status_code=status)
+    return http.html("contractor/link_error.html", language, status=status, headers=headers, status_code=status)
 
 
 def _form_token(ticket_id: str) -> str:
@@ -86,7 +86,7 @@ def behind_link(view_function: Callable[..., Response]) -> Callable[..., Respons
         try:
             view, secret = _open(ticket_id, secret)
         except _WrongLink as wrong:
-            return _wrong_link_page(wrong.status)
+            return _wrong_link_page(wrong.status, wrong.language)
         return view_function(view, secret)
 
     return wrapper
@@ -243,7 +243,7 @@ def act(ticket_id: str, secret: str, action: str) -> Response:
     try:
         view, secret = _open(ticket_id, secret)
     except _WrongLink as wrong:
-        return _wrong_link_page(wrong.status)
+        return _wrong_link_page(wrong.status, wrong.language)
     if handler is None:
         return Response(body="", status_code=404)
     return _act(view, secret, handler)
@@ -283,5 +283,5 @@ def download(ticket_id: str, secret: str, file_id: str) -> Response:
     try:
         view, secret = _open(ticket_id, secret)
     except _WrongLink as wrong:
-        return _wrong_link_page(wrong.status)
+        return _wrong_link_page(wrong.status, wrong.language)
     return http.file_redirect(view.thread(for_contractor=True), file_id)

@@ -284,3 +284,12 @@ def test_logs_never_hold_a_link_secret_phone_or_email(client: Client, people: Pe
     for private in (path.rsplit("/", 1)[1], "+33612345678", "612345678", "karim@plomberie-benali.fr",
                     "claire.martin@gestion-demo.fr"):
         assert private not in logs
+
+
+def test_a_gone_link_answers_in_the_contractors_language(client: Client, people: People) -> None:
+    ticket = new_ticket(people, contractor=people.email_only, channels=("email",))
+    path = contractor_path(ticket.ticket_id)
+    link = store.load_ticket(ticket.ticket_id).links[0]
+    link.update(actions=[type(link).revoked.set(True)])
+    page = client.http.get(path)
+    assert page.status_code == 410 and '<html lang="en">' in page.body.decode()
