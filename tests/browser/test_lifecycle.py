@@ -224,7 +224,7 @@ def test_a_quote_request_walks_to_closed_through_the_schedules(relais: Relais, d
     manager.get_by_role("button", name="Clôturer le ticket").click()
     expect(manager.locator("#ticket-state")).to_have_text("Clôturée")
     expect(manager.get_by_role("button", name="Clôturer le ticket")).to_have_count(0)
-    shown = [text.strip() for text in manager.locator("#events li.event .what").all_text_contents()]
+    shown = [text.strip() for text in manager.locator("#events li.event .what .label").all_text_contents()]
     steps = [text for text in shown if text in MAIN_STEPS]
     assert steps == MAIN_STEPS, shown
     expect(manager.locator("#timers")).to_have_count(0)  # nothing left to fire
