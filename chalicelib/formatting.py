@@ -64,6 +64,9 @@ EVENT_LABELS = {
     "waive_invoice": "Facture non nécessaire",
     "close": "Ticket clôturé",
     "email_bounced": "E-mail non distribué",
+    "reassign": "Confié à un autre intervenant",
+    "change_owner": "Confié à un autre gestionnaire",
+    "notification_resent": "Notification renvoyée",
 }
 
 NOTIFICATION_LABELS = {
@@ -97,7 +100,8 @@ EVENT_ICONS = {
     "reschedule": "📅", "request_quote": "🧾", "submit_quote": "🧾", "accept_quote": "✅", "reject_quote": "⛔",
     "request_completion": "🏁", "completion_request": "🏁", "complete": "🏁", "complete_with_invoice": "🏁",
     "request_invoice": "💶", "invoice_request": "💶", "invoice_overdue": "⚠", "submit_invoice": "💶", "waive_invoice": "💶",
-    "close": "🔒", "notification_failed": "⚠", "email_bounced": "⚠", "notification_resent": "🔁", "reassign": "🔀",
+    "close": "🔒", "notification_failed": "⚠", "email_bounced": "⚠", "notification_resent": "🔁",
+    "reassign": "🔀", "change_owner": "🔀",
 }
 
 # What a contractor is asked at each step (SMS, email subject and button).

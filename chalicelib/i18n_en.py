@@ -466,4 +466,10 @@ CATALOG: dict[str, str] = {
     "← Précédents": "← Previous",
     "Choisissez un autre intervenant actif.": "Choose another active contractor.",
     "Cette notification n'est pas en échec.": "This notification has not failed.",
+    "Confier le ticket à un autre gestionnaire": "Hand the ticket to another manager",
+    "Confier le ticket": "Hand over the ticket",
+    "Choisissez un autre gestionnaire actif.": "Choose another active manager.",
+    "Confié à un autre intervenant": "Handed to another contractor",
+    "Confié à un autre gestionnaire": "Handed to another manager",
+    "Notification renvoyée": "Notification sent again",
 }

@@ -58,6 +58,7 @@ class Action(StrEnum):
     MARK_READ = "mark_read"
     REASSIGN = "reassign"
     REASSIGN_QUOTE = "reassign_quote"
+    CHANGE_OWNER = "change_owner"
 
 
 class Step(StrEnum):
@@ -124,6 +125,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Action.MESSAGE, Actor.CONTRACTOR, frozenset(State), None),
     _t(Action.MESSAGE, Actor.MANAGER, frozenset(State), None),
     _t(Action.MARK_READ, Actor.MANAGER, frozenset(State), None),
+    _t(Action.CHANGE_OWNER, Actor.MANAGER, OPEN_STATES, None),
     # Another contractor takes the request: the old link dies, the new one asks again.
     _t(Action.REASSIGN, Actor.MANAGER, {State.SENT, State.SCHEDULED}, State.SENT),
     _t(Action.REASSIGN_QUOTE, Actor.MANAGER, {State.QUOTE_REQUESTED}, State.QUOTE_REQUESTED),

@@ -27,7 +27,8 @@ from chalicelib.models import (
 )
 
 SUBMISSION_TTL = timedelta(days=30)
-MANAGER_ONLY_EVENTS = frozenset({"notification_failed", "email_bounced", "notification_resent", "reassign"})
+MANAGER_ONLY_EVENTS = frozenset({"notification_failed", "email_bounced", "notification_resent", "reassign",
+                                 "change_owner"})
 BOOKKEEPING_EVENTS = frozenset({"read"})  # audit only: shown to nobody
 
 

@@ -87,3 +87,21 @@ def reassign(view: store.TicketView, manager: Manager, contractor: Contractor, s
         view, changes.manager_who(manager), action, now, {"from": previous, "to": contractor.name}, notify, submission_id,
         hand_over, "reassign", extra=[new_link, *view.links, directory.history_item_for(ticket, contractor, now)])
     return event
+
+
+class OwnerUnavailable(Exception):
+    """The chosen manager does not exist, is deactivated, or already owns the ticket."""
+
+
+def change_owner(view: store.TicketView, manager: Manager, new_owner: Manager, submission_id: str, now: datetime) -> Event:
+    """Another manager takes the ticket: its alerts and its À traiter entries go to them."""
+    if not new_owner.active or new_owner.manager_id == view.ticket.manager_id:
+        raise OwnerUnavailable(new_owner.manager_id)
+    previous = view.ticket.manager_name
+
+    def hand_over(t: Ticket) -> None:
+        t.manager_id, t.manager_name, t.manager_email = new_owner.manager_id, new_owner.name, new_owner.email
+        t.manager_language, t.gsi1pk = new_owner.language, f"OWNER#{new_owner.manager_id}"
+
+    return changes.transition(view, changes.manager_who(manager), Action.CHANGE_OWNER, now,
+                              {"from": previous, "to": new_owner.name}, None, submission_id, hand_over, "change_owner")

@@ -252,7 +252,8 @@ def _ticket_page(session: auth.Session, view: store.TicketView, status: int = 20
                  notice=notice, errors=errors or {}, values=values or {}, file_errors=file_errors or [],
                  form_id=tokens.new_random_secret(), message_form_id=tokens.new_random_secret(),
                  new_form_id=tokens.new_random_secret,
-                 contractors=directory.list_contractors() if {"reassign", "reassign_quote"} & set(actions) else [])
+                 contractors=directory.list_contractors() if {"reassign", "reassign_quote"} & set(actions) else [],
+                 managers=directory.manager_choices() if "change_owner" in actions else [])
 
 
 @bp.route("/admin/tickets/{ticket_id}", methods=["GET"])
@@ -337,7 +338,18 @@ MANAGER_ACTIONS: dict[str, ManagerAction] = {
     "reassign": lambda v, s, f, sid, now: _reassign(v, s, f, sid, now),
     "reassign_quote": lambda v, s, f, sid, now: _reassign(v, s, f, sid, now),
     "resend": lambda v, s, f, sid, now: _resend(v, s, f, now),
+    "change_owner": lambda v, s, f, sid, now: _change_owner(v, s, f, sid, now),
 }
+
+
+def _change_owner(view: store.TicketView, session: auth.Session, form: http.Form, submission_id: str, now: datetime) -> Any:
+    owner = directory.get_manager(form.get("manager_id")) if form.get("manager_id") else None
+    try:
+        if owner is None:
+            raise workspace.OwnerUnavailable(form.get("manager_id"))
+        return workspace.change_owner(view, session.manager, owner, submission_id, now)
+    except workspace.OwnerUnavailable as exc:
+        raise _Invalid({"manager_id": "Choisissez un autre gestionnaire actif."}) from exc
 
 
 def _reassign(view: store.TicketView, session: auth.Session, form: http.Form, submission_id: str, now: datetime) -> Any:

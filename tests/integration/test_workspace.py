@@ -313,3 +313,24 @@ def test_a_manager_with_few_tickets_still_gets_a_page_in_two_calls(client: Clien
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
     refs, _, _ = list_page(client, headers, "/admin/tickets")
     assert refs == [mine.reference] and len(calls) <= 2, calls
+
+
+def test_handing_a_ticket_to_another_manager_moves_its_alerts_and_a_traiter(client: Client, people: People, pump: Any,
+                                                                           aws: str) -> None:
+    colleague = directory.save_manager("Paul Girard", "paul.girard@gestion-demo.fr")
+    ticket = new_ticket(people)
+    act(client, contractor_path(ticket.ticket_id), "messages", {"body": "Une question"})
+    mine = signed_in_headers(client, people)
+    assert attention(client, mine)["unread_message"] == [ticket.reference]
+    refused = manager_action_with(client, people, ticket.ticket_id, "change_owner", {"manager_id": people.manager.manager_id})
+    assert refused.status_code == 400 and "Choisissez un autre gestionnaire actif." in refused.body.decode()
+    moved = manager_action_with(client, people, ticket.ticket_id, "change_owner", {"manager_id": colleague.manager_id})
+    assert moved.status_code == 303
+    assert "unread_message" not in attention(client, mine)
+    view = store.load_ticket(ticket.ticket_id)
+    assert view.ticket.manager_id == colleague.manager_id
+    act(client, contractor_path(ticket.ticket_id), "messages", {"body": "Encore une question"})
+    pump.drain()
+    alerts = [m for m in sent_messages(aws)["email"] if "Encore une question" in m["body"]]
+    assert [m["destinations"]["ToAddresses"] for m in alerts] == [["paul.girard@gestion-demo.fr"]]
+    assert "Une question" in client.http.get(contractor_path(ticket.ticket_id)).body.decode()  # the contractor's thread is intact
