@@ -84,21 +84,10 @@ def _p50(call: Callable[[], Any]) -> float:
 
 
 def _count_calls(call: Callable[[], Any]) -> list[str]:
-    import botocore.client
+    from local.dynamodb_calls import counting
 
-    calls: list[str] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def counting(self: Any, operation: str, params: Any) -> Any:
-        if self.meta.service_model.service_name == "dynamodb":
-            calls.append(operation)
-        return original(self, operation, params)
-
-    botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
-    try:
+    with counting() as calls:
         call()
-    finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
     return calls
 
 

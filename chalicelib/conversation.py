@@ -22,7 +22,7 @@ class MessageRejected(Exception):
 
 
 def send_message(
-    ticket_id: str,
+    view: store.TicketView,
     who_for: Callable[[store.TicketView], tickets.Who],
     body: str,
     keys: list[str],
@@ -30,13 +30,13 @@ def send_message(
     submission_id: str,
     now: datetime,
 ) -> None:
-    """Record the message once (a retry of the same form is a no-op); raises MessageRejected."""
-    if store.find_submission(submission_id) is not None:
-        return
+    """Record the message once (a retry of the same form is a no-op); raises MessageRejected.
+
+    `view` is the ticket as the request already read it: the first try costs no second Query."""
     checked = validation.validate_message(body, keys, names)
     if not checked.ok or checked.value is None:
         raise MessageRejected(checked.errors)
-    view = store.load_ticket(ticket_id)
+    ticket_id = view.ticket.ticket_id
     accepted, rejected = uploads.verify_all(ticket_id, list(checked.value.files), recorded=view.recorded_file_ids())
     if rejected:
         if store.find_submission(submission_id) is not None:

@@ -6,8 +6,6 @@ partition (`TICKET#<id>`), so opening the exchange form is one Query.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pynamodb.attributes import (
     BooleanAttribute,
     DiscriminatorAttribute,
@@ -246,8 +244,3 @@ class TicketSummary(RelaisItem, discriminator="ticket_summary"):
     updated_at = UnicodeAttribute()
     reason = UnicodeAttribute(null=True)  # À traiter items only
     since = UnicodeAttribute(null=True)
-
-
-def as_plain(item: RelaisItem) -> dict[str, Any]:
-    """An item's attributes as plain Python values (for templates and messages)."""
-    return {name: getattr(item, name) for name in item.get_attributes()}

@@ -94,9 +94,6 @@ def new_event_sk() -> str:
     return f"EVENT#{ids.new_id()}"
 
 
-def new_notification_sk() -> str:
-    return f"NOTIF#{ids.new_id()}"
-
 
 def load_ticket(ticket_id: str) -> TicketView:
     """The ticket, its thread, links and outbox: one Query on the partition."""
@@ -161,9 +158,6 @@ def find_submission(submission_id: str) -> Submission | None:
         return None
 
 
-def create_ticket(change: Change) -> None:
-    """A new ticket: same transaction, but the ticket must not exist yet."""
-    apply_change(change)
 
 
 def next_reference() -> str:

@@ -73,7 +73,7 @@ def create_request(
     notifications += changes.timer_notifications(ticket, {}, now)
     history = directory.history_item(ticket)  # the line in the contractor's ticket history
     extra = [history, *listing.summaries(ticket)]
-    store.create_ticket(store.Change(ticket, event, notifications, links=[link], submission_id=submission_id, extra=extra))
+    store.apply_change(store.Change(ticket, event, notifications, links=[link], submission_id=submission_id, extra=extra))
     return ticket
 
 

@@ -252,7 +252,7 @@ def _ticket_page(session: auth.Session, view: store.TicketView, status: int = 20
                  notice=notice, errors=errors or {}, values=values or {}, file_errors=file_errors or [],
                  form_id=tokens.new_random_secret(), message_form_id=tokens.new_random_secret(),
                  new_form_id=tokens.new_random_secret,
-                 contractors=directory.list_contractors() if {"reassign", "reassign_quote"} & set(actions) else [],
+                 contractors=directory.contractor_choices() if {"reassign", "reassign_quote"} & set(actions) else [],
                  managers=directory.manager_choices() if "change_owner" in actions else [])
 
 
@@ -285,7 +285,7 @@ def send_message(session: auth.Session, ticket_id: str) -> Response:
     if not tokens.looks_like_secret(form_id):
         return _ticket_page(session, view, 400, errors={"body": "Formulaire invalide, rechargez la page."}, values=values)
     try:
-        conversation.send_message(ticket_id, lambda _: tickets.manager_who(session.manager), form.get("body"),
+        conversation.send_message(view, lambda _: tickets.manager_who(session.manager), form.get("body"),
                                   form.getlist("file_key"), form.getlist("file_name"), form_id, clock.now())
     except conversation.MessageRejected as rejected:
         values["files"] = http.file_pairs(form, rejected.files)

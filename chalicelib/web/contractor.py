@@ -270,7 +270,7 @@ def send_message(view: store.TicketView, secret: str) -> Response:
         expired = {"message": "Le formulaire a expiré. Vérifiez votre message et envoyez-le à nouveau."}
         return _form_page(view, secret, 400, expired, values)
     try:
-        conversation.send_message(ticket_id, tickets.contractor_of, form.get("body"), form.getlist("file_key"),
+        conversation.send_message(view, tickets.contractor_of, form.get("body"), form.getlist("file_key"),
                                   form.getlist("file_name"), submission_id, clock.now())
     except conversation.MessageRejected as rejected:
         values["files"] = http.file_pairs(form, rejected.files)

@@ -55,7 +55,10 @@ class Form:
 
     def __init__(self, raw: bytes | None, limit: int = 1_000_000) -> None:
         text = (raw or b"")[:limit].decode("utf-8", errors="replace")
-        self._values = parse_qs(text, keep_blank_values=True, max_num_fields=200)
+        try:
+            self._values = parse_qs(text, keep_blank_values=True, max_num_fields=200)
+        except ValueError:  # more fields than any of our forms has: treated as an empty form (400 with errors)
+            self._values = {}
 
     def get(self, name: str) -> str:
         values = self._values.get(name)

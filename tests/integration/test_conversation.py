@@ -303,3 +303,22 @@ def test_request_files_over_10_mb_are_sent_as_links(client: Client, people: Peop
     assert email["attachments"] == []
     file_links = [link for link in email["links"] if "/files/" in link]
     assert len(file_links) == 2 and all(link.startswith(f"http://127.0.0.1:8000/t/{ticket_id}/") for link in file_links)
+
+
+def test_a_form_with_too_many_fields_is_a_clear_error_not_a_crash(client: Client, ticket: Any) -> None:
+    path = contractor_path(ticket.ticket_id)
+    flood = urlencode([("file_key", f"k{i}") for i in range(500)])
+    response = client.http.post(f"{path}/messages", headers=FORM_HEADERS, body=flood)
+    assert response.status_code == 400 and "Le formulaire a expiré" in response.body.decode()
+    assert messages_of(ticket.ticket_id) == []
+
+
+def test_a_message_costs_one_query_and_one_transaction(client: Client, ticket: Any) -> None:
+    from local.dynamodb_calls import counting
+
+    path = contractor_path(ticket.ticket_id)
+    token = message_token(client.http.get(path).body.decode())
+    with counting() as calls:
+        response = contractor_message(client, path, "Je passe demain matin.", [], token)
+    assert response.status_code == 303
+    assert calls == ["Query", "TransactWriteItems"]

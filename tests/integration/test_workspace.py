@@ -6,14 +6,14 @@ import re
 import threading
 from collections import Counter
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlparse
+from urllib.parse import urlencode
 
-import botocore.client
 import pytest
 from chalice.test import Client
 
 from chalicelib import clock, directory, dispatcher, store, tickets
 from chalicelib.validation import NewRequest
+from local.dynamodb_calls import counting
 from tests.integration.conftest import FORM_HEADERS, People, contractor_path, new_ticket, sent_messages, tomorrow_paris
 from tests.integration.test_admin import signed_in_headers
 from tests.integration.test_outbox import Outage
@@ -75,7 +75,7 @@ def test_a_tickets_that_need_the_manager_are_grouped_on_a_traiter(client: Client
     assert [e.event_type for e in store.load_ticket(failing.ticket_id).events][-1] == "notification_resent"
 
 
-def test_a_quote_awaiting_a_decision_and_missing_presence_show_up(client: Client, people: People, pump: Any,
+def test_an_unconfirmed_presence_shows_up(client: Client, people: People, pump: Any,
                                                                   headers: dict[str, str]) -> None:
     from tests.integration.test_timers import accepted_ticket
 
@@ -106,8 +106,8 @@ def test_the_list_filters_by_state_contractor_owner_dates_and_reference(client: 
     theirs = tickets.create_request(other_manager, people.plumber, request, clock.now())
     everyone = f"/admin/tickets?{urlencode({'owner': 'all'})}"
     assert sorted(list_page(client, headers, everyone)[0]) == sorted([plumber.reference, electrician.reference, theirs.reference])
-    assert list_page(client, headers, "/admin/tickets")[0] == [plumber.reference, electrician.reference][::-1] or \
-        sorted(list_page(client, headers, "/admin/tickets")[0]) == sorted([plumber.reference, electrician.reference])
+    # Mine only by default, most recent activity first: the accepted one moved to the top.
+    assert list_page(client, headers, "/admin/tickets")[0] == [plumber.reference, electrician.reference]
     assert list_page(client, headers, f"{everyone}&state=scheduled")[0] == [plumber.reference]
     by_contractor = f"{everyone}&contractor={people.plumber.contractor_id}"
     assert sorted(list_page(client, headers, by_contractor)[0]) == sorted([plumber.reference, theirs.reference])
@@ -150,26 +150,18 @@ def test_pagination_returns_every_ticket_once_under_concurrent_inserts(client: C
 
 
 def test_a_list_page_and_a_traiter_take_at_most_two_dynamodb_calls(
-        client: Client, people: People, pump: Any, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+        client: Client, people: People, pump: Any, headers: dict[str, str]) -> None:
     for _ in range(30):
         new_ticket(people, channels=("sms",))
     client.http.get("/admin/tickets", headers=headers)  # warm: the filter choices are read once a minute
-    calls: list[str] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def counting(self: Any, operation: str, params: Any) -> Any:
-        if self.meta.service_model.service_name == "dynamodb":
-            calls.append(operation)
-        return original(self, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
-    first, next_url, _ = list_page(client, headers, "/admin/tickets")
+    with counting() as calls:
+        first, next_url, _ = list_page(client, headers, "/admin/tickets")
     assert len(first) == 25 and len(calls) <= 2, calls
-    calls.clear()
-    list_page(client, headers, next_url)
+    with counting() as calls:
+        list_page(client, headers, next_url)
     assert len(calls) <= 2, calls
-    calls.clear()
-    client.http.get("/admin", headers=headers)
+    with counting() as calls:
+        client.http.get("/admin", headers=headers)
     assert len(calls) <= 2, calls
 
 
@@ -243,7 +235,6 @@ def test_list_cursors_cannot_be_forged(client: Client, people: People, headers: 
     response = client.http.get("/admin/tickets?after=eyJwayI6eyJTIjoieCJ9fQ.forged", headers=headers)
     assert response.status_code == 200  # an unreadable cursor starts from the first page
     assert len(list_page(client, headers, "/admin/tickets?after=bogus")[0]) == 3
-    assert parse_qs(urlparse("/admin/tickets?after=x").query)["after"] == ["x"]
 
 
 def test_the_new_contractor_sees_neither_the_old_thread_nor_its_files(client: Client, people: People, pump: Any) -> None:
@@ -273,8 +264,6 @@ def test_a_retried_older_timer_change_cannot_put_back_an_old_time(client: Client
 
     import boto3
 
-    from chalicelib.models import Notification
-
     ticket = new_ticket(people)
     path = contractor_path(ticket.ticket_id)
     pump.drain()
@@ -290,11 +279,9 @@ def test_a_retried_older_timer_change_cannot_put_back_an_old_time(client: Client
     held = boto3.client("scheduler").get_schedule(Name=f"{ticket.ticket_id}-presence_check", GroupName="relais")
     assert held["ScheduleExpression"] == f"at({tomorrow_paris()}T17:00:00)"
     assert json.loads(held["Target"]["Input"])["step"] == "presence_check"
-    assert isinstance(newer, Notification)
 
 
-def test_a_manager_with_few_tickets_still_gets_a_page_in_two_calls(client: Client, people: People,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_manager_with_few_tickets_still_gets_a_page_in_two_calls(client: Client, people: People) -> None:
     colleague = directory.save_manager("Paul Girard", "paul.girard@gestion-demo.fr")
     request = NewRequest("", "intervention", "Porte", "Bloquée", "1 rue A", "", "normal", ("sms",))
     for _ in range(60):
@@ -302,16 +289,8 @@ def test_a_manager_with_few_tickets_still_gets_a_page_in_two_calls(client: Clien
     mine = new_ticket(people, channels=("sms",))
     headers = signed_in_headers(client, people)
     client.http.get("/admin/tickets", headers=headers)
-    calls: list[str] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def counting(self: Any, operation: str, params: Any) -> Any:
-        if self.meta.service_model.service_name == "dynamodb":
-            calls.append(operation)
-        return original(self, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
-    refs, _, _ = list_page(client, headers, "/admin/tickets")
+    with counting() as calls:
+        refs, _, _ = list_page(client, headers, "/admin/tickets")
     assert refs == [mine.reference] and len(calls) <= 2, calls
 
 
