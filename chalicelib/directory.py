@@ -217,6 +217,7 @@ def _save_manager(manager: Manager, only_if_new: bool) -> Manager:
         if only_if_new and _exists(Manager, manager.pk):
             raise AlreadyExists(manager.manager_id) from exc
         raise Duplicate(_holders(claims, manager.manager_id) or {"email": ""}) from exc
+    forget_choices()  # this container's lists show the change at once
     return manager
 
 
@@ -234,13 +235,17 @@ def invite_manager(name: str, email: str, language: str, manager_id: str | None 
     return _save_manager(_manager_item(manager_id, name, email, language), only_if_new=True)
 
 
-def set_manager_active(manager_id: str, active: bool) -> Manager:
-    manager = Manager(manager_pk(manager_id), PROFILE)
+def _set_active(item: Any, item_id: str, active: bool) -> Any:
     try:
-        manager.update(actions=[Manager.active.set(active)], condition=Manager.pk.exists())
+        item.update(actions=[type(item).active.set(active)], condition=type(item).pk.exists())
     except UpdateError as exc:
-        raise NotFound(manager_id) from exc
-    return manager
+        raise NotFound(item_id) from exc
+    forget_choices()  # this container's lists show the change at once
+    return item
+
+
+def set_manager_active(manager_id: str, active: bool) -> Manager:
+    return _set_active(Manager(manager_pk(manager_id), PROFILE), manager_id, active)
 
 
 # -- contractors --------------------------------------------------------------------------------
@@ -302,6 +307,7 @@ def create_contractor(profile: ContractorProfile, contractor_id: str | None = No
         if _exists(Contractor, contractor_pk(contractor_id)):
             raise AlreadyExists(contractor_id) from exc
         raise Duplicate(_holders(claims, contractor_id) or dict.fromkeys(claims, "")) from exc
+    forget_choices()  # this container's lists show the change at once
     return contractor
 
 
@@ -332,17 +338,13 @@ def update_contractor(contractor_id: str, profile: ContractorProfile) -> Contrac
         if holders:
             raise Duplicate(holders) from exc
         raise Changed(contractor_id) from exc
+    forget_choices()  # this container's lists show the change at once
     return contractor
 
 
 def set_contractor_active(contractor_id: str, active: bool) -> Contractor:
     """Deactivated contractors keep their contacts (and their claims): reactivating them is safe."""
-    contractor = Contractor(contractor_pk(contractor_id), PROFILE)
-    try:
-        contractor.update(actions=[Contractor.active.set(active)], condition=Contractor.pk.exists())
-    except UpdateError as exc:
-        raise NotFound(contractor_id) from exc
-    return contractor
+    return _set_active(Contractor(contractor_pk(contractor_id), PROFILE), contractor_id, active)
 
 
 def save_contractor(

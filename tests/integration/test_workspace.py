@@ -313,3 +313,11 @@ def test_handing_a_ticket_to_another_manager_moves_its_alerts_and_a_traiter(clie
     alerts = [m for m in sent_messages(aws)["email"] if "Encore une question" in m["body"]]
     assert [m["destinations"]["ToAddresses"] for m in alerts] == [["paul.girard@gestion-demo.fr"]]
     assert "Une question" in client.http.get(contractor_path(ticket.ticket_id)).body.decode()  # the contractor's thread is intact
+
+
+def test_a_new_contractor_is_offered_for_reassignment_at_once(client: Client, people: People, headers: dict[str, str]) -> None:
+    ticket = new_ticket(people)
+    client.http.get(f"/admin/tickets/{ticket.ticket_id}", headers=headers)  # the directory choices are now cached
+    directory.save_contractor(name="Nadia Roux", company="", trade="Vitrière", phone=None, email="nadia@roux.fr",
+                              channels=["email"])
+    assert "Nadia Roux" in client.http.get(f"/admin/tickets/{ticket.ticket_id}", headers=headers).body.decode()
