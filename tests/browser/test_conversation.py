@@ -127,11 +127,11 @@ def _s3_object(key: str) -> bytes:
 
 def _contractor_writes_a_photo(ticket_id: str, data: bytes, name: str, body: str) -> None:
     """A message with a photo already sent by the contractor (what the first test does in the browser)."""
-    from chalicelib import clock, conversation, ids, tickets, tokens
+    from chalicelib import clock, conversation, ids, store, tickets, tokens
 
     key = f"incoming/tickets/{ticket_id}/{ids.new_id()}/{name}"
     boto3.client("s3").put_object(Bucket=os.environ["RELAIS_BUCKET"], Key=key, Body=data, ContentType="image/png")
-    conversation.send_message(ticket_id, tickets.contractor_of, body, [key], [name], tokens.new_random_secret(), clock.now())
+    conversation.send_message(store.load_ticket(ticket_id), tickets.contractor_of, body, [key], [name], tokens.new_random_secret(), clock.now())
 
 
 # --- the tests --------------------------------------------------------------------------------------
