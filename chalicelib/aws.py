@@ -8,11 +8,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import boto3
-
 
 @cache
 def client(service: str) -> Any:
+    import boto3  # here, not on top: importing the API (pages that only read DynamoDB) never loads boto3
+
     return boto3.client(service)
 
 
