@@ -5,6 +5,8 @@
 (b) DynamoDB calls per request: the contractor form GET and the accept POST.
 (c) p50 of the form GET (in-process Chalice test client) ÷ p50 of one raw DynamoDB Query
     on the same ticket partition, against the same moto server.
+(info) a cold start up to the first form page (fresh interpreter: import, then the Lambda handler
+    on an API Gateway event) ÷ a cold boto3 up to its first Query of the same partition.
 
 Run from the project root: `.venv/bin/python -m bench.run` (or `make bench`).
 Everything runs against an embedded moto server bound to 127.0.0.1 on a free port.
@@ -120,6 +122,13 @@ def _importtime(code: str, env: dict[str, str]) -> dict[str, tuple[int, int, int
 Timings = list[tuple[float, float]]
 
 
+def _bytecode_envs(env: dict[str, str], pyc_dir: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(an env that fills the private bytecode cache, one that only reads it)."""
+    writing = {key: value for key, value in env.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    writing["PYTHONPYCACHEPREFIX"] = pyc_dir
+    return writing, {**writing, "PYTHONDONTWRITEBYTECODE": "1"}
+
+
 def _import_pair(env: dict[str, str], runs: int) -> tuple[Timings, Timings]:
     boto3_times: Timings = []
     app_times: Timings = []
@@ -151,9 +160,7 @@ def measure_imports(env: dict[str, str]) -> list[Figure]:
     # does not depend on whether someone's __pycache__ is there or on PYTHONDONTWRITEBYTECODE.
     pyc_dir = tempfile.mkdtemp(prefix="relais-bench-pyc-")
     try:
-        writing = {key: value for key, value in env.items() if key != "PYTHONDONTWRITEBYTECODE"}
-        writing["PYTHONPYCACHEPREFIX"] = pyc_dir
-        cached = {**writing, "PYTHONDONTWRITEBYTECODE": "1"}
+        writing, cached = _bytecode_envs(env, pyc_dir)
         _timed_import("boto3", writing)  # discarded: fills the bytecode cache and the OS page cache
         _timed_import("app", writing)
         ratio, app_ms, boto3_ms = _report_pair("bytecode cached for everything (the target figure)",
@@ -373,6 +380,78 @@ def measure_latency(world: World) -> Figure:
                   f"≤ {TARGET_LATENCY_RATIO}", ok)
 
 
+FIRST_RUNS = 9
+
+# A fresh interpreter up to the first response, timed around the import and the first call: the
+# Lambda handler (Chalice's __call__) on the API Gateway event a contractor's GET of the link makes.
+_FIRST_FORM_PAGE = """
+import sys, time
+t0, c0 = time.perf_counter(), time.process_time()
+import app
+ticket_id, secret = sys.argv[1], sys.argv[2]
+resource = "/t/{ticket_id}/{secret}"
+event = {"resource": resource, "path": f"/t/{ticket_id}/{secret}", "httpMethod": "GET",
+         "headers": {"Host": "relais.example.fr", "Accept": "text/html"}, "multiValueHeaders": None,
+         "queryStringParameters": None, "multiValueQueryStringParameters": None,
+         "pathParameters": {"ticket_id": ticket_id, "secret": secret}, "stageVariables": None, "body": None,
+         "isBase64Encoded": False,
+         "requestContext": {"resourcePath": resource, "httpMethod": "GET", "requestId": "bench",
+                            "identity": {"sourceIp": "127.0.0.1"}}}
+class Context:
+    aws_request_id = "bench"
+response = app.app(event, Context())
+assert response["statusCode"] == 200, response
+print(time.perf_counter() - t0, time.process_time() - c0)
+"""
+_FIRST_QUERY = """
+import sys, time
+t0, c0 = time.perf_counter(), time.process_time()
+import boto3
+boto3.client("dynamodb").query(TableName=sys.argv[1], KeyConditionExpression="pk = :pk",
+                               ExpressionAttributeValues={":pk": {"S": sys.argv[2]}})
+print(time.perf_counter() - t0, time.process_time() - c0)
+"""
+
+
+def _timed_child(code: str, env: dict[str, str], *args: str) -> tuple[float, float]:
+    result = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"child failed:\n{result.stderr[-2000:]}")
+    wall, cpu = result.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu)
+
+
+def measure_first_page(world: World, env: dict[str, str]) -> Figure:
+    header(f"(info) cold start to the first form page ÷ cold boto3 to its first Query "
+           f"(fresh interpreters, bytecode cached, median of {FIRST_RUNS})")
+    from chalicelib.config import settings
+    from chalicelib.models import ticket_pk
+
+    ticket_id, path = world.new_ticket()
+    secret = path.rsplit("/", 1)[1]
+    page_args, query_args = (ticket_id, secret), (settings().table_name, ticket_pk(ticket_id))
+    pyc_dir = tempfile.mkdtemp(prefix="relais-bench-pyc-")
+    try:
+        writing, cached = _bytecode_envs(env, pyc_dir)
+        _timed_child(_FIRST_FORM_PAGE, writing, *page_args)  # discarded: fills the bytecode cache
+        _timed_child(_FIRST_QUERY, writing, *query_args)
+        pages: Timings = []
+        queries: Timings = []
+        for _ in range(FIRST_RUNS):
+            pages.append(_timed_child(_FIRST_FORM_PAGE, cached, *page_args))
+            queries.append(_timed_child(_FIRST_QUERY, cached, *query_args))
+    finally:
+        shutil.rmtree(pyc_dir, ignore_errors=True)
+    page_cpu, query_cpu = statistics.median(c for _, c in pages), statistics.median(c for _, c in queries)
+    ratio = page_cpu / query_cpu
+    print(f"  first form page : CPU median {page_cpu * 1000:7.1f} ms  (wall runs: {_ms_list([w for w, _ in pages])})")
+    print(f"  first raw Query : CPU median {query_cpu * 1000:7.1f} ms  (wall runs: {_ms_list([w for w, _ in queries])})")
+    print(f"  ratio           : {ratio:.2f}  (what the contractor waits for beyond DynamoDB's own client, on a cold start)")
+    return Figure("(info) cold start to the first form page ÷ cold boto3 to its first Query",
+                  f"{ratio:.2f} ({page_cpu * 1000:.0f} ms ÷ {query_cpu * 1000:.0f} ms)", "—", True, info=True)
+
+
 def _p90(values: list[float]) -> float:
     return statistics.quantiles(values, n=10)[-1]
 
@@ -424,6 +503,7 @@ def main() -> int:
             world = World(client)
             figures += measure_calls(world, counter)
             figures.append(measure_latency(world))
+            figures.append(measure_first_page(world, child_env))
     finally:
         server.stop()
 

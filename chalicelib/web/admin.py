@@ -11,28 +11,24 @@ from urllib.parse import urlencode
 from chalice import Blueprint
 from chalice.app import Response
 
-from chalicelib import (
-    auth,
-    clock,
-    completion,
-    conversation,
-    directory,
-    ids,
-    lifecycle,
-    listing,
-    planning,
-    quotes,
-    store,
-    tickets,
-    tokens,
-    uploads,
-    validation,
-    workspace,
-)
+from chalicelib import clock, deferred, ids, lifecycle, store, tokens
 from chalicelib.config import settings
 from chalicelib.keys import signing_key
 from chalicelib.lifecycle import Actor, NotAllowed, State
 from chalicelib.web import http
+
+# Loaded by the first admin request, not by a contractor's (see chalicelib/deferred.py).
+auth = deferred.module("chalicelib.auth")
+completion = deferred.module("chalicelib.completion")
+conversation = deferred.module("chalicelib.conversation")
+directory = deferred.module("chalicelib.directory")
+listing = deferred.module("chalicelib.listing")
+planning = deferred.module("chalicelib.planning")
+quotes = deferred.module("chalicelib.quotes")
+tickets = deferred.module("chalicelib.tickets")
+uploads = deferred.module("chalicelib.uploads")
+validation = deferred.module("chalicelib.validation")
+workspace = deferred.module("chalicelib.workspace")
 
 bp = Blueprint(__name__)
 
@@ -302,7 +298,7 @@ def download(session: auth.Session, ticket_id: str, file_id: str) -> Response:
     return http.file_redirect(view.thread(for_contractor=False), file_id)
 
 
-ManagerAction = Callable[[store.TicketView, auth.Session, http.Form, str, datetime], Any]
+ManagerAction = Callable[[store.TicketView, "auth.Session", http.Form, str, datetime], Any]
 
 
 def _optional_reason(form: http.Form) -> str:

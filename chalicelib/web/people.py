@@ -12,11 +12,15 @@ from typing import Any
 from chalice import Blueprint
 from chalice.app import Response
 
-from chalicelib import auth, clock, contacts, directory, ids, tokens
-from chalicelib.directory import ContractorProfile
+from chalicelib import clock, deferred, ids, tokens
 from chalicelib.keys import signing_key
 from chalicelib.web import http
 from chalicelib.web.admin import _page, signed_in
+
+# Loaded by the first request for these pages (see chalicelib/deferred.py).
+auth = deferred.module("chalicelib.auth")
+contacts = deferred.module("chalicelib.contacts")
+directory = deferred.module("chalicelib.directory")
 
 bp = Blueprint(__name__)
 
@@ -51,7 +55,7 @@ def _not_found(session: auth.Session) -> Response:
 
 # -- contractors: reading the form -------------------------------------------------------------
 
-def _read_contractor(form: http.Form) -> tuple[ContractorProfile | None, dict[str, str], dict[str, Any]]:
+def _read_contractor(form: http.Form) -> tuple[directory.ContractorProfile | None, dict[str, str], dict[str, Any]]:
     """The profile, or field errors (French msgids); and the values to show again either way."""
     values: dict[str, Any] = {name: form.get(name).strip() for name in ("name", "company", "trade", "phone", "email")}
     values["language"] = form.get("language")
@@ -81,7 +85,7 @@ def _read_contractor(form: http.Form) -> tuple[ContractorProfile | None, dict[st
         errors["language"] = "Choisissez la langue : français ou anglais."
     if errors:
         return None, errors, values
-    profile = ContractorProfile(values["name"], values["company"], values["trade"], phone, email, values["channels"],
+    profile = directory.ContractorProfile(values["name"], values["company"], values["trade"], phone, email, values["channels"],
                                 values["language"])
     return profile, errors, values
 

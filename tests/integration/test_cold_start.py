@@ -1,0 +1,60 @@
+"""A fresh Lambda container: opening the link loads only what the form reads; the first answer
+loads the rest on the spot and is recorded. Run in a new interpreter, as a cold start is."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from chalicelib import store
+from tests.integration.conftest import People, contractor_path, new_ticket, tomorrow_paris
+
+ROOT = Path(__file__).resolve().parents[2]
+
+FIRST_REQUESTS = """
+import json, re, sys
+from urllib.parse import urlencode
+import app
+from chalice.test import Client
+
+def loaded():
+    return sorted(m for m in sys.modules if m.startswith(("chalicelib", "boto3", "jinja2")))
+
+path, planned_date = sys.argv[1], sys.argv[2]
+report = {"after_import": loaded()}
+with Client(app.app) as client:
+    page = client.http.get(path)
+    report["get_status"], report["after_get"] = page.status_code, loaded()
+    token = re.search(r'name="form_token" value="([^"]+)"', page.body.decode()).group(1)
+    body = urlencode({"form_token": token, "decision": "accept", "planned_date": planned_date,
+                      "planned_time": "14:30", "comment": ""})
+    answer = client.http.post(path + "/answer", body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    report["post_status"], report["after_post"] = answer.status_code, loaded()
+print(json.dumps(report))
+"""
+
+# The use cases behind the POSTs and the admin's modules: none of them serves the form GET.
+WRITE_SIDE = {"chalicelib.changes", "chalicelib.validation", "chalicelib.tickets", "chalicelib.completion",
+              "chalicelib.conversation", "chalicelib.uploads", "chalicelib.auth", "chalicelib.directory",
+              "chalicelib.listing", "chalicelib.workspace"}
+
+
+def test_a_cold_start_loads_the_write_side_only_when_the_contractor_answers(people: People) -> None:
+    ticket = new_ticket(people)
+    path = contractor_path(ticket.ticket_id)
+    run = subprocess.run([sys.executable, "-c", FIRST_REQUESTS, path, tomorrow_paris()], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+
+    assert not WRITE_SIDE & set(report["after_import"])
+    assert "boto3" not in report["after_import"] and "jinja2" not in report["after_import"]
+    assert report["get_status"] == 200
+    assert not WRITE_SIDE & set(report["after_get"])
+
+    assert report["post_status"] == 303  # to the confirmation
+    assert {"chalicelib.changes", "chalicelib.validation", "chalicelib.tickets"} <= set(report["after_post"])
+    view = store.load_ticket(ticket.ticket_id)
+    assert view.ticket.state == "scheduled" and view.ticket.planned_time == "14:30"
