@@ -2,8 +2,8 @@
 
 One Lambda serves every route. The contractor opening a link (the most frequent first request)
 needs the ticket, its link and the template, not the use cases behind the POSTs nor the admin.
-`deferred.module("chalicelib.completion")` stands for that module and imports it on the first
-attribute read. `importlib.import_module` holds the import lock, so threads (`chalice local`)
+`completion, quotes = deferred.modules("completion", "quotes")` stand for those chalicelib modules
+and import each on its first attribute read. `importlib.import_module` holds the import lock, so threads (`chalice local`)
 racing for a first import each get the whole module; it returns `sys.modules`' copy afterwards.
 """
 
@@ -26,6 +26,7 @@ class DeferredModule:
         return f"<deferred module {self._name!r}>"
 
 
-def module(name: str) -> Any:
-    """Typed `Any` on purpose: callers use it as the module itself."""
-    return DeferredModule(name)
+def modules(*names: str) -> tuple[Any, ...]:
+    """Stand-ins for chalicelib's modules of these names. Typed `Any` on purpose: callers use
+    each as the module itself."""
+    return tuple(DeferredModule(f"chalicelib.{name}") for name in names)

@@ -18,17 +18,9 @@ from chalicelib.lifecycle import Actor, NotAllowed, State
 from chalicelib.web import http
 
 # Loaded by the first admin request, not by a contractor's (see chalicelib/deferred.py).
-auth = deferred.module("chalicelib.auth")
-completion = deferred.module("chalicelib.completion")
-conversation = deferred.module("chalicelib.conversation")
-directory = deferred.module("chalicelib.directory")
-listing = deferred.module("chalicelib.listing")
-planning = deferred.module("chalicelib.planning")
-quotes = deferred.module("chalicelib.quotes")
-tickets = deferred.module("chalicelib.tickets")
-uploads = deferred.module("chalicelib.uploads")
-validation = deferred.module("chalicelib.validation")
-workspace = deferred.module("chalicelib.workspace")
+auth, directory, listing, planning = deferred.modules("auth", "directory", "listing", "planning")
+completion, conversation, quotes = deferred.modules("completion", "conversation", "quotes")
+tickets, uploads, validation, workspace = deferred.modules("tickets", "uploads", "validation", "workspace")
 
 bp = Blueprint(__name__)
 

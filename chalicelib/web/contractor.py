@@ -21,13 +21,8 @@ from chalicelib.lifecycle import Actor, NotAllowed, State
 from chalicelib.web import http
 
 # Behind the answers only: opening the link does not load them (see chalicelib/deferred.py).
-completion = deferred.module("chalicelib.completion")
-conversation = deferred.module("chalicelib.conversation")
-quotes = deferred.module("chalicelib.quotes")
-site_visit = deferred.module("chalicelib.site_visit")
-tickets = deferred.module("chalicelib.tickets")
-uploads = deferred.module("chalicelib.uploads")
-validation = deferred.module("chalicelib.validation")
+completion, conversation, quotes, site_visit = deferred.modules("completion", "conversation", "quotes", "site_visit")
+tickets, uploads, validation = deferred.modules("tickets", "uploads", "validation")
 
 bp = Blueprint(__name__)
 

@@ -18,9 +18,7 @@ from chalicelib.web import http
 from chalicelib.web.admin import _page, signed_in
 
 # Loaded by the first request for these pages (see chalicelib/deferred.py).
-auth = deferred.module("chalicelib.auth")
-contacts = deferred.module("chalicelib.contacts")
-directory = deferred.module("chalicelib.directory")
+auth, contacts, directory = deferred.modules("auth", "contacts", "directory")
 
 bp = Blueprint(__name__)
 
