@@ -11,7 +11,8 @@
    (relais-<Stage>-<name>), log group, and infra/functions.yml entry; plus the dashboard.
 4. `chalice package --merge-template` for real.
 5. Rewrites the zip: drops what the Lambda Python runtime already has (boto3, botocore and
-   their dependencies: 16 MB of the 19 MB), and adds bytecode compiled with
+   their dependencies: 16 MB of the 19 MB), compiles the Jinja2 templates to Python modules
+   (`compiled_templates/`, which chalicelib/rendering.py prefers), and adds bytecode compiled with
    `--invalidation-mode unchecked-hash`: /var/task is read-only, so without it every cold
    start compiles our modules again; unchecked hash-based pycs are used without even a stat.
 
@@ -136,7 +137,9 @@ def _write_zip(source: Path, target: Path) -> None:
 
 
 def rewrite_zip(zip_path: Path) -> dict[str, int]:
-    """Drop the runtime-provided libraries and add unchecked-hash bytecode."""
+    """Drop the runtime-provided libraries, compile the templates, add unchecked-hash bytecode."""
+    from chalicelib import rendering
+
     with tempfile.TemporaryDirectory(prefix="relais-zip-") as tmp:
         tree = Path(tmp) / "task"
         with zipfile.ZipFile(zip_path) as archive:
@@ -147,6 +150,7 @@ def rewrite_zip(zip_path: Path) -> dict[str, int]:
             if base.lower() in RUNTIME_PROVIDED:
                 dropped += 1
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        rendering.compile_all(tree / "templates", tree / rendering.COMPILED_DIR.name)
         subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
                         "-s", str(tree), "-p", "/var/task", str(tree)], check=True)
         _write_zip(tree, zip_path)
