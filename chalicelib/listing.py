@@ -8,7 +8,8 @@ Each ticket keeps small summary items in its own partition, each under one activ
   ATTENTION#<manager id>       the owner's À traiter list, grouped by reason (sort key)
 (the ticket item itself is listed under OWNER#<manager id>). They are recomputed from the
 ticket after every change and written in the same transaction: puts for what changed,
-deletes for what no longer applies.
+deletes for what no longer applies. `rebuild_summaries` recomputes them all, for a version that
+adds or changes one (run by `make run`, and `make rebuild-lists` on a deployed table).
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import store
 from chalicelib.lifecycle import State
 from chalicelib.models import RelaisItem, Ticket, TicketSummary, ticket_pk
 
@@ -81,6 +86,65 @@ def summary_writes(ticket: Ticket, before_keys: set[str]) -> tuple[list[RelaisIt
     kept = {item.sk for item in now}
     gone: list[RelaisItem] = [TicketSummary(ticket_pk(ticket.ticket_id), sk) for sk in sorted(before_keys - kept)]
     return list(now), gone
+
+
+# -- rebuilding them --------------------------------------------------------------------------------
+
+KEPT = frozenset({"ATTENTION#delivery_failed"})  # added by the outbox (dispatcher._mark_failed), not derived from the ticket
+REBUILD_ATTEMPTS = 5
+
+
+class RebuildConflict(Exception):
+    """The ticket kept changing while its summaries were being rebuilt."""
+
+
+def rebuild_summaries() -> int:
+    """Rewrite every ticket's summaries from the ticket itself; returns how many tickets needed it.
+
+    Summaries are derived data, written only when a ticket changes: a version that adds or
+    changes one leaves the tickets written before it without it (a ticket missing from "Mes
+    tickets", say) until they change again. Running this once after such a version repairs
+    them; on an up-to-date table it writes nothing. Each ticket is one transaction that holds
+    only if the ticket's version is still the one read, so a change made meanwhile (which
+    writes its own summaries) is never overwritten with stale ones: the ticket is read again.
+    """
+    return sum(_rebuild_ticket(ticket.ticket_id) for ticket in Ticket.scan())
+
+
+def _rebuild_ticket(ticket_id: str) -> bool:
+    for _ in range(REBUILD_ATTEMPTS):
+        ticket, listed = _read_partition(ticket_id)
+        if ticket is None:
+            return False
+        wanted = {item.sk: item for item in summaries(ticket)}
+        puts = [item for sk, item in wanted.items() if sk not in listed or listed[sk].serialize() != item.serialize()]
+        gone = [item for sk, item in listed.items() if sk not in wanted and sk not in KEPT]
+        if not puts and not gone:
+            return False
+        try:
+            with TransactWrite(connection=store.connection()) as transaction:
+                transaction.condition_check(Ticket, ticket.pk, ticket.sk, condition=Ticket.version == ticket.version)
+                for item in puts:
+                    transaction.save(item)
+                for item in gone:
+                    transaction.delete(item)
+            return True
+        except TransactWriteError:
+            continue  # changed meanwhile (its own change wrote its summaries): read it again
+    raise RebuildConflict(ticket_id)
+
+
+def _read_partition(ticket_id: str) -> tuple[Ticket | None, dict[str, TicketSummary]]:
+    """The ticket and the summary items its partition holds now (one consistent Query)."""
+    ticket: Ticket | None = None
+    listed: dict[str, TicketSummary] = {}
+    kinds = RelaisItem.item_type.is_in(Ticket, TicketSummary)
+    for item in RelaisItem.query(ticket_pk(ticket_id), filter_condition=kinds, consistent_read=True):
+        if isinstance(item, Ticket):
+            ticket = item
+        elif isinstance(item, TicketSummary) and item.sk.startswith(("LIST#", "ATTENTION#")):
+            listed[item.sk] = item
+    return ticket, listed
 
 
 # -- reading lists ---------------------------------------------------------------------------------

@@ -135,6 +135,11 @@ def main() -> None:
                              env["RELAIS_SIGNING_KEY_PARAMETER"], REGION, key=_signing_key())
         if _restore("relais"):
             print("Demo data restored from .local/.", flush=True)
+            from chalicelib import listing
+
+            repaired = listing.rebuild_summaries()  # saved by an older version, it may lack a newer summary
+            if repaired:
+                print(f"Ticket lists rebuilt for {repaired} ticket(s).", flush=True)
         else:
             from local.seed import seed
 
