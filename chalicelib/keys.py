@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 from chalicelib.config import settings
 
 _CACHE_SECONDS = 300
 
 
-def signing_key() -> str:
+@cache
+def _provider() -> Any:
     # Imported here: Powertools parameters pulls in extra modules that only some paths need.
-    from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
 
-    value = parameters.get_parameter(settings().signing_key_parameter, decrypt=True, max_age=_CACHE_SECONDS)
-    return str(value)
+    from chalicelib import aws
+
+    return SSMProvider(boto3_client=aws.client("ssm"))  # not a boto3 session of its own: see aws.py
+
+
+def signing_key() -> str:
+    return str(_provider().get(settings().signing_key_parameter, decrypt=True, max_age=_CACHE_SECONDS))

@@ -58,3 +58,13 @@ def test_a_cold_start_loads_the_write_side_only_when_the_contractor_answers(peop
     assert {"chalicelib.changes", "chalicelib.validation", "chalicelib.tickets"} <= set(report["after_post"])
     view = store.load_ticket(ticket.ticket_id)
     assert view.ticket.state == "scheduled" and view.ticket.planned_time == "14:30"
+
+
+def test_aws_clients_reuse_the_botocore_session_of_the_table(aws: str) -> None:
+    """A second session would load botocore's endpoint and retry data again on every cold start."""
+    from chalicelib import aws as clients
+    from chalicelib.models import RelaisItem
+
+    loader = RelaisItem._get_connection().connection.session.get_component("data_loader")
+    for service in ("ssm", "s3", "sesv2"):
+        assert clients.client(service)._loader is loader
