@@ -24,6 +24,7 @@ run: $(STAMP)
 
 test: $(STAMP) browser-deps
 	$(PY) -m ruff check .
+	$(PY) -m mypy chalicelib app.py
 	$(PY) -m pytest
 
 unit: $(STAMP)

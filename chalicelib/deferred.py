@@ -5,6 +5,7 @@ needs the ticket, its link and the template, not the use cases behind the POSTs 
 `completion, quotes = deferred.modules("completion", "quotes")` stand for those chalicelib modules
 and import each on its first attribute read. `importlib.import_module` holds the import lock, so threads (`chalice local`)
 racing for a first import each get the whole module; it returns `sys.modules`' copy afterwards.
+Callers import the real modules under `if TYPE_CHECKING:`, so mypy still checks every use.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from chalice import Blueprint
@@ -18,9 +18,24 @@ from chalicelib.lifecycle import Actor, NotAllowed, State
 from chalicelib.web import http
 
 # Loaded by the first admin request, not by a contractor's (see chalicelib/deferred.py).
-auth, directory, listing, planning = deferred.modules("auth", "directory", "listing", "planning")
-completion, conversation, quotes = deferred.modules("completion", "conversation", "quotes")
-tickets, uploads, validation, workspace = deferred.modules("tickets", "uploads", "validation", "workspace")
+if TYPE_CHECKING:
+    from chalicelib import (
+        auth,
+        completion,
+        conversation,
+        directory,
+        listing,
+        planning,
+        quotes,
+        tickets,
+        uploads,
+        validation,
+        workspace,
+    )
+else:
+    auth, directory, listing, planning = deferred.modules("auth", "directory", "listing", "planning")
+    completion, conversation, quotes = deferred.modules("completion", "conversation", "quotes")
+    tickets, uploads, validation, workspace = deferred.modules("tickets", "uploads", "validation", "workspace")
 
 bp = Blueprint(__name__)
 
@@ -290,6 +305,7 @@ def download(session: auth.Session, ticket_id: str, file_id: str) -> Response:
     return http.file_redirect(view.thread(for_contractor=False), file_id)
 
 
+# "auth.Session" in quotes: this alias is evaluated at import, and auth loads on first use.
 ManagerAction = Callable[[store.TicketView, "auth.Session", http.Form, str, datetime], Any]
 
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 from chalice.app import Response
@@ -21,8 +21,11 @@ from chalicelib.lifecycle import Actor, NotAllowed, State
 from chalicelib.web import http
 
 # Behind the answers only: opening the link does not load them (see chalicelib/deferred.py).
-completion, conversation, quotes, site_visit = deferred.modules("completion", "conversation", "quotes", "site_visit")
-tickets, uploads, validation = deferred.modules("tickets", "uploads", "validation")
+if TYPE_CHECKING:
+    from chalicelib import completion, conversation, quotes, site_visit, tickets, uploads, validation
+else:
+    completion, conversation, quotes, site_visit = deferred.modules("completion", "conversation", "quotes", "site_visit")
+    tickets, uploads, validation = deferred.modules("tickets", "uploads", "validation")
 
 bp = Blueprint(__name__)
 

@@ -7,7 +7,7 @@ double click saves one, not two.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 from chalice.app import Response
@@ -18,7 +18,10 @@ from chalicelib.web import http
 from chalicelib.web.admin import _page, signed_in
 
 # Loaded by the first request for these pages (see chalicelib/deferred.py).
-auth, contacts, directory = deferred.modules("auth", "contacts", "directory")
+if TYPE_CHECKING:
+    from chalicelib import auth, contacts, directory
+else:
+    auth, contacts, directory = deferred.modules("auth", "contacts", "directory")
 
 bp = Blueprint(__name__)
 
