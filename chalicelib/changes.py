@@ -106,6 +106,8 @@ def transition(
     event = new_event(ticket, who, event_type or action.value, now, data)
     notifications = (notify(ticket) if notify else []) + timer_notifications(ticket, before, now)
     puts, deletes = listing.summary_writes(ticket, listed_before)
+    delivery_failed = listing.delivery_failed_item(ticket, view.notifications, view.events)
+    puts += [delivery_failed] if delivery_failed else []
     store.apply_change(store.Change(ticket, event, notifications, submission_id=submission_id,
                                     extra=puts + (extra or []), deletes=deletes))
     return event

@@ -22,7 +22,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import store
 from chalicelib.lifecycle import State
-from chalicelib.models import RelaisItem, Ticket, TicketSummary, ticket_pk
+from chalicelib.models import Event, Notification, RelaisItem, Ticket, TicketSummary, ticket_pk
 
 ALL = "TICKETS"
 
@@ -63,6 +63,16 @@ def attention_item(ticket: Ticket, reason: str, since: str) -> TicketSummary:
                     reason, since)
 
 
+def delivery_failed_item(ticket: Ticket, notifications: list[Notification], events: list[Event]) -> TicketSummary | None:
+    """The outbox's À traiter entry (written by the dispatcher when a notification fails for good),
+    as the ticket is now: while a notification stays failed, every change rewrites it, so it
+    follows the ticket to a new owner and shows its current state."""
+    if not any(n.status == "failed" for n in notifications):
+        return None
+    since = max((e.at for e in events if e.event_type == "notification_failed"), default=ticket.updated_at)
+    return attention_item(ticket, "delivery_failed", since)
+
+
 def summaries(ticket: Ticket) -> list[TicketSummary]:
     """Every summary item the ticket needs now."""
     activity = f"{ticket.updated_at}#{ticket.ticket_id}"
@@ -90,7 +100,6 @@ def summary_writes(ticket: Ticket, before_keys: set[str]) -> tuple[list[RelaisIt
 
 # -- rebuilding them --------------------------------------------------------------------------------
 
-KEPT = frozenset({"ATTENTION#delivery_failed"})  # added by the outbox (dispatcher._mark_failed), not derived from the ticket
 REBUILD_ATTEMPTS = 5
 
 
@@ -113,12 +122,13 @@ def rebuild_summaries() -> int:
 
 def _rebuild_ticket(ticket_id: str) -> bool:
     for _ in range(REBUILD_ATTEMPTS):
-        ticket, listed = _read_partition(ticket_id)
+        ticket, listed, notifications, failures = _read_partition(ticket_id)
         if ticket is None:
             return False
-        wanted = {item.sk: item for item in summaries(ticket)}
+        delivery_failed = delivery_failed_item(ticket, notifications, failures)
+        wanted = {item.sk: item for item in [*summaries(ticket), *([delivery_failed] if delivery_failed else [])]}
         puts = [item for sk, item in wanted.items() if sk not in listed or listed[sk].serialize() != item.serialize()]
-        gone = [item for sk, item in listed.items() if sk not in wanted and sk not in KEPT]
+        gone = [item for sk, item in listed.items() if sk not in wanted]
         if not puts and not gone:
             return False
         try:
@@ -134,17 +144,24 @@ def _rebuild_ticket(ticket_id: str) -> bool:
     raise RebuildConflict(ticket_id)
 
 
-def _read_partition(ticket_id: str) -> tuple[Ticket | None, dict[str, TicketSummary]]:
-    """The ticket and the summary items its partition holds now (one consistent Query)."""
+def _read_partition(ticket_id: str) -> tuple[Ticket | None, dict[str, TicketSummary], list[Notification], list[Event]]:
+    """The ticket, the summary items its partition holds now, its notifications and the events of
+    failed deliveries (one consistent Query)."""
     ticket: Ticket | None = None
     listed: dict[str, TicketSummary] = {}
-    kinds = RelaisItem.item_type.is_in(Ticket, TicketSummary)
+    notifications: list[Notification] = []
+    failures: list[Event] = []
+    kinds = RelaisItem.item_type.is_in(Ticket, TicketSummary, Notification, Event)
     for item in RelaisItem.query(ticket_pk(ticket_id), filter_condition=kinds, consistent_read=True):
         if isinstance(item, Ticket):
             ticket = item
         elif isinstance(item, TicketSummary) and item.sk.startswith(("LIST#", "ATTENTION#")):
             listed[item.sk] = item
-    return ticket, listed
+        elif isinstance(item, Notification):
+            notifications.append(item)
+        elif isinstance(item, Event) and item.event_type == "notification_failed":
+            failures.append(item)
+    return ticket, listed, notifications, failures
 
 
 # -- reading lists ---------------------------------------------------------------------------------

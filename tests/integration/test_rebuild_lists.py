@@ -1,5 +1,5 @@
 """Rebuilding the list summaries: tickets saved by an older version get the summaries a newer one
-added, stale ones go (never the outbox's delivery failure), and a concurrent change wins."""
+added, stale ones go (the delivery-failure entry stays while a notification is failed), and a concurrent change wins."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib import clock, listing, store, tickets, tokens
+from chalicelib import clock, dispatcher, listing, store, tickets, tokens
 from chalicelib.listing import Filters
 from chalicelib.models import Ticket, TicketSummary, ticket_pk
 from chalicelib.validation import Acceptance
 from local.dynamodb_calls import counting
 from tests.integration.conftest import People, new_ticket, tomorrow_paris
 from tests.integration.test_admin import signed_in_headers
+from tests.integration.test_outbox import Outage
 
 
 def listed(ticket_id: str) -> dict[str, dict[str, Any]]:
@@ -53,15 +54,17 @@ def test_a_ticket_saved_before_the_owner_list_existed_is_in_mes_tickets_after_th
     assert old.reference in client.http.get("/admin/tickets", headers=headers).body.decode()
 
 
-def test_stale_summaries_are_corrected_and_the_delivery_failure_is_kept(people: People) -> None:
-    ticket = new_ticket(people)  # sent: needs no quote decision
-    pk = ticket_pk(ticket.ticket_id)
-    stale_state = TicketSummary.get(pk, "LIST#STATE")
+def test_stale_summaries_are_corrected_and_the_delivery_failure_is_kept(people: People, pump: Any) -> None:
+    ticket = new_ticket(people, channels=("sms",))  # sent: needs no quote decision
+    with Outage("sns", "Publish"):  # the SMS fails for good: the dispatcher puts it in À traiter
+        pump.drain()
+        for _ in range(5):
+            dispatcher.sweep()
+    failure = TicketSummary.get(ticket_pk(ticket.ticket_id), "ATTENTION#delivery_failed")
+    stale_state = TicketSummary.get(ticket_pk(ticket.ticket_id), "LIST#STATE")
     stale_state.gsi1pk, stale_state.state = "STATE#scheduled", "scheduled"
     stale_state.save()
     listing.attention_item(ticket, "quote_pending", clock.iso(clock.now())).save()
-    failure = listing.attention_item(ticket, "delivery_failed", clock.iso(clock.now()))  # as the dispatcher writes it
-    failure.save()
 
     assert listing.rebuild_summaries() == 1
 
@@ -71,6 +74,16 @@ def test_stale_summaries_are_corrected_and_the_delivery_failure_is_kept(people: 
     attention = listing.attention_for(people.manager.manager_id)
     assert attention["quote_pending"] == []
     assert [item.ticket_id for item in attention["delivery_failed"]] == [ticket.ticket_id]
+
+
+def test_a_delivery_failure_entry_without_a_failed_notification_goes(people: People) -> None:
+    ticket = new_ticket(people)
+    listing.attention_item(ticket, "delivery_failed", clock.iso(clock.now())).save()  # the failure was sent again since
+
+    assert listing.rebuild_summaries() == 1
+
+    assert listed(ticket.ticket_id) == derived(ticket.ticket_id)
+    assert listing.attention_for(people.manager.manager_id)["delivery_failed"] == []
 
 
 def test_a_second_rebuild_writes_nothing(people: People) -> None:

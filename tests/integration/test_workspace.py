@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from chalice.test import Client
 
-from chalicelib import clock, directory, dispatcher, store, tickets
+from chalicelib import clock, directory, dispatcher, listing, store, tickets
 from chalicelib.validation import NewRequest
 from local.dynamodb_calls import counting
 from tests.integration.conftest import FORM_HEADERS, People, contractor_path, new_ticket, sent_messages, tomorrow_paris
@@ -313,6 +313,25 @@ def test_handing_a_ticket_to_another_manager_moves_its_alerts_and_a_traiter(clie
     alerts = [m for m in sent_messages(aws)["email"] if "Encore une question" in m["body"]]
     assert [m["destinations"]["ToAddresses"] for m in alerts] == [["paul.girard@gestion-demo.fr"]]
     assert "Une question" in client.http.get(contractor_path(ticket.ticket_id)).body.decode()  # the contractor's thread is intact
+
+
+def test_a_failed_delivery_follows_the_ticket_to_its_new_owner(client: Client, people: People, pump: Any) -> None:
+    from tests.integration.test_outbox import Outage
+
+    colleague = directory.save_manager("Paul Girard", "paul.girard@gestion-demo.fr")
+    ticket = new_ticket(people, channels=("sms",))
+    with Outage("sns", "Publish"):
+        pump.drain()
+        for _ in range(5):
+            dispatcher.sweep()
+    mine = signed_in_headers(client, people)
+    assert attention(client, mine)["delivery_failed"] == [ticket.reference]
+
+    moved = manager_action_with(client, people, ticket.ticket_id, "change_owner", {"manager_id": colleague.manager_id})
+    assert moved.status_code == 303
+    assert "delivery_failed" not in attention(client, mine)
+    theirs = listing.attention_for(colleague.manager_id)["delivery_failed"]
+    assert [(item.ticket_id, item.manager_name) for item in theirs] == [(ticket.ticket_id, "Paul Girard")]
 
 
 def test_a_new_contractor_is_offered_for_reassignment_at_once(client: Client, people: People, headers: dict[str, str]) -> None:
