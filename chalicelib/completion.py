@@ -26,12 +26,13 @@ def complete(view: store.TicketView, form: CompletionForm, proofs: list[dict[str
         if invoice:
             ticket.invoice = invoice
 
-    details = [form.comment] + ([f"Facture {invoice['number']} · {invoice['amount']} €"] if invoice else [])
+    alert = {"alert": action.value, "details": [form.comment],
+             "invoice": {"number": invoice["number"], "amount": invoice["amount"]} if invoice else None}
     data = {"done_on": form.done_on, "comment": form.comment, "files": proofs + ([invoice_file] if invoice_file else []),
             "invoice": invoice}
     return changes.transition(
         view, changes.contractor_of(view), action, now, data,
-        lambda ticket: [outbox.to_manager(ticket, "manager_alert", now, {"alert": action.value, "details": details})],
+        lambda ticket: [outbox.to_manager(ticket, "manager_alert", now, alert)],
         submission_id, finish)
 
 
@@ -45,7 +46,7 @@ def submit_invoice(view: store.TicketView, invoice: InvoiceForm, file: dict[str,
     return changes.transition(
         view, changes.contractor_of(view), Action.SUBMIT_INVOICE, now, {"invoice": record, "files": [file]},
         lambda ticket: [outbox.to_manager(ticket, "manager_alert", now, {
-            "alert": "submit_invoice", "details": [f"Facture {invoice.number} · {invoice.amount} €"]})],
+            "alert": "submit_invoice", "invoice": {"number": invoice.number, "amount": invoice.amount}})],
         submission_id, keep)
 
 

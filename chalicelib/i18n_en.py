@@ -317,6 +317,8 @@ CATALOG: dict[str, str] = {
     "Demande de facture": "Invoice request",
     "Demande de fin d'intervention": "End-of-job request",
     "Demande n°{ref} ({title})": "Request no. {ref} ({title})",
+    "Devis : {excl} HT, {incl} TTC, valable jusqu'au {date}": "Quote: {excl} excl. VAT, {incl} incl. VAT, valid until {date}",
+    "Facture n°{number} : {amount}": "Invoice no. {number}: {amount}",
     "Devis accepté": "Quote accepted",
     "E-mail non distribué": "Email not delivered",
     "Facture envoyée": "Invoice sent",

@@ -22,8 +22,8 @@ def submit_quote(view: store.TicketView, quote: QuoteForm, file: dict[str, Any],
         ticket.quote = {**details, "file": file}
 
     def notify(ticket: Ticket) -> list[Any]:
-        return [outbox.to_manager(ticket, "manager_alert", now, {"alert": "submit_quote", "details": [
-            f"{quote.amount_excl} € HT · {quote.amount_incl} € TTC · {quote.valid_until}", quote.comment]})]
+        return [outbox.to_manager(ticket, "manager_alert", now, {"alert": "submit_quote", "details": [quote.comment], "quote": {
+            "amount_excl": quote.amount_excl, "amount_incl": quote.amount_incl, "valid_until": quote.valid_until}})]
 
     return changes.transition(view, changes.contractor_of(view), Action.SUBMIT_QUOTE, now, {**details, "files": [file]},
                               notify, submission_id, keep)

@@ -48,6 +48,13 @@ def _sms(relais: Relais, ticket_id: str, text: str) -> str:
     return str(link)
 
 
+def _alert_text(relais: Relais, ticket_id: str, text: str) -> str:
+    """The text of the newest alert email to the manager about this ticket saying `text`."""
+    message = relais.wait_for_message(lambda m: m["channel"] == "email" and text in m["body"]
+                                      and any(f"/admin/tickets/{ticket_id}" in link for link in m["links"]))
+    return str(message["body"])
+
+
 def _upload(page: Any, input_id: str, name: str, mime: str, data: bytes) -> Any:
     """Pick a file in the form's file input; wait until S3 has it."""
     page.locator(f"#{input_id}").set_input_files({"name": name, "mimeType": mime, "buffer": data})
@@ -135,6 +142,9 @@ def test_a_quote_request_walks_to_closed_through_the_schedules(relais: Relais, d
     quote.get_by_role("button", name="Envoyer le devis").click()
     _confirmed(form)
     assert _state(ticket_id) == "quote_submitted"
+    alert = _alert_text(relais, ticket_id, "Devis :")  # amounts and date as the manager reads them, not as stored
+    assert re.search(rf"Devis : {_euros('1500').pattern} HT, {_euros('1800').pattern} TTC, valable jusqu&#39;au {long_tomorrow}",
+                     alert), alert
 
     # 3. The manager sees the quote and accepts it.
     manager.goto(ticket_page)
@@ -211,6 +221,7 @@ def test_a_quote_request_walks_to_closed_through_the_schedules(relais: Relais, d
     form.screenshot(path=str(SHOTS / "lifecycle-invoice.png"), full_page=True)
     invoice.get_by_role("button", name="Envoyer la facture").click()
     _confirmed(form)
+    assert re.search(rf"Facture n°F-2026-118 : {_euros('480').pattern}", _alert_text(relais, ticket_id, "F-2026-118"))
     form.get_by_role("link", name="Afficher à nouveau l'intervention").click()
     expect(form.locator("p.notice.ok", has_text="Intervention terminée. Merci !")).to_be_visible()
     assert _no_horizontal_scroll(form)

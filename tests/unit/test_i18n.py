@@ -336,9 +336,27 @@ SMS_TEMPLATES = sorted(
 )
 
 
+ALERT_AMOUNTS = {"quote": {"amount_excl": "1500.00", "amount_incl": "1800.00", "valid_until": "2026-12-31"},
+                 "invoice": {"number": "F-2026-118", "amount": "480.00"}, "details": ["Bring a ladder"]}
+
+
+@pytest.mark.parametrize(("language", "quote", "invoice"), [
+    ("fr", "Devis : 1\u202f500,00 € HT, 1\u202f800,00 € TTC, valable jusqu'au jeudi 31 décembre 2026",
+     "Facture n°F-2026-118 : 480,00 €"),
+    ("en", "Quote: €1,500.00 excl. VAT, €1,800.00 incl. VAT, valid until Thursday 31 December 2026",
+     "Invoice no. F-2026-118: €480.00"),
+])
+def test_a_manager_alert_writes_amounts_and_dates_in_the_managers_language(language: str, quote: str, invoice: str) -> None:
+    rendered = messages.render_email("manager_alert", language, {**MESSAGE_PARAMS, **ALERT_AMOUNTS, "alert": "submit_quote"},
+                                     "https://relais.example/a")
+    for part in (rendered.text, html.unescape(rendered.html)):
+        assert quote in part and invoice in part and "Bring a ladder" in part
+
+
 @pytest.mark.parametrize("alert", sorted(formatting.ALERT_HEADLINES))
 def test_an_english_manager_alert_shows_no_french(alert: str) -> None:
-    rendered = messages.render_email("manager_alert", "en", {**MESSAGE_PARAMS, "alert": alert}, "https://relais.example/a")
+    rendered = messages.render_email("manager_alert", "en", {**MESSAGE_PARAMS, **ALERT_AMOUNTS, "alert": alert},
+                                     "https://relais.example/a")
     for part in (rendered.subject, rendered.text, rendered.html):
         assert _leftover_french(part) == []
 
