@@ -54,8 +54,8 @@ def touch(ticket: Ticket, state: State, now: datetime) -> None:
     ticket.state = state.value
     ticket.updated_at = clock.iso(now)
     ticket.gsi1sk = f"{ticket.updated_at}#{ticket.ticket_id}"
-    if state in lifecycle.TERMINAL_STATES:
-        ticket.closed_at = ticket.updated_at
+    # A refused request handed to another contractor is open again: its links live on.
+    ticket.closed_at = ticket.updated_at if state in lifecycle.TERMINAL_STATES else None
 
 
 def timer_notifications(ticket: Ticket, before: dict[str, planning.Timer], now: datetime) -> list[Notification]:

@@ -126,9 +126,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Action.MESSAGE, Actor.MANAGER, frozenset(State), None),
     _t(Action.MARK_READ, Actor.MANAGER, frozenset(State), None),
     _t(Action.CHANGE_OWNER, Actor.MANAGER, OPEN_STATES, None),
-    # Another contractor takes the request: the old link dies, the new one asks again.
-    _t(Action.REASSIGN, Actor.MANAGER, {State.SENT, State.SCHEDULED}, State.SENT),
-    _t(Action.REASSIGN_QUOTE, Actor.MANAGER, {State.QUOTE_REQUESTED}, State.QUOTE_REQUESTED),
+    # Another contractor takes the request: the old link dies, the new one asks again. A refused
+    # request too: the manager sends it to someone else rather than writing it out again.
+    _t(Action.REASSIGN, Actor.MANAGER, {State.SENT, State.SCHEDULED, State.REFUSED}, State.SENT),
+    _t(Action.REASSIGN_QUOTE, Actor.MANAGER, {State.QUOTE_REQUESTED, State.REFUSED}, State.QUOTE_REQUESTED),
 )
 
 _BY_KEY: dict[tuple[Action, Actor], Transition] = {(t.action, t.actor): t for t in TRANSITIONS}

@@ -11,7 +11,7 @@ from typing import Any
 
 from chalicelib import changes, clock, directory, ids, lifecycle, links, listing, outbox, store
 from chalicelib.changes import Who, contractor_of, manager_who
-from chalicelib.lifecycle import Action, Actor, RequestKind
+from chalicelib.lifecycle import Action, Actor, RequestKind, State
 from chalicelib.models import Contractor, Event, Manager, Ticket, ticket_pk
 from chalicelib.validation import Acceptance, NewRequest, Refusal
 
@@ -93,9 +93,14 @@ def accept_request(view: store.TicketView, acceptance: Acceptance, submission_id
     return changes.transition(view, contractor_of(view), Action.ACCEPT, now, data, notify, submission_id, plan)
 
 
+def _refused_request(ticket: Ticket) -> str:
+    """What a refusal turns down: a quote to write, or an intervention (also after a quote)."""
+    return RequestKind.QUOTE.value if ticket.state == State.QUOTE_REQUESTED.value else RequestKind.INTERVENTION.value
+
+
 def refuse_request(view: store.TicketView, refusal: Refusal, submission_id: str, now: datetime) -> Event:
     return changes.transition(
-        view, contractor_of(view), Action.REFUSE, now, {"reason": refusal.reason},
+        view, contractor_of(view), Action.REFUSE, now, {"reason": refusal.reason, "refused": _refused_request(view.ticket)},
         lambda ticket: [outbox.to_manager(ticket, "manager_refused", now, {"reason": refusal.reason})], submission_id)
 
 

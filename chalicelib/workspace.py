@@ -55,14 +55,22 @@ def _reachable_channels(contractor: Contractor) -> list[str]:
     return [str(c) for c in contractor.channels if contacts.get(str(c))]
 
 
+def _asks_for_a_quote(view: store.TicketView) -> bool:
+    """Whether the new contractor is asked for a quote: the request is one now, or the refused one was."""
+    if view.ticket.state == lifecycle.State.REFUSED.value:
+        refusal = next((e for e in reversed(view.events) if e.event_type == Action.REFUSE.value), None)
+        refused = (refusal.data or {}).get("refused") if refusal else None
+        return (refused or view.ticket.request_kind) == RequestKind.QUOTE.value  # refusals before "refused" was kept
+    return view.ticket.state == lifecycle.State.QUOTE_REQUESTED.value
+
+
 def reassign(view: store.TicketView, manager: Manager, contractor: Contractor, submission_id: str, now: datetime) -> Event:
     """The old link is revoked, the new contractor gets the request with a new link, and must answer it."""
     ticket = view.ticket
     reachable = _reachable_channels(contractor)
     if not contractor.active or not reachable:
         raise ContractorUnavailable(contractor.contractor_id)
-    quote = RequestKind(ticket.request_kind) is RequestKind.QUOTE and ticket.state == lifecycle.State.QUOTE_REQUESTED.value
-    action = Action.REASSIGN_QUOTE if quote else Action.REASSIGN
+    action = Action.REASSIGN_QUOTE if _asks_for_a_quote(view) else Action.REASSIGN
     number = max((int(link.number) for link in view.links), default=0) + 1
     new_link, _secret = links.new_link(ticket.ticket_id, contractor.contractor_id, number, now)
     for old in view.links:

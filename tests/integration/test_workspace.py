@@ -191,6 +191,49 @@ def test_reassigning_revokes_the_old_link_and_sends_the_request_to_the_new_contr
     assert ticket.ticket_id in [item.ticket_id for item in history.items]
 
 
+def test_a_refused_request_goes_to_another_contractor(client: Client, people: People, pump: Any, aws: str) -> None:
+    ticket = new_ticket(people)
+    old_path = contractor_path(ticket.ticket_id)
+    assert act(client, old_path, "answer", {"decision": "refuse", "reason": "Pas disponible cette semaine"}).status_code == 303
+    assert store.load_ticket(ticket.ticket_id).ticket.closed_at is not None
+    pump.drain()
+    before = len(sent_messages(aws)["email"])
+
+    moved = manager_action_with(client, people, ticket.ticket_id, "reassign", {"contractor_id": people.email_only.contractor_id})
+
+    assert moved.status_code == 303
+    view = store.load_ticket(ticket.ticket_id)
+    ticket_now = view.ticket
+    assert (ticket_now.state, ticket_now.contractor_id, ticket_now.closed_at) == ("sent", people.email_only.contractor_id, None)
+    assert client.http.get(old_path).status_code == 410
+    new_form = client.http.get(contractor_path(ticket.ticket_id)).body.decode()
+    assert 'value="accept"' in new_form and "Pas disponible cette semaine" not in new_form  # not the old contractor's words
+    pump.drain()
+    mails = sent_messages(aws)["email"][before:]
+    requests = [m["destinations"]["ToAddresses"] for m in mails if ticket.reference in m["subject"]]
+    assert requests == [["jane@smith-electrics.co.uk"]]
+
+
+@pytest.mark.parametrize("asked_as", ["quote request", "intervention turned into a quote request"])
+def test_a_quote_request_goes_to_another_contractor_as_a_quote_request(client: Client, people: People, asked_as: str) -> None:
+    if asked_as == "quote request":
+        request = NewRequest("", "quote", "Chauffe-eau", "Devis pour un remplacement", "1 rue A", "", "normal", ("sms",))
+        ticket = tickets.create_request(people.manager, people.plumber, request, clock.now())
+    else:
+        ticket = new_ticket(people)
+        assert manager_action(client, people, ticket.ticket_id, "request_quote").status_code == 303
+    assert store.load_ticket(ticket.ticket_id).ticket.state == "quote_requested"
+    if asked_as == "quote request":  # refused first: it goes on as what was refused
+        refused = act(client, contractor_path(ticket.ticket_id), "answer", {"decision": "refuse", "reason": "Trop loin"})
+        assert refused.status_code == 303 and store.load_ticket(ticket.ticket_id).ticket.state == "refused"
+
+    moved = manager_action_with(client, people, ticket.ticket_id, "reassign", {"contractor_id": people.email_only.contractor_id})
+
+    assert moved.status_code == 303
+    assert store.load_ticket(ticket.ticket_id).ticket.state == "quote_requested"
+    assert 'id="quote-form"' in client.http.get(contractor_path(ticket.ticket_id)).body.decode()
+
+
 def manager_action_with(client: Client, people: People, ticket_id: str, action: str, fields: dict[str, str]) -> Any:
     headers = signed_in_headers(client, people)
     page = client.http.get(f"/admin/tickets/{ticket_id}", headers=headers).body.decode()

@@ -61,14 +61,25 @@ def test_every_other_state_and_actor_is_refused(transition: Transition) -> None:
 @pytest.mark.parametrize("state", sorted(TERMINAL_STATES))
 @pytest.mark.parametrize("actor", list(Actor))
 def test_a_finished_ticket_only_takes_messages(state: State, actor: Actor) -> None:
-    # Marking the thread read is the manager's bookkeeping, not a change of the ticket.
+    # Marking the thread read is the manager's bookkeeping, not a change of the ticket. A refused
+    # request can still go to another contractor (see the next test).
     still_open = {Action.MESSAGE, Action.MARK_READ}
+    if state is State.REFUSED and actor is Actor.MANAGER:
+        still_open |= {Action.REASSIGN, Action.REASSIGN_QUOTE}
     assert set(allowed_actions(state, actor)) <= still_open
     for action in Action:
         if action in still_open:
             continue
         with pytest.raises(NotAllowed):
             next_state(state, action, actor)
+
+
+def test_a_refused_request_goes_to_another_contractor_as_what_was_refused() -> None:
+    assert next_state(State.REFUSED, Action.REASSIGN, Actor.MANAGER) is State.SENT
+    assert next_state(State.REFUSED, Action.REASSIGN_QUOTE, Actor.MANAGER) is State.QUOTE_REQUESTED
+    for actor in (Actor.CONTRACTOR, Actor.SYSTEM):
+        with pytest.raises(NotAllowed):
+            next_state(State.REFUSED, Action.REASSIGN, actor)
 
 
 @pytest.mark.parametrize("state", list(State))
