@@ -65,6 +65,7 @@ def test_aws_clients_reuse_the_botocore_session_of_the_table(aws: str) -> None:
     from chalicelib import aws as clients
     from chalicelib.models import RelaisItem
 
+    clients.reset_clients()  # pynamodb's sessions are per thread: make this test's thread the one creating them
     loader = RelaisItem._get_connection().connection.session.get_component("data_loader")
     for service in ("ssm", "s3", "sesv2"):
         assert clients.client(service)._loader is loader
