@@ -12,8 +12,7 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import clock, directory, outbox, store, tokens
-from chalicelib.keys import signing_key
+from chalicelib import clock, directory, keys, outbox, store, tokens
 from chalicelib.models import LoginToken, Manager, ManagerSession, RelaisItem, manager_pk
 
 LOGIN_LINK_LIFETIME = timedelta(minutes=15)
@@ -37,14 +36,15 @@ def request_login_link(email: str, now: datetime) -> bool:
     manager = directory.find_manager_by_email(email)
     if manager is None or not manager.active:
         return False
-    nonce = tokens.new_nonce()
-    secret = tokens.derive_login_secret(signing_key(), nonce)
+    nonce, key = tokens.new_nonce(), keys.current()
+    secret = tokens.derive_login_secret(key.value, nonce)
     expires_at = now + LOGIN_LINK_LIFETIME
     token = LoginToken(_login_pk(secret), "LOGIN", manager_id=manager.manager_id, expires_at=clock.iso(expires_at),
                        expires=expires_at + timedelta(days=1))
     notification = outbox.new_notification(
         manager_pk(manager.manager_id), ticket_id="", channel="email", audience="manager", recipient=manager.email,
-        template="login_link", language=manager.language, params={"login_nonce": nonce, "manager_name": manager.name},
+        template="login_link", language=manager.language, params={"login_nonce": nonce, "key_version": key.version,
+                                                                 "manager_name": manager.name},
         now=now,
     )
     try:
@@ -103,14 +103,14 @@ def end_session(session: Session) -> None:
 
 
 def session_cookie_value(session: Session) -> str:
-    return tokens.SignedTokens(signing_key()).dumps("session", {"m": session.manager.manager_id, "s": session.session_id})
+    return keys.signer().dumps("session", {"m": session.manager.manager_id, "s": session.session_id})
 
 
 def session_from_cookie(value: str | None) -> Session | None:
     """The signed-in manager, or None (no cookie, forged, expired, or manager deactivated)."""
     if not value:
         return None
-    data = tokens.SignedTokens(signing_key()).loads("session", value, int(SESSION_LIFETIME.total_seconds()))
+    data = keys.signer().loads("session", value, int(SESSION_LIFETIME.total_seconds()))
     if not isinstance(data, dict) or not isinstance(data.get("m"), str) or not isinstance(data.get("s"), str):
         return None
     # The profile and the session item in one call: a page behind a session stays at two calls.
@@ -125,11 +125,11 @@ def session_from_cookie(value: str | None) -> Session | None:
 
 
 def csrf_token(session: Session) -> str:
-    return tokens.SignedTokens(signing_key()).dumps("admin-csrf", session.session_id)
+    return keys.signer().dumps("admin-csrf", session.session_id)
 
 
 def csrf_valid(session: Session, token: str | None) -> bool:
     if not token:
         return False
-    value = tokens.SignedTokens(signing_key()).loads("admin-csrf", token, int(SESSION_LIFETIME.total_seconds()))
+    value = keys.signer().loads("admin-csrf", token, int(SESSION_LIFETIME.total_seconds()))
     return value == session.session_id

@@ -19,8 +19,8 @@ from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import clock, ids, tokens
-from chalicelib.keys import signing_key
+from chalicelib import clock, ids
+from chalicelib.keys import signer
 from chalicelib.models import Contractor, Manager, RelaisItem, Ticket, contractor_pk, manager_pk
 
 CONTRACTORS_GROUP = "CONTRACTORS"
@@ -164,7 +164,7 @@ def _connection() -> Any:
 # -- cursors ------------------------------------------------------------------------------------
 
 def _cursor(purpose: str, key: dict[str, str]) -> str:
-    return tokens.SignedTokens(signing_key()).dumps(purpose, key)
+    return signer().dumps(purpose, key)
 
 
 def _start_key(purpose: str, cursor: str | None, names: Iterable[str]) -> dict[str, dict[str, str]] | None:
@@ -172,7 +172,7 @@ def _start_key(purpose: str, cursor: str | None, names: Iterable[str]) -> dict[s
     starts from the beginning rather than reading some other partition."""
     if not cursor:
         return None
-    data = tokens.SignedTokens(signing_key()).loads(purpose, cursor, CURSOR_MAX_AGE)
+    data = signer().loads(purpose, cursor, CURSOR_MAX_AGE)
     if not isinstance(data, dict) or set(data) != set(names) or not all(isinstance(v, str) for v in data.values()):
         return None
     return {name: {"S": value} for name, value in data.items()}

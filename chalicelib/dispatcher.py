@@ -15,10 +15,9 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import clock, links, listing, messages, metrics, store, tokens, uploads
+from chalicelib import clock, keys, links, listing, messages, metrics, store, tokens, uploads
 from chalicelib.channels import Attachment, Email, EmailSender, SmsSender
 from chalicelib.config import settings
-from chalicelib.keys import signing_key
 from chalicelib.models import Event, Link, Notification, Ticket, ticket_pk
 from chalicelib.outbox import OUTBOX_SHARD
 
@@ -64,7 +63,8 @@ def url_for_notification(notification: Notification) -> str:
         link = Link.get(ticket_pk(notification.ticket_id), f"LINK#{int(params['link_number']):04d}")
         return links.url_for(notification.ticket_id, links.secret_of(link))
     if "login_nonce" in params:
-        return f"{base}/admin/login/{tokens.derive_login_secret(signing_key(), params['login_nonce'])}"
+        key = keys.at_version(params.get("key_version"))  # the key the link was made with, even if rotated since
+        return f"{base}/admin/login/{tokens.derive_login_secret(key, params['login_nonce'])}"
     return f"{base}/admin/tickets/{notification.ticket_id}"
 
 

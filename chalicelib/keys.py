@@ -1,24 +1,95 @@
-"""The signing key, read from SSM Parameter Store (never from the repo), cached per container."""
+"""The signing key, read from SSM Parameter Store (never from the repo), and its rotation.
+
+Rotating the key is one `aws ssm put-parameter --overwrite`: SSM keeps every version. What is
+signed from then on uses the new version (within _CACHE_SECONDS). What was derived from a key
+and is sent again later (a contractor's link in a reminder, a login link) records the version it
+came from and is derived from that version again, so a rotation breaks no link. Signed tokens
+(forms, sessions, CSRF, cursors) are also accepted under the previous version, so nobody is cut
+off in the middle of a form; a second rotation retires that one.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
+from chalicelib import tokens
 from chalicelib.config import settings
 
 _CACHE_SECONDS = 300
 
 
+@dataclass(frozen=True)
+class SigningKey:
+    value: str
+    version: int
+
+
+_lock = threading.Lock()
+_current: tuple[float, SigningKey] | None = None  # (read at, key), per container
+
+
+def _get_parameter(name: str) -> SigningKey:
+    from chalicelib import aws  # botocore on pynamodb's session: no boto3, no session of its own
+
+    parameter = aws.client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]
+    return SigningKey(str(parameter["Value"]), int(parameter["Version"]))
+
+
+def current() -> SigningKey:
+    """The key to sign with now, read again every _CACHE_SECONDS so a rotation reaches every container."""
+    global _current
+    with _lock:
+        if _current is None or time.monotonic() - _current[0] > _CACHE_SECONDS:
+            _current = (time.monotonic(), _get_parameter(settings().signing_key_parameter))
+        return _current[1]
+
+
 @cache
-def _provider() -> Any:
-    # Imported here: Powertools parameters pulls in extra modules that only some paths need.
-    from aws_lambda_powertools.utilities.parameters import SSMProvider
+def _stored_version(version: int) -> str | None:
+    """A version's value never changes: read once per container. None once SSM dropped it."""
+    from botocore.exceptions import ClientError
 
-    from chalicelib import aws
+    try:
+        return _get_parameter(f"{settings().signing_key_parameter}:{version}").value
+    except ClientError as exc:  # SSM keeps the last 100 versions
+        if exc.response.get("Error", {}).get("Code") == "ParameterVersionNotFound":
+            return None
+        raise
 
-    return SSMProvider(boto3_client=aws.client("ssm"))  # not a boto3 session of its own: see aws.py
+
+def at_version(version: float | None) -> str:
+    """The key a link was derived with (None: made before versions were kept, so the current one).
+    Stored versions come back from DynamoDB as numbers, hence the float."""
+    key = current()
+    if version is None or int(version) == key.version:
+        return key.value
+    value = _stored_version(int(version))
+    if value is None:
+        raise LookupError(f"signing key version {version} is no longer in SSM")
+    return value
 
 
 def signing_key() -> str:
-    return str(_provider().get(settings().signing_key_parameter, decrypt=True, max_age=_CACHE_SECONDS))
+    return current().value
+
+
+def _previous() -> list[str]:
+    key = current()
+    value = _stored_version(key.version - 1) if key.version > 1 else None
+    return [value] if value else []
+
+
+def signer() -> tokens.SignedTokens:
+    """Signs with the current key; verifies with it, then (only if that fails) the previous one."""
+    return tokens.SignedTokens(signing_key(), older_keys=_previous)
+
+
+def forget() -> None:
+    """Read the key again on next use (tests reset the AWS stand-in between cases)."""
+    global _current
+    with _lock:
+        _current = None
+    _stored_version.cache_clear()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from chalicelib import clock, tokens
+from chalicelib import clock, keys, tokens
 from chalicelib.config import settings
-from chalicelib.keys import signing_key
 from chalicelib.models import Link, ticket_pk
 from chalicelib.store import TicketView
 
@@ -20,8 +19,8 @@ class LinkGone(Exception):
 
 
 def new_link(ticket_id: str, contractor_id: str, number: int, now: datetime) -> tuple[Link, str]:
-    nonce = tokens.new_nonce()
-    secret = tokens.derive_link_secret(signing_key(), ticket_id, number, nonce)
+    nonce, key = tokens.new_nonce(), keys.current()
+    secret = tokens.derive_link_secret(key.value, ticket_id, number, nonce)
     link = Link(
         ticket_pk(ticket_id),
         f"LINK#{number:04d}",
@@ -30,13 +29,15 @@ def new_link(ticket_id: str, contractor_id: str, number: int, now: datetime) -> 
         number=number,
         secret_hash=tokens.sha256_hex(secret),
         nonce=nonce,
+        key_version=key.version,
         created_at=clock.iso(now),
     )
     return link, secret
 
 
 def secret_of(link: Link) -> str:
-    return tokens.derive_link_secret(signing_key(), link.ticket_id, int(link.number), link.nonce)
+    """Derived again for each message that carries the link, from the key version it was made with."""
+    return tokens.derive_link_secret(keys.at_version(link.key_version), link.ticket_id, int(link.number), link.nonce)
 
 
 def url_for(ticket_id: str, secret: str) -> str:

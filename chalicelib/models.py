@@ -149,6 +149,7 @@ class Link(RelaisItem, discriminator="link"):
     number = NumberAttribute()
     secret_hash = UnicodeAttribute()
     nonce = UnicodeAttribute()
+    key_version = NumberAttribute(null=True)  # of the signing key (chalicelib/keys.py); None before rotation support
     revoked = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
 

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 import string
+from collections.abc import Callable, Iterator
 from typing import Any
 
 _URL_SAFE = frozenset(string.ascii_letters + string.digits + "-_")
@@ -60,10 +61,14 @@ def looks_like_secret(value: str) -> bool:
 
 
 class SignedTokens:
-    """Signed, timestamped values (sessions, CSRF) built on itsdangerous."""
+    """Signed, timestamped values (sessions, CSRF) built on itsdangerous.
 
-    def __init__(self, key: str) -> None:
+    Signs with `key`; a token it does not verify is tried with `older_keys()` (the previous
+    signing key after a rotation), fetched only then."""
+
+    def __init__(self, key: str, older_keys: Callable[[], list[str]] | None = None) -> None:
         self._key = key
+        self._older_keys = older_keys
 
     def dumps(self, purpose: str, value: Any) -> str:
         from itsdangerous import URLSafeTimedSerializer
@@ -72,9 +77,18 @@ class SignedTokens:
 
     def loads(self, purpose: str, token: str, max_age_seconds: int) -> Any | None:
         """The signed value, or None when the token is forged, altered or too old."""
-        from itsdangerous import BadSignature, URLSafeTimedSerializer
+        from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-        try:
-            return URLSafeTimedSerializer(self._key, salt=purpose).loads(token, max_age=max_age_seconds)
-        except BadSignature:
-            return None
+        def keys() -> Iterator[str]:
+            yield self._key
+            if self._older_keys is not None:
+                yield from self._older_keys()
+
+        for key in keys():
+            try:
+                return URLSafeTimedSerializer(key, salt=purpose).loads(token, max_age=max_age_seconds)
+            except SignatureExpired:
+                return None  # genuine but too old: no other key makes it younger
+            except BadSignature:
+                continue
+        return None

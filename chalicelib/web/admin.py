@@ -13,7 +13,7 @@ from chalice.app import Response
 
 from chalicelib import clock, deferred, ids, lifecycle, store, tokens
 from chalicelib.config import settings
-from chalicelib.keys import signing_key
+from chalicelib.keys import signer
 from chalicelib.lifecycle import Actor, NotAllowed, State
 from chalicelib.web import http
 
@@ -129,7 +129,7 @@ CURSOR_MAX_AGE = 24 * 3600
 
 
 def _cursor(token: str) -> dict[str, Any] | None:
-    value = tokens.SignedTokens(signing_key()).loads("cursor", token, CURSOR_MAX_AGE) if token else None
+    value = signer().loads("cursor", token, CURSOR_MAX_AGE) if token else None
     return value if isinstance(value, dict) else None
 
 
@@ -146,11 +146,11 @@ def ticket_list(session: auth.Session) -> Response:
     )
     backwards = bool(query.get("before"))
     page = listing.tickets_page(filters, _cursor(query.get("before") or query.get("after", "")), backwards)
-    signer = tokens.SignedTokens(signing_key())
+    cursors = signer()
     base = {k: v for k, v in query.items() if k not in ("after", "before")}
-    next_url = (f"/admin/tickets?{urlencode({**base, 'after': signer.dumps('cursor', page.next_cursor)})}"
+    next_url = (f"/admin/tickets?{urlencode({**base, 'after': cursors.dumps('cursor', page.next_cursor)})}"
                 if page.next_cursor else "")
-    previous_url = (f"/admin/tickets?{urlencode({**base, 'before': signer.dumps('cursor', page.previous_cursor)})}"
+    previous_url = (f"/admin/tickets?{urlencode({**base, 'before': cursors.dumps('cursor', page.previous_cursor)})}"
                     if page.previous_cursor else "")
     return _page(session, "admin/tickets.html", tickets=page.items, filters=filters, owner=owner, next_url=next_url,
                  previous_url=previous_url, states=[s.value for s in State], contractors=directory.contractor_choices(),
@@ -162,11 +162,11 @@ DRAFT_MAX_AGE = 24 * 3600
 
 def _draft_token(session: auth.Session) -> str:
     """A new request's id, chosen when the form opens: files uploaded before "Créer" go under it."""
-    return tokens.SignedTokens(signing_key()).dumps("draft", {"t": ids.new_id(), "m": session.manager.manager_id})
+    return signer().dumps("draft", {"t": ids.new_id(), "m": session.manager.manager_id})
 
 
 def _draft_ticket_id(session: auth.Session, token: str) -> str | None:
-    data = tokens.SignedTokens(signing_key()).loads("draft", token, DRAFT_MAX_AGE)
+    data = signer().loads("draft", token, DRAFT_MAX_AGE)
     if isinstance(data, dict) and data.get("m") == session.manager.manager_id and isinstance(data.get("t"), str):
         return str(data["t"])
     return None

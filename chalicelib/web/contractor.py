@@ -16,7 +16,7 @@ from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib import clock, deferred, lifecycle, links, store, throttle, tokens
-from chalicelib.keys import signing_key
+from chalicelib.keys import signer
 from chalicelib.lifecycle import Actor, NotAllowed, State
 from chalicelib.web import http
 
@@ -60,12 +60,12 @@ def _wrong_link_page(status: int, language: str = "fr") -> Response:
 
 
 def _form_token(ticket_id: str) -> str:
-    return tokens.SignedTokens(signing_key()).dumps("form", {"t": ticket_id, "f": tokens.new_random_secret()})
+    return signer().dumps("form", {"t": ticket_id, "f": tokens.new_random_secret()})
 
 
 def _submission_id(ticket_id: str, token: str) -> str | None:
     """The form's id when its token is genuine, recent and for this ticket."""
-    data = tokens.SignedTokens(signing_key()).loads("form", token, FORM_TOKEN_MAX_AGE)
+    data = signer().loads("form", token, FORM_TOKEN_MAX_AGE)
     if isinstance(data, dict) and data.get("t") == ticket_id and isinstance(data.get("f"), str):
         return str(data["f"])
     return None

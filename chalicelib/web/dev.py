@@ -34,10 +34,9 @@ def outbox_json() -> Response:
 
 
 def _csrf() -> str:
-    from chalicelib import tokens
-    from chalicelib.keys import signing_key
+    from chalicelib.keys import signer
 
-    return tokens.SignedTokens(signing_key()).dumps("dev", "schedules")
+    return signer().dumps("dev", "schedules")
 
 
 def _schedules_page(fired: str = "", status: int = 200) -> Response:
@@ -64,11 +63,11 @@ def schedules_page() -> Response:
 def fire_schedule() -> Response:
     if not settings().is_local:
         return NOT_FOUND
-    from chalicelib import dev_schedules, tokens
-    from chalicelib.keys import signing_key
+    from chalicelib import dev_schedules
+    from chalicelib.keys import signer
 
     form = http.form(bp.current_request)
-    if tokens.SignedTokens(signing_key()).loads("dev", form.get("csrf"), 24 * 3600) != "schedules":
+    if signer().loads("dev", form.get("csrf"), 24 * 3600) != "schedules":
         return _schedules_page("Jeton de sécurité invalide. Rechargez la page et réessayez.", 403)
     schedule = next((s for s in dev_schedules.pending() if s.name == form.get("name")), None)
     if schedule is None:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint
 from chalice.app import Response
 
-from chalicelib import clock, deferred, ids, tokens
-from chalicelib.keys import signing_key
+from chalicelib import clock, deferred, ids
+from chalicelib.keys import signer
 from chalicelib.web import http
 from chalicelib.web.admin import _page, signed_in
 
@@ -42,11 +42,11 @@ def _valid_id(value: str) -> bool:
 
 
 def _new_id_token(kind: str) -> str:
-    return tokens.SignedTokens(signing_key()).dumps(f"new-{kind}", ids.new_id())
+    return signer().dumps(f"new-{kind}", ids.new_id())
 
 
 def _id_from_token(kind: str, token: str) -> str | None:
-    value = tokens.SignedTokens(signing_key()).loads(f"new-{kind}", token, FORM_MAX_AGE) if token else None
+    value = signer().loads(f"new-{kind}", token, FORM_MAX_AGE) if token else None
     return value if isinstance(value, str) and _valid_id(value) else None
 
 

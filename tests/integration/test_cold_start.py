@@ -53,6 +53,7 @@ def test_a_cold_start_loads_the_write_side_only_when_the_contractor_answers(peop
     assert "boto3" not in report["after_import"] and "jinja2" not in report["after_import"]
     assert report["get_status"] == 200
     assert not WRITE_SIDE & set(report["after_get"])
+    assert "boto3" not in report["after_get"]  # AWS clients come from botocore, on pynamodb's session (chalicelib/aws.py)
 
     assert report["post_status"] == 303  # to the confirmation
     assert {"chalicelib.changes", "chalicelib.validation", "chalicelib.tickets"} <= set(report["after_post"])

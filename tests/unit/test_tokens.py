@@ -128,3 +128,37 @@ def test_a_token_older_than_its_lifetime_is_refused(monkeypatch: pytest.MonkeyPa
     real_time = itsdangerous.timed.time.time
     monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() + 8 * 24 * 3600)
     assert signer.loads("form", token, 7 * 24 * 3600) is None
+
+
+# -- after a rotation of the signing key ------------------------------------------------------------
+
+PREVIOUS_KEY = "previous-key-" + "p" * 36
+
+
+def test_a_token_signed_before_a_rotation_is_still_accepted() -> None:
+    token = SignedTokens(PREVIOUS_KEY).dumps("form", {"t": TICKET, "f": "abc"})
+    assert SignedTokens(KEY, older_keys=lambda: [PREVIOUS_KEY]).loads("form", token, 3600) == {"t": TICKET, "f": "abc"}
+    assert SignedTokens(KEY).loads("form", token, 3600) is None  # two rotations later: retired
+
+
+def test_new_tokens_are_signed_with_the_current_key_and_older_keys_are_fetched_only_when_needed() -> None:
+    fetched: list[int] = []
+
+    def older() -> list[str]:
+        fetched.append(1)
+        return [PREVIOUS_KEY]
+
+    signer = SignedTokens(KEY, older_keys=older)
+    token = signer.dumps("session", {"m": "manager-1"})
+    assert SignedTokens(KEY).loads("session", token, 3600) == {"m": "manager-1"}
+    assert signer.loads("session", token, 3600) == {"m": "manager-1"} and fetched == []
+    assert signer.loads("session", "a.b.c", 3600) is None and fetched == [1]
+
+
+def test_an_expired_token_is_refused_whichever_key_signed_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import itsdangerous.timed
+
+    token = SignedTokens(KEY).dumps("form", {"t": TICKET})
+    real_time = itsdangerous.timed.time.time
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() + 7200)
+    assert SignedTokens(KEY, older_keys=lambda: [PREVIOUS_KEY]).loads("form", token, 3600) is None
