@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -14,8 +14,14 @@ from chalicelib.config import settings
 RETRY_POLICY = {"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 3600}
 
 
-def _expression(at: datetime) -> str:
-    return f"at({clock.paris(at).strftime('%Y-%m-%dT%H:%M:%S')})"
+def _expression(at: datetime) -> tuple[str, str]:
+    """(expression, time zone): Paris wall-clock time, as operators read it in the console, except
+    in the hour the clocks go back, when a Paris time names two instants: then UTC, which names one."""
+    local = clock.paris(at)
+    ambiguous = local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+    if ambiguous:
+        return f"at({at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S')})", "UTC"
+    return f"at({local.strftime('%Y-%m-%dT%H:%M:%S')})", "Europe/Paris"
 
 
 class Scheduler:
@@ -25,11 +31,12 @@ class Scheduler:
     def place(self, name: str, at: datetime, payload: dict[str, Any]) -> str:
         """Create the schedule, or replace it under its fixed name (a reschedule)."""
         config = settings()
+        expression, zone = _expression(at)
         request = {
             "Name": name,
             "GroupName": config.schedule_group,
-            "ScheduleExpression": _expression(at),
-            "ScheduleExpressionTimezone": "Europe/Paris",
+            "ScheduleExpression": expression,
+            "ScheduleExpressionTimezone": zone,
             "FlexibleTimeWindow": {"Mode": "OFF"},
             "ActionAfterCompletion": "DELETE",
             "Target": {
