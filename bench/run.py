@@ -457,12 +457,12 @@ def measure_first_page(world: World, env: dict[str, str]) -> list[Figure]:
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
     query_cpu = _cpu_median(runs["query"])
-    print(f"  first raw Query                            : CPU median {query_cpu * 1000:7.1f} ms  "
+    print(f"  first raw Query                             : CPU median {query_cpu * 1000:7.1f} ms  "
           f"(wall runs: {_ms_list([w for w, _ in runs['query']])})")
     figures = []
     for name in variants:
         page_cpu = _cpu_median(runs[name])
-        print(f"  first form page, {name:<27}: CPU median {page_cpu * 1000:7.1f} ms  "
+        print(f"  first form page, {name:<28}: CPU median {page_cpu * 1000:7.1f} ms  "
               f"(wall runs: {_ms_list([w for w, _ in runs[name]])})   ratio {page_cpu / query_cpu:.2f}")
         figures.append(Figure(f"(info) cold start to the first form page ({name}) ÷ cold boto3 to its first Query",
                               f"{page_cpu / query_cpu:.2f} ({page_cpu * 1000:.0f} ms ÷ {query_cpu * 1000:.0f} ms)", "—",
