@@ -66,7 +66,8 @@ def signed_in(view: Callable[..., Response]) -> Callable[..., Response]:
     return wrapper
 
 
-def _page(session: auth.Session, template: str, status: int = 200, **context: Any) -> Response:
+def admin_page(session: auth.Session, template: str, status: int = 200, **context: Any) -> Response:
+    """A signed-in page: the manager's language, the session and its CSRF token (also for people.py)."""
     return http.html(template, session.manager.language, status=status, session=session,
                      csrf=auth.csrf_token(session), **context)
 
@@ -122,7 +123,7 @@ def logout(session: auth.Session) -> Response:
 def home(session: auth.Session) -> Response:
     """À traiter: what needs this manager, grouped by reason, with counts (one Query)."""
     groups = listing.attention_for(session.manager.manager_id)
-    return _page(session, "admin/attention.html", groups=groups, total=sum(len(items) for items in groups.values()))
+    return admin_page(session, "admin/attention.html", groups=groups, total=sum(len(items) for items in groups.values()))
 
 
 CURSOR_MAX_AGE = 24 * 3600
@@ -152,7 +153,7 @@ def ticket_list(session: auth.Session) -> Response:
                 if page.next_cursor else "")
     previous_url = (f"/admin/tickets?{urlencode({**base, 'before': cursors.dumps('cursor', page.previous_cursor)})}"
                     if page.previous_cursor else "")
-    return _page(session, "admin/tickets.html", tickets=page.items, filters=filters, owner=owner, next_url=next_url,
+    return admin_page(session, "admin/tickets.html", tickets=page.items, filters=filters, owner=owner, next_url=next_url,
                  previous_url=previous_url, states=[s.value for s in State], contractors=directory.contractor_choices(),
                  managers=directory.manager_choices())
 
@@ -176,7 +177,7 @@ def _new_ticket_page(session: auth.Session, status: int = 200, errors: dict[str,
                      values: dict[str, Any] | None = None, file_errors: list[Any] | None = None) -> Response:
     contractors = [c for c in directory.list_contractors() if c.active]
     values = values or {}
-    return _page(session, "admin/new_ticket.html", status=status, contractors=contractors, errors=errors or {},
+    return admin_page(session, "admin/new_ticket.html", status=status, contractors=contractors, errors=errors or {},
                  values=values, draft=values.get("draft") or _draft_token(session), file_errors=file_errors or [])
 
 
@@ -250,7 +251,7 @@ def _ticket_page(session: auth.Session, view: store.TicketView, status: int = 20
     timers = [{"step": t.step, "at_iso": clock.iso(t.at)}
               for t in sorted(planning.wanted(view.ticket, settings().timers).values(), key=lambda t: t.at)]
     actions = [a.value for a in lifecycle.allowed_actions(state, Actor.MANAGER)]
-    return _page(session, "admin/ticket.html", status=status, view=view, ticket=view.ticket, timers=timers,
+    return admin_page(session, "admin/ticket.html", status=status, view=view, ticket=view.ticket, timers=timers,
                  actions=actions,
                  notice=notice, errors=errors or {}, values=values or {}, file_errors=file_errors or [],
                  form_id=tokens.new_random_secret(), message_form_id=tokens.new_random_secret(),
@@ -264,7 +265,7 @@ def _ticket_page(session: auth.Session, view: store.TicketView, status: int = 20
 def ticket_page(session: auth.Session, ticket_id: str) -> Response:
     view = _load_owned(ticket_id)
     if view is None:
-        return _page(session, "admin/error.html", status=404, message="Ticket introuvable.")
+        return admin_page(session, "admin/error.html", status=404, message="Ticket introuvable.")
     return _ticket_page(session, view)
 
 
@@ -281,7 +282,7 @@ def presign_upload(session: auth.Session, ticket_id: str) -> Response:
 def send_message(session: auth.Session, ticket_id: str) -> Response:
     view = _load_owned(ticket_id)
     if view is None:
-        return _page(session, "admin/error.html", status=404, message="Ticket introuvable.")
+        return admin_page(session, "admin/error.html", status=404, message="Ticket introuvable.")
     form = http.form(bp.current_request)
     form_id = form.get("form_id")
     values = {"body": form.get("body"), "files": http.file_pairs(form)}
@@ -378,7 +379,7 @@ def _manager_action(session: auth.Session, ticket_id: str, action: str) -> Respo
     run = MANAGER_ACTIONS.get(action)
     view = _load_owned(ticket_id)
     if view is None or run is None:
-        return _page(session, "admin/error.html", status=404, message="Ticket introuvable.")
+        return admin_page(session, "admin/error.html", status=404, message="Ticket introuvable.")
     form = http.form(bp.current_request)
     form_id = form.get("form_id")
     if not tokens.looks_like_secret(form_id):

@@ -15,7 +15,7 @@ from chalice.app import Response
 from chalicelib import clock, deferred, ids
 from chalicelib.keys import signer
 from chalicelib.web import http
-from chalicelib.web.admin import _page, signed_in
+from chalicelib.web.admin import admin_page, signed_in
 
 # Loaded by the first request for these pages (see chalicelib/deferred.py).
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def _id_from_token(kind: str, token: str) -> str | None:
 
 
 def _not_found(session: auth.Session) -> Response:
-    return _page(session, "admin/error.html", status=404, message="Intervenant introuvable.")
+    return admin_page(session, "admin/error.html", status=404, message="Intervenant introuvable.")
 
 
 # -- contractors: reading the form -------------------------------------------------------------
@@ -104,7 +104,7 @@ def _form_page(session: auth.Session, contractor_id: str | None, values: dict[st
                errors: dict[str, str] | None = None, holders: dict[str, str] | None = None,
                new_token: str | None = None) -> Response:
     """The create form (no contractor_id yet) or the edit form."""
-    return _page(session, "admin/contractor_form.html", status=status, contractor_id=contractor_id, values=values,
+    return admin_page(session, "admin/contractor_form.html", status=status, contractor_id=contractor_id, values=values,
                  errors=errors or {}, holders={k: v for k, v in (holders or {}).items() if _valid_id(v)},
                  new_token=new_token or (None if contractor_id else _new_id_token("contractor")))
 
@@ -122,7 +122,7 @@ def _values_of(contractor: Any) -> dict[str, Any]:
 def contractor_list(session: auth.Session) -> Response:
     after = _query("after")
     page = directory.contractors_page(after or None)
-    return _page(session, "admin/contractors.html", contractors=page.items, next_cursor=page.next_cursor,
+    return admin_page(session, "admin/contractors.html", contractors=page.items, next_cursor=page.next_cursor,
                  first_page=not after)
 
 
@@ -161,7 +161,7 @@ def contractor_page(session: auth.Session, contractor_id: str) -> Response:
     after = _query("after")
     history = directory.contractor_history(contractor_id, after or None)
     done = _query("done")
-    return _page(session, "admin/contractor.html", contractor=contractor, history=history.items,
+    return admin_page(session, "admin/contractor.html", contractor=contractor, history=history.items,
                  next_cursor=history.next_cursor, first_page=not after,
                  notice="Intervenant enregistré." if done in ("created", "saved")
                  else "Intervenant désactivé : il ne peut plus recevoir de nouvelle demande." if done == "deactivated"
@@ -223,7 +223,7 @@ def reactivate_contractor(session: auth.Session, contractor_id: str) -> Response
 
 def _managers_page(session: auth.Session, status: int = 200, errors: dict[str, str] | None = None,
                    values: dict[str, Any] | None = None, notice: str | None = None, new_token: str | None = None) -> Response:
-    return _page(session, "admin/managers.html", status=status, managers=directory.list_managers(), errors=errors or {},
+    return admin_page(session, "admin/managers.html", status=status, managers=directory.list_managers(), errors=errors or {},
                  values=values or {"language": "fr"}, notice=notice, notice_is_error=status >= 400,
                  new_token=new_token or _new_id_token("manager"))
 
@@ -274,13 +274,13 @@ def invite_manager(session: auth.Session) -> Response:
 
 def _set_manager_active(session: auth.Session, manager_id: str, active: bool) -> Response:
     if not _valid_id(manager_id):
-        return _page(session, "admin/error.html", status=404, message="Gestionnaire introuvable.")
+        return admin_page(session, "admin/error.html", status=404, message="Gestionnaire introuvable.")
     if not active and manager_id == session.manager.manager_id:
         return _managers_page(session, 400, notice="Vous ne pouvez pas désactiver votre propre compte.")
     try:
         directory.set_manager_active(manager_id, active)
     except directory.NotFound:
-        return _page(session, "admin/error.html", status=404, message="Gestionnaire introuvable.")
+        return admin_page(session, "admin/error.html", status=404, message="Gestionnaire introuvable.")
     return http.redirect(f"/admin/managers?done={'reactivated' if active else 'deactivated'}")
 
 
