@@ -125,7 +125,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Action.MESSAGE, Actor.CONTRACTOR, frozenset(State), None),
     _t(Action.MESSAGE, Actor.MANAGER, frozenset(State), None),
     _t(Action.MARK_READ, Actor.MANAGER, frozenset(State), None),
-    _t(Action.CHANGE_OWNER, Actor.MANAGER, OPEN_STATES, None),
+    _t(Action.CHANGE_OWNER, Actor.MANAGER, OPEN_STATES | {State.REFUSED}, None),  # refused: still to hand to someone
     # Another contractor takes the request: the old link dies, the new one asks again. A refused
     # request too: the manager sends it to someone else rather than writing it out again.
     _t(Action.REASSIGN, Actor.MANAGER, {State.SENT, State.SCHEDULED, State.REFUSED}, State.SENT),

@@ -196,6 +196,9 @@ def test_a_refused_request_goes_to_another_contractor(client: Client, people: Pe
     old_path = contractor_path(ticket.ticket_id)
     assert act(client, old_path, "answer", {"decision": "refuse", "reason": "Pas disponible cette semaine"}).status_code == 303
     assert store.load_ticket(ticket.ticket_id).ticket.closed_at is not None
+    colleague = directory.save_manager("Paul Girard", "paul.girard@gestion-demo.fr")
+    handed = manager_action_with(client, people, ticket.ticket_id, "change_owner", {"manager_id": colleague.manager_id})
+    assert handed.status_code == 303 and store.load_ticket(ticket.ticket_id).ticket.manager_id == colleague.manager_id
     pump.drain()
     before = len(sent_messages(aws)["email"])
 

@@ -62,10 +62,10 @@ def test_every_other_state_and_actor_is_refused(transition: Transition) -> None:
 @pytest.mark.parametrize("actor", list(Actor))
 def test_a_finished_ticket_only_takes_messages(state: State, actor: Actor) -> None:
     # Marking the thread read is the manager's bookkeeping, not a change of the ticket. A refused
-    # request can still go to another contractor (see the next test).
+    # request can still go to another contractor (see the next test), and to another manager first.
     still_open = {Action.MESSAGE, Action.MARK_READ}
     if state is State.REFUSED and actor is Actor.MANAGER:
-        still_open |= {Action.REASSIGN, Action.REASSIGN_QUOTE}
+        still_open |= {Action.REASSIGN, Action.REASSIGN_QUOTE, Action.CHANGE_OWNER}
     assert set(allowed_actions(state, actor)) <= still_open
     for action in Action:
         if action in still_open:
@@ -77,6 +77,7 @@ def test_a_finished_ticket_only_takes_messages(state: State, actor: Actor) -> No
 def test_a_refused_request_goes_to_another_contractor_as_what_was_refused() -> None:
     assert next_state(State.REFUSED, Action.REASSIGN, Actor.MANAGER) is State.SENT
     assert next_state(State.REFUSED, Action.REASSIGN_QUOTE, Actor.MANAGER) is State.QUOTE_REQUESTED
+    assert next_state(State.REFUSED, Action.CHANGE_OWNER, Actor.MANAGER) is State.REFUSED  # a colleague will hand it on
     for actor in (Actor.CONTRACTOR, Actor.SYSTEM):
         with pytest.raises(NotAllowed):
             next_state(State.REFUSED, Action.REASSIGN, actor)
