@@ -87,11 +87,14 @@ def transition(
     change: Callable[[Ticket], None] | None = None,
     event_type: str | None = None,
     extra: list[RelaisItem] | None = None,
+    failures_cleared: bool = False,
 ) -> Event:
     """Apply `action` by `who`; raises lifecycle.NotAllowed, store.Conflict or store.AlreadySubmitted.
 
     `change` edits the ticket (after the lifecycle check); `notify` builds the notifications
     from the changed ticket, so messages show the new planned date, amounts, and so on.
+    `failures_cleared`: the caller set the failed notifications aside (in `extra`), so the
+    ticket leaves À traiter's "delivery failed" group unless another failure remains.
     """
     ticket = view.ticket
     target = lifecycle.next_state(State(ticket.state), action, who.actor)
@@ -107,7 +110,10 @@ def transition(
     notifications = (notify(ticket) if notify else []) + timer_notifications(ticket, before, now)
     puts, deletes = listing.summary_writes(ticket, listed_before)
     delivery_failed = listing.delivery_failed_item(ticket, view.notifications, view.events)
-    puts += [delivery_failed] if delivery_failed else []
+    if delivery_failed:
+        puts.append(delivery_failed)
+    elif failures_cleared:
+        deletes.append(listing.delivery_failed_key(ticket))
     store.apply_change(store.Change(ticket, event, notifications, submission_id=submission_id,
                                     extra=puts + (extra or []), deletes=deletes))
     return event

@@ -73,6 +73,10 @@ def delivery_failed_item(ticket: Ticket, notifications: list[Notification], even
     return attention_item(ticket, "delivery_failed", since)
 
 
+def delivery_failed_key(ticket: Ticket) -> TicketSummary:
+    return TicketSummary(ticket_pk(ticket.ticket_id), "ATTENTION#delivery_failed")
+
+
 def summaries(ticket: Ticket) -> list[TicketSummary]:
     """Every summary item the ticket needs now."""
     activity = f"{ticket.updated_at}#{ticket.ticket_id}"

@@ -8,9 +8,9 @@ from datetime import datetime
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import changes, clock, directory, lifecycle, links, outbox, store
+from chalicelib import changes, clock, directory, lifecycle, links, listing, outbox, store
 from chalicelib.lifecycle import Action, RequestKind
-from chalicelib.models import Contractor, Event, Manager, Notification, Ticket, TicketSummary, ticket_pk
+from chalicelib.models import Contractor, Event, Manager, Notification, Ticket
 from chalicelib.tickets import ContractorUnavailable
 
 
@@ -46,8 +46,14 @@ def _resend_in_db(view: store.TicketView, target: Notification, event: Event, la
             Notification.outbox_due.set(clock.iso(now)), Notification.last_error.remove(),
         ], condition=Notification.status == "failed")
         transaction.save(event)
+        # Saved as read (its version goes up): a change computed meanwhile from the failed state
+        # fails instead of writing the delivery-failed entry back.
+        transaction.save(view.ticket)
         if last_failure:
-            transaction.delete(TicketSummary(ticket_pk(view.ticket.ticket_id), "ATTENTION#delivery_failed"))
+            transaction.delete(listing.delivery_failed_key(view.ticket))
+
+
+SUPERSEDED = "superseded"  # a failed notification to a contractor the ticket was taken from
 
 
 def _reachable_channels(contractor: Contractor) -> list[str]:
@@ -75,6 +81,10 @@ def reassign(view: store.TicketView, manager: Manager, contractor: Contractor, s
     new_link, _secret = links.new_link(ticket.ticket_id, contractor.contractor_id, number, now)
     for old in view.links:
         old.revoked = True
+    # What failed to reach the previous contractor carries a dead link: nobody should send it again.
+    superseded = [n for n in view.notifications if n.status == "failed" and n.audience == "contractor"]
+    for notification in superseded:
+        notification.status = SUPERSEDED
     previous = ticket.contractor_name
 
     def hand_over(t: Ticket) -> None:
@@ -85,6 +95,7 @@ def reassign(view: store.TicketView, manager: Manager, contractor: Contractor, s
         t.quote = t.invoice = None  # the previous contractor's quote is not the new one's
         t.presence_alerted = False
         t.request_sent_at, t.reminders_sent, t.answer_alerted = clock.iso(now), 0, False
+        t.unread_since = t.unread_kind = None  # the manager has dealt with what the previous one wrote
 
     def notify(t: Ticket) -> list[Notification]:
         created = next((e for e in view.events if e.event_type == "created"), None)
@@ -93,7 +104,8 @@ def reassign(view: store.TicketView, manager: Manager, contractor: Contractor, s
 
     event = changes.transition(
         view, changes.manager_who(manager), action, now, {"from": previous, "to": contractor.name}, notify, submission_id,
-        hand_over, "reassign", extra=[new_link, *view.links, directory.history_item_for(ticket, contractor, now)])
+        hand_over, "reassign", extra=[new_link, *view.links, *superseded, directory.history_item_for(ticket, contractor, now)],
+        failures_cleared=bool(superseded))
     return event
 
 

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from chalice.test import Client
 
-from chalicelib import clock, directory, dispatcher, listing, store, tickets
+from chalicelib import clock, directory, dispatcher, listing, store, tickets, tokens, workspace
 from chalicelib.validation import NewRequest
 from local.dynamodb_calls import counting
 from tests.integration.conftest import FORM_HEADERS, People, contractor_path, new_ticket, sent_messages, tomorrow_paris
@@ -235,6 +235,61 @@ def test_a_quote_request_goes_to_another_contractor_as_a_quote_request(client: C
     assert moved.status_code == 303
     assert store.load_ticket(ticket.ticket_id).ticket.state == "quote_requested"
     assert 'id="quote-form"' in client.http.get(contractor_path(ticket.ticket_id)).body.decode()
+
+
+def test_reassigning_sets_aside_what_failed_to_reach_the_previous_contractor(client: Client, people: People, pump: Any,
+                                                                             aws: str) -> None:
+    from tests.integration.test_outbox import Outage
+
+    ticket = new_ticket(people, channels=("sms",))
+    with Outage("sns", "Publish"):
+        pump.drain()
+        for _ in range(5):
+            dispatcher.sweep()
+    headers = signed_in_headers(client, people)
+    assert attention(client, headers)["delivery_failed"] == [ticket.reference]
+
+    moved = manager_action_with(client, people, ticket.ticket_id, "reassign", {"contractor_id": people.email_only.contractor_id})
+
+    assert moved.status_code == 303
+    assert "delivery_failed" not in attention(client, headers)  # Jane's email went out: nothing failed for her
+    view = store.load_ticket(ticket.ticket_id)
+    assert [n.status for n in view.notifications if n.recipient == people.plumber.phone] == ["superseded"]
+    page = client.http.get(f"/admin/tickets/{ticket.ticket_id}", headers=headers).body.decode()
+    assert "Abandonnée : demande réattribuée" in page and 'name="notification_id"' not in page  # no dead link to resend
+    assert listing.rebuild_summaries() == 0  # the rebuild agrees
+
+
+def test_a_change_computed_before_a_resend_cannot_bring_the_failure_back(client: Client, people: People, pump: Any) -> None:
+    from tests.integration.test_outbox import Outage
+
+    ticket = new_ticket(people, channels=("sms",))
+    with Outage("sns", "Publish"):
+        pump.drain()
+        for _ in range(5):
+            dispatcher.sweep()
+    stale = store.load_ticket(ticket.ticket_id)  # what a concurrent request read: the SMS still failed
+    failed = next(n for n in stale.notifications if n.status == "failed")
+    workspace.resend(store.load_ticket(ticket.ticket_id), people.manager, failed.notification_id, clock.now())
+
+    with pytest.raises(store.Conflict):
+        workspace.mark_read(stale, people.manager, tokens.new_random_secret(), clock.now())
+
+    pump.drain()
+    assert listing.attention_for(people.manager.manager_id)["delivery_failed"] == []
+
+
+def test_reassigning_a_refused_request_leaves_nothing_unread(client: Client, people: People) -> None:
+    ticket = new_ticket(people)
+    assert act(client, contractor_path(ticket.ticket_id), "answer", {"decision": "refuse", "reason": "Non"}).status_code == 303
+    headers = signed_in_headers(client, people)
+    assert attention(client, headers)["unread_answer"] == [ticket.reference]
+
+    moved = manager_action_with(client, people, ticket.ticket_id, "reassign", {"contractor_id": people.email_only.contractor_id})
+
+    assert moved.status_code == 303
+    assert "unread_answer" not in attention(client, headers)
+    assert store.load_ticket(ticket.ticket_id).ticket.unread_since is None
 
 
 def manager_action_with(client: Client, people: People, ticket_id: str, action: str, fields: dict[str, str]) -> Any:
