@@ -35,6 +35,14 @@ class Outage:
         self._client.meta.events.unregister(self._event, self._fail)
 
 
+def fail_for_good(pump: Any, service: str = "sns", operation: str = "Publish") -> None:
+    """Every try of the pending notifications through this operation fails: they end up failed."""
+    with Outage(service, operation):
+        pump.drain()
+        for _ in range(5):
+            dispatcher.sweep()
+
+
 @pytest.fixture(autouse=True)
 def fresh_clients() -> Iterator[None]:
     yield

@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib import clock, dispatcher, listing, store, tickets, tokens
+from chalicelib import clock, listing, store, tickets, tokens
 from chalicelib.listing import Filters
 from chalicelib.models import Ticket, TicketSummary, ticket_pk
 from chalicelib.validation import Acceptance
 from local.dynamodb_calls import counting
 from tests.integration.conftest import People, new_ticket, tomorrow_paris
 from tests.integration.test_admin import signed_in_headers
-from tests.integration.test_outbox import Outage
+from tests.integration.test_outbox import fail_for_good
 
 
 def listed(ticket_id: str) -> dict[str, dict[str, Any]]:
@@ -56,10 +56,7 @@ def test_a_ticket_saved_before_the_owner_list_existed_is_in_mes_tickets_after_th
 
 def test_stale_summaries_are_corrected_and_the_delivery_failure_is_kept(people: People, pump: Any) -> None:
     ticket = new_ticket(people, channels=("sms",))  # sent: needs no quote decision
-    with Outage("sns", "Publish"):  # the SMS fails for good: the dispatcher puts it in À traiter
-        pump.drain()
-        for _ in range(5):
-            dispatcher.sweep()
+    fail_for_good(pump)  # the SMS fails for good: the dispatcher puts it in À traiter
     failure = TicketSummary.get(ticket_pk(ticket.ticket_id), "ATTENTION#delivery_failed")
     stale_state = TicketSummary.get(ticket_pk(ticket.ticket_id), "LIST#STATE")
     stale_state.gsi1pk, stale_state.state = "STATE#scheduled", "scheduled"

@@ -16,7 +16,7 @@ from chalicelib.validation import NewRequest
 from local.dynamodb_calls import counting
 from tests.integration.conftest import FORM_HEADERS, People, contractor_path, new_ticket, sent_messages, tomorrow_paris
 from tests.integration.test_admin import signed_in_headers
-from tests.integration.test_outbox import Outage
+from tests.integration.test_outbox import Outage, fail_for_good
 from tests.integration.test_timers import act, fire, manager_action
 
 
@@ -239,13 +239,8 @@ def test_a_quote_request_goes_to_another_contractor_as_a_quote_request(client: C
 
 def test_reassigning_sets_aside_what_failed_to_reach_the_previous_contractor(client: Client, people: People, pump: Any,
                                                                              aws: str) -> None:
-    from tests.integration.test_outbox import Outage
-
     ticket = new_ticket(people, channels=("sms",))
-    with Outage("sns", "Publish"):
-        pump.drain()
-        for _ in range(5):
-            dispatcher.sweep()
+    fail_for_good(pump)
     headers = signed_in_headers(client, people)
     assert attention(client, headers)["delivery_failed"] == [ticket.reference]
 
@@ -261,13 +256,8 @@ def test_reassigning_sets_aside_what_failed_to_reach_the_previous_contractor(cli
 
 
 def test_a_change_computed_before_a_resend_cannot_bring_the_failure_back(client: Client, people: People, pump: Any) -> None:
-    from tests.integration.test_outbox import Outage
-
     ticket = new_ticket(people, channels=("sms",))
-    with Outage("sns", "Publish"):
-        pump.drain()
-        for _ in range(5):
-            dispatcher.sweep()
+    fail_for_good(pump)
     stale = store.load_ticket(ticket.ticket_id)  # what a concurrent request read: the SMS still failed
     failed = next(n for n in stale.notifications if n.status == "failed")
     workspace.resend(store.load_ticket(ticket.ticket_id), people.manager, failed.notification_id, clock.now())
@@ -417,14 +407,9 @@ def test_handing_a_ticket_to_another_manager_moves_its_alerts_and_a_traiter(clie
 
 
 def test_a_failed_delivery_follows_the_ticket_to_its_new_owner(client: Client, people: People, pump: Any) -> None:
-    from tests.integration.test_outbox import Outage
-
     colleague = directory.save_manager("Paul Girard", "paul.girard@gestion-demo.fr")
     ticket = new_ticket(people, channels=("sms",))
-    with Outage("sns", "Publish"):
-        pump.drain()
-        for _ in range(5):
-            dispatcher.sweep()
+    fail_for_good(pump)
     mine = signed_in_headers(client, people)
     assert attention(client, mine)["delivery_failed"] == [ticket.reference]
 
