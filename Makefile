@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 STAGE ?= prod
 
-.PHONY: run test unit integration browser lint bench browser-deps clean package deploy bench-package rebuild-lists
+.PHONY: run test unit integration browser lint bench browser-deps clean package deploy bench-package upgrade-data
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,11 +62,11 @@ deploy: package
 		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
 		--parameter-overrides Stage=$(STAGE) SigningKeyParameter=/relais/$(STAGE)/signing-key $(PARAMS)
 
-# After deploying a version that adds or changes a list summary: rebuilds them on the deployed table
-# with the operator's AWS credentials (see README).  make rebuild-lists RELAIS_TABLE=<the stack's TableName output>
-rebuild-lists: $(STAMP)
+# After each deploy, with the operator's AWS credentials: derived data the new version expects
+# (see infra/upgrade_data.py and README).  make upgrade-data RELAIS_TABLE=<the stack's TableName output>
+upgrade-data: $(STAMP)
 	@test -n "$(RELAIS_TABLE)" || { echo "RELAIS_TABLE=<the table's name: the stack's TableName output> is required"; exit 2; }
-	RELAIS_TABLE=$(RELAIS_TABLE) $(PY) -m infra.rebuild_lists
+	RELAIS_TABLE=$(RELAIS_TABLE) $(PY) -m infra.upgrade_data
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache dist

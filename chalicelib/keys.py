@@ -5,7 +5,8 @@ signed from then on uses the new version (within _CACHE_SECONDS). What was deriv
 and is sent again later (a contractor's link in a reminder, a login link) records the version it
 came from and is derived from that version again, so a rotation breaks no link. Signed tokens
 (forms, sessions, CSRF, cursors) are also accepted under the previous version, so nobody is cut
-off in the middle of a form; a second rotation retires that one.
+off in the middle of a form; a second rotation retires that one. Links saved before versions were
+recorded get theirs from `links.record_key_versions` (`make upgrade-data`), before any rotation.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from chalicelib import tokens
 from chalicelib.config import settings
 
 _CACHE_SECONDS = 300
+_RECHECK_SECONDS = 5  # at most one extra read per container this often, when a token does not verify
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,13 @@ def _get_parameter(name: str) -> SigningKey:
 
 def current() -> SigningKey:
     """The key to sign with now, read again every _CACHE_SECONDS so a rotation reaches every container."""
+    return _read_if_older_than(_CACHE_SECONDS)
+
+
+def _read_if_older_than(seconds: float) -> SigningKey:
     global _current
     with _lock:
-        if _current is None or time.monotonic() - _current[0] > _CACHE_SECONDS:
+        if _current is None or time.monotonic() - _current[0] > seconds:
             _current = (time.monotonic(), _get_parameter(settings().signing_key_parameter))
         return _current[1]
 
@@ -76,15 +82,19 @@ def signing_key() -> str:
     return current().value
 
 
-def _previous() -> list[str]:
+def _other_keys() -> list[str]:
+    """The keys a genuine token may carry besides ours, tried only when ours fails: a newer one
+    another container already signs with (in the minutes a rotation takes to reach every
+    container), and the previous one."""
     key = current()
-    value = _stored_version(key.version - 1) if key.version > 1 else None
-    return [value] if value else []
+    latest = _read_if_older_than(_RECHECK_SECONDS)
+    previous = _stored_version(key.version - 1) if key.version > 1 else None
+    return [k.value for k in (latest,) if k.version > key.version] + ([previous] if previous else [])
 
 
 def signer() -> tokens.SignedTokens:
-    """Signs with the current key; verifies with it, then (only if that fails) the previous one."""
-    return tokens.SignedTokens(signing_key(), older_keys=_previous)
+    """Signs with the current key; verifies with it, then (only if that fails) the other keys."""
+    return tokens.SignedTokens(signing_key(), other_keys=_other_keys)
 
 
 def forget() -> None:

@@ -61,3 +61,32 @@ def current_link(view: TicketView) -> Link | None:
     """The live link of the ticket's current contractor (newest first)."""
     live = [link for link in view.links if not link.revoked and link.contractor_id == view.ticket.contractor_id]
     return max(live, key=lambda link: int(link.number), default=None)
+
+
+def record_key_versions() -> int:
+    """Links saved before key versions were recorded get theirs: the version whose derived secret
+    matches the stored hash (so a rotation made meanwhile cannot mislead it). Without it, the first
+    rotation would change the link every later message carries. Returns how many were recorded."""
+    from pynamodb.exceptions import UpdateError
+
+    newest = keys.current().version
+    recorded = 0
+    for link in Link.scan(Link.key_version.does_not_exist()):
+        version = next((v for v in range(newest, 0, -1) if _derives(link, v)), None)
+        if version is None:
+            continue  # made with a version SSM no longer keeps: nothing can send this link again
+        try:
+            link.update(actions=[Link.key_version.set(version)], condition=Link.key_version.does_not_exist())
+            recorded += 1
+        except UpdateError:
+            continue  # recorded meanwhile by another run
+    return recorded
+
+
+def _derives(link: Link, version: int) -> bool:
+    try:
+        key = keys.at_version(version)
+    except LookupError:
+        return False
+    secret = tokens.derive_link_secret(key, link.ticket_id, int(link.number), link.nonce)
+    return tokens.secret_matches(secret, link.secret_hash)

@@ -9,7 +9,7 @@ Each ticket keeps small summary items in its own partition, each under one activ
 (the ticket item itself is listed under OWNER#<manager id>). They are recomputed from the
 ticket after every change and written in the same transaction: puts for what changed,
 deletes for what no longer applies. `rebuild_summaries` recomputes them all, for a version that
-adds or changes one (run by `make run`, and `make rebuild-lists` on a deployed table).
+adds or changes one (run by `make run`, and `make upgrade-data` on a deployed table).
 """
 
 from __future__ import annotations

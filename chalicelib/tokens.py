@@ -63,12 +63,12 @@ def looks_like_secret(value: str) -> bool:
 class SignedTokens:
     """Signed, timestamped values (sessions, CSRF) built on itsdangerous.
 
-    Signs with `key`; a token it does not verify is tried with `older_keys()` (the previous
-    signing key after a rotation), fetched only then."""
+    Signs with `key`; a token it does not verify is tried with `other_keys()` (the other valid
+    signing keys around a rotation), fetched only then."""
 
-    def __init__(self, key: str, older_keys: Callable[[], list[str]] | None = None) -> None:
+    def __init__(self, key: str, other_keys: Callable[[], list[str]] | None = None) -> None:
         self._key = key
-        self._older_keys = older_keys
+        self._other_keys = other_keys
 
     def dumps(self, purpose: str, value: Any) -> str:
         from itsdangerous import URLSafeTimedSerializer
@@ -81,8 +81,8 @@ class SignedTokens:
 
         def keys() -> Iterator[str]:
             yield self._key
-            if self._older_keys is not None:
-                yield from self._older_keys()
+            if self._other_keys is not None:
+                yield from self._other_keys()
 
         for key in keys():
             try:

@@ -135,11 +135,14 @@ def main() -> None:
                              env["RELAIS_SIGNING_KEY_PARAMETER"], REGION, key=_signing_key())
         if _restore("relais"):
             print("Demo data restored from .local/.", flush=True)
-            from chalicelib import listing
+            from chalicelib import links, listing
 
-            repaired = listing.rebuild_summaries()  # saved by an older version, it may lack a newer summary
+            # Saved by an older version: what the newer one derives (as `make upgrade-data` does).
+            repaired, recorded = listing.rebuild_summaries(), links.record_key_versions()
             if repaired:
                 print(f"Ticket lists rebuilt for {repaired} ticket(s).", flush=True)
+            if recorded:
+                print(f"Signing-key version recorded on {recorded} older link(s).", flush=True)
         else:
             from local.seed import seed
 

@@ -7,13 +7,15 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import time
 from typing import Any
 from urllib.parse import urlencode
 
 import boto3
+import pytest
 from chalice.test import Client
 
-from chalicelib import changes, clock, keys, store, tickets, tokens
+from chalicelib import changes, clock, keys, links, store, tickets, tokens
 from chalicelib.models import Link, ticket_pk
 from tests.integration.conftest import (
     FORM_HEADERS,
@@ -99,3 +101,39 @@ def test_a_manager_stays_signed_in_and_a_login_link_sent_across_a_rotation_works
     assert match
     assert client.http.get(match.group(1)).status_code == 200
     assert client.http.post(match.group(1), headers=FORM_HEADERS, body="").status_code == 303
+
+
+def test_a_link_saved_before_versions_were_recorded_survives_the_rotation(client: Client, people: People, pump: Any,
+                                                                          aws: str) -> None:
+    ticket = new_ticket(people)
+    pump.drain()
+    path = last_sms_link(aws)
+    legacy = Link.get(ticket_pk(ticket.ticket_id), "LINK#0001")
+    legacy.key_version = None  # as the previous version of Relais saved it
+    legacy.save()
+
+    rotate()  # even once a rotation happened, the version is found by the stored hash
+    assert links.record_key_versions() == 1
+    assert links.record_key_versions() == 0
+
+    assert Link.get(ticket_pk(ticket.ticket_id), "LINK#0001").key_version == 1
+    view = store.load_ticket(ticket.ticket_id)
+    tickets.post_message(view, changes.manager_who(people.manager), "Le code a changé : 7788", [],
+                         tokens.new_random_secret(), clock.now())
+    pump.drain()
+    assert last_sms_link(aws) == path and client.http.get(path).status_code == 200
+
+
+def test_a_container_that_has_not_seen_the_rotation_yet_accepts_what_others_sign(monkeypatch: pytest.MonkeyPatch,
+                                                                                 people: People) -> None:
+    before = keys.signer()  # this container read version 1...
+    boto3.client("ssm").put_parameter(Name=os.environ["RELAIS_SIGNING_KEY_PARAMETER"], Value=secrets.token_urlsafe(48),
+                                      Type="SecureString", Overwrite=True)
+    signed_elsewhere = tokens.SignedTokens(keys._get_parameter(os.environ["RELAIS_SIGNING_KEY_PARAMETER"]).value)
+    token = signed_elsewhere.dumps("session", {"m": people.manager.manager_id, "s": "x"})  # ...another one signs with 2
+    real = time.monotonic
+    monkeypatch.setattr(keys.time, "monotonic", lambda: real() + 60)  # a minute later, still inside the 5-minute cache
+
+    assert before.loads("session", token, 3600) == {"m": people.manager.manager_id, "s": "x"}
+    assert keys.current().version == 2  # and this container signs with the new version from now on
+    assert tokens.SignedTokens(keys.signing_key()).loads("session", token, 3600) is not None

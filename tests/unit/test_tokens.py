@@ -137,18 +137,18 @@ PREVIOUS_KEY = "previous-key-" + "p" * 36
 
 def test_a_token_signed_before_a_rotation_is_still_accepted() -> None:
     token = SignedTokens(PREVIOUS_KEY).dumps("form", {"t": TICKET, "f": "abc"})
-    assert SignedTokens(KEY, older_keys=lambda: [PREVIOUS_KEY]).loads("form", token, 3600) == {"t": TICKET, "f": "abc"}
+    assert SignedTokens(KEY, other_keys=lambda: [PREVIOUS_KEY]).loads("form", token, 3600) == {"t": TICKET, "f": "abc"}
     assert SignedTokens(KEY).loads("form", token, 3600) is None  # two rotations later: retired
 
 
-def test_new_tokens_are_signed_with_the_current_key_and_older_keys_are_fetched_only_when_needed() -> None:
+def test_new_tokens_are_signed_with_the_current_key_and_other_keys_are_fetched_only_when_needed() -> None:
     fetched: list[int] = []
 
     def older() -> list[str]:
         fetched.append(1)
         return [PREVIOUS_KEY]
 
-    signer = SignedTokens(KEY, older_keys=older)
+    signer = SignedTokens(KEY, other_keys=older)
     token = signer.dumps("session", {"m": "manager-1"})
     assert SignedTokens(KEY).loads("session", token, 3600) == {"m": "manager-1"}
     assert signer.loads("session", token, 3600) == {"m": "manager-1"} and fetched == []
@@ -161,4 +161,4 @@ def test_an_expired_token_is_refused_whichever_key_signed_it(monkeypatch: pytest
     token = SignedTokens(KEY).dumps("form", {"t": TICKET})
     real_time = itsdangerous.timed.time.time
     monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() + 7200)
-    assert SignedTokens(KEY, older_keys=lambda: [PREVIOUS_KEY]).loads("form", token, 3600) is None
+    assert SignedTokens(KEY, other_keys=lambda: [PREVIOUS_KEY]).loads("form", token, 3600) is None
