@@ -54,8 +54,9 @@ def touch(ticket: Ticket, state: State, now: datetime) -> None:
     ticket.state = state.value
     ticket.updated_at = clock.iso(now)
     ticket.gsi1sk = f"{ticket.updated_at}#{ticket.ticket_id}"
-    # A refused request handed to another contractor is open again: its links live on.
-    ticket.closed_at = ticket.updated_at if state in lifecycle.TERMINAL_STATES else None
+    # Closed once: a message or a new owner afterwards does not extend the links' life. A refused
+    # request handed to another contractor is open again: its links live on.
+    ticket.closed_at = (ticket.closed_at or ticket.updated_at) if state in lifecycle.TERMINAL_STATES else None
 
 
 def timer_notifications(ticket: Ticket, before: dict[str, planning.Timer], now: datetime) -> list[Notification]:
@@ -88,13 +89,15 @@ def transition(
     event_type: str | None = None,
     extra: list[RelaisItem] | None = None,
     failures_cleared: bool = False,
+    updates: list[tuple[RelaisItem, list[Any], Any]] | None = None,
 ) -> Event:
     """Apply `action` by `who`; raises lifecycle.NotAllowed, store.Conflict or store.AlreadySubmitted.
 
     `change` edits the ticket (after the lifecycle check); `notify` builds the notifications
     from the changed ticket, so messages show the new planned date, amounts, and so on.
-    `failures_cleared`: the caller set the failed notifications aside (in `extra`), so the
-    ticket leaves À traiter's "delivery failed" group unless another failure remains.
+    `failures_cleared`: the caller set the failed notifications aside (in `updates`, which
+    apply only to items still as read), so the ticket leaves À traiter's "delivery failed"
+    group unless another failure remains.
     """
     ticket = view.ticket
     target = lifecycle.next_state(State(ticket.state), action, who.actor)
@@ -115,5 +118,5 @@ def transition(
     elif failures_cleared:
         deletes.append(listing.delivery_failed_key(ticket))
     store.apply_change(store.Change(ticket, event, notifications, submission_id=submission_id,
-                                    extra=puts + (extra or []), deletes=deletes))
+                                    extra=puts + (extra or []), deletes=deletes, updates=updates or []))
     return event

@@ -11,6 +11,7 @@ recorded get theirs from `links.record_key_versions` (`make upgrade-data`), befo
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -29,8 +30,10 @@ class SigningKey:
     version: int
 
 
+logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _current: tuple[float, SigningKey] | None = None  # (read at, key), per container
+_retry_after = 0.0  # after SSM failed: no new read before this (time.monotonic)
 
 
 def _get_parameter(name: str) -> SigningKey:
@@ -46,10 +49,21 @@ def current() -> SigningKey:
 
 
 def _read_if_older_than(seconds: float) -> SigningKey:
-    global _current
+    """SSM failing (throttled, unreachable) does not fail the requests of a container that has a
+    key: it keeps that one and tries again _RECHECK_SECONDS later. A cold start without one fails."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    global _current, _retry_after
     with _lock:
-        if _current is None or time.monotonic() - _current[0] > seconds:
-            _current = (time.monotonic(), _get_parameter(settings().signing_key_parameter))
+        now = time.monotonic()
+        if _current is None or (now - _current[0] > seconds and now >= _retry_after):
+            try:
+                _current = (now, _get_parameter(settings().signing_key_parameter))
+            except (BotoCoreError, ClientError):
+                if _current is None:
+                    raise
+                logger.warning("signing key not re-read from SSM; keeping version %s", _current[1].version, exc_info=True)
+                _retry_after = now + _RECHECK_SECONDS
         return _current[1]
 
 
@@ -86,9 +100,14 @@ def _other_keys() -> list[str]:
     """The keys a genuine token may carry besides ours, tried only when ours fails: a newer one
     another container already signs with (in the minutes a rotation takes to reach every
     container), and the previous one."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     key = current()
     latest = _read_if_older_than(_RECHECK_SECONDS)
-    previous = _stored_version(key.version - 1) if key.version > 1 else None
+    try:
+        previous = _stored_version(key.version - 1) if key.version > 1 else None
+    except (BotoCoreError, ClientError):  # SSM failing: such a token is refused for now, not an error
+        previous = None
     return [k.value for k in (latest,) if k.version > key.version] + ([previous] if previous else [])
 
 
@@ -99,7 +118,7 @@ def signer() -> tokens.SignedTokens:
 
 def forget() -> None:
     """Read the key again on next use (tests reset the AWS stand-in between cases)."""
-    global _current
+    global _current, _retry_after
     with _lock:
-        _current = None
+        _current, _retry_after = None, 0.0
     _stored_version.cache_clear()

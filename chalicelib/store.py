@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
+from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
@@ -83,6 +84,8 @@ class Change:
     submission_id: str | None = None
     extra: list[RelaisItem] = field(default_factory=list)  # written as is (summaries, the contractor's history line)
     deletes: list[RelaisItem] = field(default_factory=list)  # summaries that no longer apply
+    # Items changed only if they are still as read: (item, update actions, condition).
+    updates: list[tuple[RelaisItem, list[Any], Any]] = field(default_factory=list)
 
 
 @lru_cache(maxsize=1)
@@ -143,7 +146,11 @@ def apply_change(change: Change) -> None:
                 transaction.save(item)
             for item in change.deletes:
                 transaction.delete(item)
+            for item, actions, condition in change.updates:
+                transaction.update(item, actions=actions, condition=condition)
     except TransactWriteError as exc:
+        if exc.cause_response_code != "TransactionCanceledException":
+            raise  # not a condition that failed (too many items, a bad request): a bug, not a race
         recorded = find_submission(change.submission_id) if change.submission_id else None
         if recorded is not None:
             raise AlreadySubmitted(recorded) from exc

@@ -4,13 +4,14 @@ hand the request to another contractor."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import changes, clock, directory, lifecycle, links, listing, outbox, store
 from chalicelib.lifecycle import Action, RequestKind
-from chalicelib.models import Contractor, Event, Manager, Notification, Ticket
+from chalicelib.models import Contractor, Event, Manager, Notification, RelaisItem, Ticket
 from chalicelib.tickets import ContractorUnavailable
 
 
@@ -53,7 +54,8 @@ def _resend_in_db(view: store.TicketView, target: Notification, event: Event, la
             transaction.delete(listing.delivery_failed_key(view.ticket))
 
 
-SUPERSEDED = "superseded"  # a failed notification to a contractor the ticket was taken from
+SUPERSEDED = "superseded"  # a notification to a contractor the ticket was taken from, never sent
+UNDELIVERED = ("pending", "sending", "failed")
 
 
 def _reachable_channels(contractor: Contractor) -> list[str]:
@@ -79,11 +81,16 @@ def reassign(view: store.TicketView, manager: Manager, contractor: Contractor, s
     action = Action.REASSIGN_QUOTE if _asks_for_a_quote(view) else Action.REASSIGN
     number = max((int(link.number) for link in view.links), default=0) + 1
     new_link, _secret = links.new_link(ticket.ticket_id, contractor.contractor_id, number, now)
-    for old in view.links:
+    revoked = [old for old in view.links if not old.revoked]  # written only if they change: a transaction holds 100 items
+    for old in revoked:
         old.revoked = True
-    # What failed to reach the previous contractor carries a dead link: nobody should send it again.
-    superseded = [n for n in view.notifications if n.status == "failed" and n.audience == "contractor"]
-    for notification in superseded:
+    # What is on its way to the previous contractor, or failed to reach them, carries a dead link:
+    # set aside, unless the outbox moved it meanwhile (then the transaction fails as a conflict).
+    set_aside = [n for n in view.notifications if n.audience == "contractor" and n.status in UNDELIVERED]
+    never_sent = [Notification.status.set(SUPERSEDED), Notification.outbox_shard.remove(), Notification.outbox_due.remove(),
+                  Notification.lease_until.remove()]
+    updates: list[tuple[RelaisItem, list[Any], Any]] = [(n, never_sent, Notification.status == n.status) for n in set_aside]
+    for notification in set_aside:  # as written, so that the delivery-failed entry is computed without them
         notification.status = SUPERSEDED
     previous = ticket.contractor_name
 
@@ -104,8 +111,8 @@ def reassign(view: store.TicketView, manager: Manager, contractor: Contractor, s
 
     event = changes.transition(
         view, changes.manager_who(manager), action, now, {"from": previous, "to": contractor.name}, notify, submission_id,
-        hand_over, "reassign", extra=[new_link, *view.links, *superseded, directory.history_item_for(ticket, contractor, now)],
-        failures_cleared=bool(superseded))
+        hand_over, "reassign", extra=[new_link, *revoked, directory.history_item_for(ticket, contractor, now)],
+        failures_cleared=bool(set_aside), updates=updates)
     return event
 
 

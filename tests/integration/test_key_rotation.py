@@ -137,3 +137,20 @@ def test_a_container_that_has_not_seen_the_rotation_yet_accepts_what_others_sign
     assert before.loads("session", token, 3600) == {"m": people.manager.manager_id, "s": "x"}
     assert keys.current().version == 2  # and this container signs with the new version from now on
     assert tokens.SignedTokens(keys.signing_key()).loads("session", token, 3600) is not None
+
+
+def test_ssm_failing_does_not_fail_a_container_that_has_the_key(monkeypatch: pytest.MonkeyPatch, people: People) -> None:
+    from tests.integration.test_outbox import Outage
+
+    key = keys.current()
+    real = time.monotonic
+    monkeypatch.setattr(keys.time, "monotonic", lambda: real() + 400)  # the 5-minute cache ran out
+    with Outage("ssm", "GetParameter") as outage:
+        assert keys.current() == key
+        for _ in range(50):  # forged tokens would each ask SSM for a newer key
+            assert keys.signer().loads("session", "a.b.c", 3600) is None
+        assert outage.calls == 1  # then nothing before keys._RECHECK_SECONDS
+        keys.forget()
+        with pytest.raises(Exception, match="Could not connect"):
+            keys.current()  # a cold start without a key cannot sign anything: it fails
+    assert keys.current() == key
