@@ -27,9 +27,12 @@ class Email:
 
 def _mime(email: Email) -> bytes:
     """A multipart message for SES's raw content: text, HTML, then the files."""
-    from email.message import EmailMessage  # only emails with files need it
+    from email import policy  # only emails with files need it
+    from email.message import EmailMessage
 
-    message = EmailMessage()
+    # Folding a long accented subject into several encoded words drops the space at the fold
+    # (mail readers show "3décembre"): RFC 5322's 998-character line limit keeps it one line.
+    message = EmailMessage(policy=policy.default.clone(max_line_length=998))
     message["Subject"] = email.subject
     message["From"] = settings().sender_email
     message["To"] = email.to
