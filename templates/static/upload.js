@@ -139,7 +139,10 @@
       item.appendChild(remove);
     });
     input.addEventListener("change", function () {
-      var already = list.querySelectorAll(".upload").length;
+      if (limit === 1) {  // one file (a quote, an invoice): the new choice replaces the previous one
+        list.querySelectorAll(".upload").forEach(function (item) { item.remove(); });
+      }
+      var already = list.querySelectorAll(".upload:not(.failed)").length;  // a failed one does not take a place
       Array.prototype.slice.call(input.files).forEach(function (file, index) {
         if (already + index >= limit) {
           if (index === limit - already) { window.alert(t.tooMany); }

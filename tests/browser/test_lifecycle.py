@@ -136,7 +136,9 @@ def test_a_quote_request_walks_to_closed_through_the_schedules(relais: Relais, d
     quote.get_by_label("Montant TTC (€)").fill("1 800,00")
     quote.get_by_label("Devis valable jusqu'au").fill(tomorrow)
     expect(quote.get_by_label("Devis (PDF)")).to_have_attribute("accept", "application/pdf")
-    _upload(form, "quote-file", QUOTE_NAME, "application/pdf", PDF)
+    _upload(form, "quote-file", "photo-du-devis.jpg", "image/jpeg", photo)  # the wrong file first...
+    _upload(form, "quote-file", QUOTE_NAME, "application/pdf", PDF)  # ...replaced by the right one
+    expect(form.locator("[data-upload-list][data-for=quote-file] li.upload")).to_have_count(1)
     assert _no_horizontal_scroll(form), "the quote form scrolls sideways on a 390 px phone"
     form.screenshot(path=str(SHOTS / "lifecycle-quote.png"), full_page=True)
     quote.get_by_role("button", name="Envoyer le devis").click()

@@ -32,7 +32,9 @@ def _tomorrow() -> tuple[str, str]:
 
 
 def _no_horizontal_scroll(page: Any) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+    # Against the phone's width, not window.innerWidth: a mobile browser widens its layout
+    # viewport to whatever overflows, so innerWidth grows with the very problem measured.
+    return bool(page.evaluate("w => document.documentElement.scrollWidth <= w", page.viewport_size["width"]))
 
 
 def _sms_link_for(relais: Relais, ticket_id: str) -> str:
@@ -196,3 +198,17 @@ def test_accept_and_refuse_sit_side_by_side_on_a_phone(relais: Relais, phone: An
     assert accept and refuse
     assert abs(accept["y"] - refuse["y"]) < 1, "Refuser wrapped under Accepter"
     assert accept["x"] + accept["width"] <= refuse["x"]
+
+
+def test_a_long_title_without_spaces_stays_on_a_phones_width(relais: Relais, phone: Any) -> None:
+    from chalicelib import clock, tickets
+    from chalicelib.validation import NewRequest
+
+    title = "Remplacement_du_groupe_de_securite_chauffe_eau_appartement_du_cinquieme_etage"
+    request = NewRequest("", "intervention", title, "Fuite_au_groupe_de_securite_" * 6, "14_rue_des_Lilas_" * 5, "",
+                         "urgent", ("sms",))
+    ticket = tickets.create_request(relais.people.manager, relais.people.plumber, request, clock.now())
+    form = phone.new_page()
+    form.goto(_sms_link_for(relais, ticket.ticket_id))
+    expect(form.locator("h1")).to_contain_text(title[:20])
+    assert _no_horizontal_scroll(form), "a long title pushes the form sideways on a 390 px phone"
