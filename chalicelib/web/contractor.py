@@ -116,7 +116,8 @@ def show_form(view: store.TicketView, secret: str) -> Response:
 @bp.route("/t/{ticket_id}/{secret}/confirmation", methods=["GET", "HEAD"])
 @behind_link
 def show_confirmation(view: store.TicketView, secret: str) -> Response:
-    answer = next((e for e in reversed(view.events) if e.actor == Actor.CONTRACTOR.value), None)
+    # This contractor's own last answer: never what a previous contractor of the ticket wrote.
+    answer = next((e for e in reversed(view.thread(for_contractor=True)) if e.actor == Actor.CONTRACTOR.value), None)
     return http.html("contractor/confirmation.html", view.ticket.contractor_language, ticket=view.ticket,
                      answer=answer, base=f"/t/{view.ticket.ticket_id}/{secret}")
 

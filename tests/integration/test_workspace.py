@@ -212,8 +212,11 @@ def test_a_refused_request_goes_to_another_contractor(client: Client, people: Pe
     ticket_now = view.ticket
     assert (ticket_now.state, ticket_now.contractor_id, ticket_now.closed_at) == ("sent", people.email_only.contractor_id, None)
     assert client.http.get(old_path).status_code == 410
-    new_form = client.http.get(contractor_path(ticket.ticket_id)).body.decode()
+    new_path = contractor_path(ticket.ticket_id)
+    new_form = client.http.get(new_path).body.decode()
     assert 'value="accept"' in new_form and "Pas disponible cette semaine" not in new_form  # not the old contractor's words
+    confirmation = client.http.get(f"{new_path}/confirmation").body.decode()
+    assert "You have declined this request" not in confirmation  # Jane reads English; the refusal was Karim's
     pump.drain()
     mails = sent_messages(aws)["email"][before:]
     requests = [m["destinations"]["ToAddresses"] for m in mails if ticket.reference in m["subject"]]
