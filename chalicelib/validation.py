@@ -150,7 +150,8 @@ def validate_new_request(form: dict[str, str], channels: list[str]) -> Result[Ne
     if kind not in ("intervention", "quote"):
         errors["request_kind"] = "Type de demande inconnu."
     chosen = tuple(c for c in CHANNELS if c in channels)
-    if len(chosen) != len(set(channels)) or not chosen:
+    # Without a contractor there is no preference to fall back on: "choose a contractor" says it all.
+    if len(chosen) != len(set(channels)) or (not chosen and contractor_id):
         errors["channels"] = "Choisissez au moins un canal : SMS ou e-mail."
     if errors:
         return Result(errors=errors)

@@ -197,3 +197,10 @@ def test_an_unknown_request_kind_is_refused() -> None:
 def test_no_channel_or_an_unknown_channel_is_refused(channels: list[str]) -> None:
     result = validate_new_request(new_request_form(), channels)
     assert result.errors == {"channels": "Choisissez au moins un canal : SMS ou e-mail."}
+
+
+def test_without_a_contractor_only_the_contractor_is_asked_for() -> None:
+    # The hint says the contractor's preference applies without a channel: with no contractor
+    # chosen yet, "choose a channel" would contradict it.
+    result = validate_new_request(new_request_form(contractor_id=""), [])
+    assert result.errors == {"contractor_id": "Choisissez un intervenant."}
