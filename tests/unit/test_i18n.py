@@ -307,7 +307,7 @@ def test_a_french_page_stays_french() -> None:
 
 
 def test_english_admin_errors_from_code_are_translated() -> None:
-    checked = validation.validate_new_request({"contractor_id": "C1"}, [])  # a contractor: the channel is asked for too
+    checked = validation.validate_new_request({"contractor_id": "C1", "urgency": "?"}, [])  # a contractor: the channel too
     output = rendering.render("admin/new_ticket.html", "en", session=SESSION, contractors=CONTRACTORS, values={},
                               errors=checked.errors)
     assert len(checked.errors) >= 5
