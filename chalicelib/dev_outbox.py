@@ -24,7 +24,9 @@ def _moto_state() -> dict[str, Any]:
     endpoint = os.environ.get("AWS_ENDPOINT_URL", "").rstrip("/")
     if not endpoint.startswith(("http://127.0.0.1", "http://localhost")):
         return {}
-    with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=5) as response:  # noqa: S310 - loopback only
+    # The stand-in dumps all its state, the table included: megabytes after a few dozen tickets,
+    # seconds on a busy machine. Loopback only, so waiting is safe.
+    with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=60) as response:  # noqa: S310 - loopback only
         return dict(json.load(response))
 
 
