@@ -194,8 +194,14 @@ def _quote(view: store.TicketView, form: http.Form, submission_id: str, now: dat
     return quotes.submit_quote(view, quote, file, submission_id, now)
 
 
+SAME_PLAN = "C'est déjà la date et l'heure prévues : choisissez-en d'autres."
+
+
 def _reschedule(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
-    return site_visit.reschedule(view, _checked(validation.validate_acceptance(form.as_dict(), now)), submission_id, now)
+    acceptance = _checked(validation.validate_acceptance(form.as_dict(), now))
+    if (acceptance.planned_date, acceptance.planned_time) == (view.ticket.planned_date, view.ticket.planned_time):
+        raise _Invalid({"planned_date": SAME_PLAN})  # nothing to tell the manager, no new calendar file
+    return site_visit.reschedule(view, acceptance, submission_id, now)
 
 
 def _presence(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:

@@ -95,6 +95,9 @@ def test_accepting_places_the_presence_check_at_day_d_hour_h(client: Client, peo
 def test_a_reschedule_replaces_the_schedule_under_its_name_and_cancel_deletes_it(client: Client, people: People, pump: Any,
                                                                                  aws: str) -> None:
     ticket, path = accepted_ticket(client, people, pump, "14:30")
+    same = act(client, path, "reschedule", {"planned_date": tomorrow_paris(), "planned_time": "14:30"})
+    assert same.status_code == 400 and "C&#39;est déjà la date et l&#39;heure prévues" in same.body.decode()
+    assert [e.event_type for e in store.load_ticket(ticket.ticket_id).events].count("reschedule") == 0
     day_after = (clock.paris(clock.now()) + timedelta(days=2)).date().isoformat()
     assert act(client, path, "reschedule", {"planned_date": day_after, "planned_time": "08:15"}).status_code == 303
     pump.drain()
