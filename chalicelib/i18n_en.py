@@ -452,6 +452,7 @@ CATALOG: dict[str, str] = {
     "Le lien de l'intervenant actuel ne fonctionnera plus ; le nouvel intervenant reçoit la demande.": "The current contractor's link will stop working; the new contractor receives the request.",
     "Marquer comme lu": "Mark as read",
     "Non distribuée": "Not delivered",
+    "De {old} à {new}": "From {old} to {new}",
     "C'est déjà la date et l'heure prévues : choisissez-en d'autres.": "That is already the planned date and time: choose others.",
     "Abandonnée : demande réattribuée": "Dropped: request reassigned",
     "Non lu": "Unread",

@@ -208,6 +208,8 @@ def test_a_refused_request_goes_to_another_contractor(client: Client, people: Pe
     moved = manager_action_with(client, people, ticket.ticket_id, "reassign", {"contractor_id": people.email_only.contractor_id})
 
     assert moved.status_code == 303
+    page = client.http.get(f"/admin/tickets/{ticket.ticket_id}", headers=signed_in_headers(client, people)).body.decode()
+    assert "De Claire Martin à Paul Girard" in page and "De Karim Benali à Jane Smith" in page  # who took it, in the events
     view = store.load_ticket(ticket.ticket_id)
     ticket_now = view.ticket
     assert (ticket_now.state, ticket_now.contractor_id, ticket_now.closed_at) == ("sent", people.email_only.contractor_id, None)
