@@ -80,6 +80,8 @@ def _read_contractor(form: http.Form) -> tuple[directory.ContractorProfile | Non
         errors["channels"] = "Choisissez au moins un canal : SMS ou e-mail."
     if "sms" in values["channels"] and not values["phone"]:
         errors["phone"] = "Indiquez un numéro de téléphone pour l'envoi par SMS."
+    elif "sms" in values["channels"] and phone and not contacts.receives_sms(phone):
+        errors["phone"] = "Ce numéro est un fixe : il ne peut pas recevoir de SMS. Indiquez un mobile ou choisissez l'e-mail."
     if "email" in values["channels"] and not values["email"]:
         errors["email"] = "Indiquez une adresse e-mail pour l'envoi par e-mail."
     if values["language"] not in LANGUAGES:

@@ -73,10 +73,12 @@ def test_a_manager_adds_a_contractor_with_normalised_contacts(client: Client, pe
     ({"name": "  "}, "name", "Indiquez le nom de l'intervenant."),
     ({"channels": []}, "channels", "Choisissez au moins un canal : SMS ou e-mail."),
     ({"phone": "", "channels": ["sms"]}, "phone", "Indiquez un numéro de téléphone pour l'envoi par SMS."),
+    ({"phone": "01 23 45 67 89", "channels": ["sms"]}, "phone",
+     "Ce numéro est un fixe : il ne peut pas recevoir de SMS. Indiquez un mobile ou choisissez l'e-mail."),
     ({"email": "", "channels": ["email"]}, "email", "Indiquez une adresse e-mail pour l'envoi par e-mail."),
     ({"language": "de"}, "language", "Choisissez la langue : français ou anglais."),
 ], ids=["short-phone", "partial-phone", "email-no-domain", "email-spaces", "duplicate-phone", "duplicate-email",
-        "no-name", "no-channel", "sms-without-phone", "email-without-address", "language"])
+        "no-name", "no-channel", "sms-without-phone", "sms-to-a-landline", "email-without-address", "language"])
 def test_a_bad_contractor_form_shows_french_field_errors_and_stores_nothing(
         client: Client, people: People, change: dict[str, Any], field: str, message: str) -> None:
     headers = signed_in_headers(client, people)

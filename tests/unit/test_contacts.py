@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.contacts import InvalidContact, mask_email, mask_phone, normalise_email, normalise_phone
+from chalicelib.contacts import InvalidContact, mask_email, mask_phone, normalise_email, normalise_phone, receives_sms
 
 
 @pytest.mark.parametrize("raw", ["06 12 34 56 78", "+33 6 12 34 56 78", "06.12.34.56.78", "0612345678", "+33612345678",
@@ -60,3 +60,20 @@ def test_masking_nothing_or_a_non_address_shows_nothing(value: str | None) -> No
     assert mask_email(value) == ""
     if value != "pas-une-adresse":
         assert mask_phone(value) == ""
+
+
+@pytest.mark.parametrize(("raw", "stored"), [
+    ("0692 12 34 56", "+262692123456"),  # La Réunion
+    ("0690 12 34 56", "+590690123456"),  # Guadeloupe
+    ("06 96 12 34 56", "+596696123456"),  # Martinique
+    ("0694 12 34 56", "+594694123456"),  # Guyane
+    ("+262 692 12 34 56", "+262692123456"),
+])
+def test_an_overseas_french_number_written_the_national_way_is_understood(raw: str, stored: str) -> None:
+    assert normalise_phone(raw) == stored
+
+
+@pytest.mark.parametrize(("phone", "mobile"), [("+33612345678", True), ("+262692123456", True), ("+33123456789", False),
+                                               ("+33972123456", False)])
+def test_only_a_mobile_number_receives_text_messages(phone: str, mobile: bool) -> None:
+    assert receives_sms(phone) is mobile
