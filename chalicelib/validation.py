@@ -5,6 +5,7 @@ Errors are keyed by field name so the page shows each one next to its field.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -213,9 +214,25 @@ class CompletionForm:
     invoice: InvoiceForm | None
 
 
+# Thousands grouped by commas or dots, then a decimal part after the other sign: 1,250.00 · 1.250,00.
+_GROUPED = re.compile(r"(\d{1,3}(?:([.,])\d{3})+)(?:([.,])(\d{1,2}))?")
+
+
+def _ungrouped(text: str) -> str:
+    """'1,250.00' or '1.250,00' → '1250.00'. One group and no decimals ('1,250') stays ambiguous:
+    it is left for the caller to refuse rather than read as 1.25 or as 1250."""
+    match = _GROUPED.fullmatch(text)
+    if match is None:
+        return text.replace(",", ".")
+    digits, thousands, decimal, cents = match.groups()
+    if decimal == thousands or (decimal is None and digits.count(thousands) == 1):
+        return text.replace(",", ".")
+    return digits.replace(thousands, "") + (f".{cents}" if cents else "")
+
+
 def parse_amount(raw: str) -> Decimal | None:
-    """'1 234,50 €' → Decimal('1234.50'); None unless a plain positive or zero amount in euros."""
-    text = raw.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "").replace(",", ".")
+    """'1 234,50 €', '1,234.50' → Decimal('1234.50'); None unless a plain positive or zero amount in euros."""
+    text = _ungrouped(raw.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", ""))
     if not text or text.count(".") > 1 or not text.replace(".", "").isdigit():
         return None
     try:

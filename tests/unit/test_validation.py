@@ -204,3 +204,22 @@ def test_without_a_contractor_only_the_contractor_is_asked_for() -> None:
     # chosen yet, "choose a channel" would contradict it.
     result = validate_new_request(new_request_form(contractor_id=""), [])
     assert result.errors == {"contractor_id": "Choisissez un intervenant."}
+
+
+@pytest.mark.parametrize(("typed", "amount"), [
+    ("1 250,00", "1250.00"), ("1250.00", "1250.00"), ("1250", "1250.00"), ("12,5", "12.50"), ("480,00 €", "480.00"),
+    ("1,250.00", "1250.00"), ("1.250,00", "1250.00"), ("1,250,000", "1250000.00"), ("1,250.5", "1250.50"),
+])
+def test_amounts_are_read_the_french_and_the_english_way(typed: str, amount: str) -> None:
+    from decimal import Decimal
+
+    from chalicelib.validation import parse_amount
+
+    assert parse_amount(typed) == Decimal(amount)
+
+
+@pytest.mark.parametrize("typed", ["1,250", "1.250", "1.250.00", "1,25,000.00", "1.2.3", "12,345"])
+def test_an_amount_that_reads_two_ways_is_refused_rather_than_guessed(typed: str) -> None:
+    from chalicelib.validation import parse_amount
+
+    assert parse_amount(typed) is None  # 1.25 € or 1,250 €? the form asks again
