@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from chalice import Blueprint
 from chalice.app import Response
@@ -40,6 +41,11 @@ else:
 bp = Blueprint(__name__)
 
 LOGIN_PATH = "/admin/login"
+# Where a signed-out manager was going (a ticket opened from an alert email): back there after
+# signing in, when the login link is opened in the same browser.
+NEXT_COOKIE = "relais_next"
+NEXT_MAX_AGE = 15 * 60
+_NEXT_PATH = re.compile(r"/admin(?:/[A-Za-z0-9_-]+)*(?:\?[A-Za-z0-9_=&%.-]*)?")
 
 
 def _session() -> auth.Session | None:
@@ -55,8 +61,19 @@ def signed_in(view: Callable[..., Response]) -> Callable[..., Response]:
         request = bp.current_request
         if session is None:
             if request.method == "GET":
-                return http.redirect(LOGIN_PATH, 302)
-            return Response(body={"error": "authentication required"}, status_code=401)
+                going = request.path.format(**(request.uri_params or {}))  # the route, filled in: same locally and on AWS
+                query = urlencode(dict(request.query_params or {}))
+                target = f"{going}?{query}" if query else going
+                remember = ({"Set-Cookie": http.set_cookie_header(NEXT_COOKIE, quote(target, safe=""), NEXT_MAX_AGE,
+                                                                  settings().secure_cookies, path=LOGIN_PATH)}
+                            if _NEXT_PATH.fullmatch(target) else {})
+                return http.redirect(LOGIN_PATH, 302, headers=remember)
+            if request.path.endswith("/uploads"):  # asked by upload.js: it reads JSON
+                return Response(body={"error": "authentication required"}, status_code=401)
+            # A form sent after the session ended: say so on a page, not in JSON.
+            return http.html("admin/login.html", status=401, session=None, errors={}, email="",
+                             notice="Votre session a expiré : connectez-vous à nouveau. Ce que vous veniez d'envoyer "
+                                    "n'a pas été enregistré.")
         if request.method == "POST":
             if not auth.csrf_valid(session, http.form(request).get("csrf")):
                 return http.html("admin/error.html", session.manager.language, status=403, session=None,
@@ -105,7 +122,8 @@ def login(secret: str) -> Response:
         return http.html("admin/login_invalid.html", status=410, session=None)
     cookie = http.set_cookie_header(auth.SESSION_COOKIE, auth.session_cookie_value(session),
                                     int(auth.SESSION_LIFETIME.total_seconds()), settings().secure_cookies)
-    return http.redirect("/admin", headers={"Set-Cookie": cookie})
+    going = unquote(http.cookie(bp.current_request, NEXT_COOKIE) or "")
+    return http.redirect(going if _NEXT_PATH.fullmatch(going) else "/admin", headers={"Set-Cookie": cookie})
 
 
 @bp.route("/admin/logout", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)

@@ -30,8 +30,8 @@ def session_cookie(response: Any) -> str:
     return header.split(";", 1)[0]
 
 
-def signed_in_headers(client: Client, people: People) -> dict[str, str]:
-    """A manager session, opened the way a manager does (the login link, then the button)."""
+def _login_secret(people: People) -> str:
+    """A login link's secret, as if the manager had asked for it and opened the email."""
     from chalicelib import auth, clock, tokens
     from chalicelib.keys import signing_key
     from chalicelib.models import LoginToken
@@ -40,6 +40,12 @@ def signed_in_headers(client: Client, people: People) -> dict[str, str]:
     secret = tokens.derive_login_secret(signing_key(), nonce)
     LoginToken(f"LOGIN#{tokens.sha256_hex(secret)}", "LOGIN", manager_id=people.manager.manager_id,
                expires_at=clock.iso(clock.now() + auth.LOGIN_LINK_LIFETIME)).save()
+    return secret
+
+
+def signed_in_headers(client: Client, people: People) -> dict[str, str]:
+    """A manager session, opened the way a manager does (the login link, then the button)."""
+    secret = _login_secret(people)
     response = client.http.post(f"/admin/login/{secret}", headers=FORM_HEADERS, body="")
     assert response.status_code == 303
     return {"Cookie": session_cookie(response)}
@@ -198,3 +204,33 @@ def test_logging_out_ends_the_session_even_for_a_copied_cookie(client: Client, p
     assert out.status_code == 303 and "Max-Age=0" in out.headers["Set-Cookie"]
     replayed = client.http.get("/admin", headers=headers)  # the old cookie, kept by someone
     assert replayed.status_code == 302 and replayed.headers["Location"] == "/admin/login"
+
+
+def test_after_signing_in_the_manager_lands_where_they_were_going(client: Client, people: People) -> None:
+    ticket = new_ticket(people)
+    wanted = f"/admin/tickets/{ticket.ticket_id}"
+    sent_away = client.http.get(wanted)  # from an alert email, signed out
+    assert sent_away.status_code == 302 and sent_away.headers["Location"] == "/admin/login"
+    remembered = session_cookie(sent_away)
+    assert remembered.startswith("relais_next=")
+
+    signed_in = client.http.post(f"/admin/login/{_login_secret(people)}", headers={**FORM_HEADERS, "Cookie": remembered},
+                                 body="")
+
+    assert signed_in.status_code == 303 and signed_in.headers["Location"] == wanted
+
+
+@pytest.mark.parametrize("going", ["https%3A%2F%2Fevil.example", "%2F%2Fevil.example%2Fadmin", "%2Fadmin%2F..%2F..%2Fx",
+                                   "%2Fdev%2Foutbox"])
+def test_only_an_admin_page_of_relais_is_a_place_to_land(client: Client, people: People, going: str) -> None:
+    signed_in = client.http.post(f"/admin/login/{_login_secret(people)}",
+                                 headers={**FORM_HEADERS, "Cookie": f"relais_next={going}"}, body="")
+    assert signed_in.status_code == 303 and signed_in.headers["Location"] == "/admin"
+
+
+def test_a_form_sent_after_the_session_ended_gets_a_page_that_says_so(client: Client, people: People) -> None:
+    response = client.http.post("/admin/tickets", headers=FORM_HEADERS, body=urlencode({"title": "Fuite"}))
+    assert response.status_code == 401 and response.headers["Content-Type"].startswith("text/html")
+    assert "Votre session a expiré" in response.body.decode()
+    uploads = client.http.post("/admin/drafts/uploads", headers=FORM_HEADERS, body="")  # upload.js reads JSON
+    assert uploads.status_code == 401 and uploads.json_body == {"error": "authentication required"}
