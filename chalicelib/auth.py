@@ -60,15 +60,15 @@ class LoginLinkInvalid(Exception):
     """Unknown, already used or expired login link."""
 
 
-def login_link_is_usable(secret: str, now: datetime) -> bool:
+def usable_login_link(secret: str, now: datetime) -> LoginToken | None:
     """Read-only check for the GET page (a mail scanner opening the link changes nothing)."""
     if not tokens.looks_like_secret(secret):
-        return False
+        return None
     try:
         token = LoginToken.get(_login_pk(secret), "LOGIN", consistent_read=True)
     except LoginToken.DoesNotExist:
-        return False
-    return not token.used and clock.iso(now) < token.expires_at
+        return None
+    return token if not token.used and clock.iso(now) < token.expires_at else None
 
 
 def consume_login_link(secret: str, now: datetime) -> Session:

@@ -168,13 +168,17 @@ def verify_all(ticket_id: str, pairs: list[tuple[str, str]] | tuple[tuple[str, s
 
 
 def download_url(file: dict[str, Any]) -> str:
-    """A presigned GET valid 5 minutes; anything but an image downloads as an attachment."""
+    """A presigned GET valid 5 minutes; anything but an image downloads as an attachment, under
+    its own name (RFC 6266: an ASCII fallback, then the UTF-8 name, accents and all)."""
+    from urllib.parse import quote
+
     disposition = "inline" if file.get("is_image") else "attachment"
-    ascii_name = safe_name(str(file.get("name", "fichier")))
+    name = str(file.get("name", "fichier"))
+    ascii_name = safe_name(name)
     return str(aws.client("s3").generate_presigned_url(
         "get_object",
         Params={"Bucket": settings().bucket_name, "Key": file["key"],
-                "ResponseContentDisposition": f'{disposition}; filename="{ascii_name}"',
+                "ResponseContentDisposition": f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}",
                 "ResponseContentType": file.get("content_type", "application/octet-stream")},
         ExpiresIn=DOWNLOAD_EXPIRY_SECONDS,
     ))

@@ -109,9 +109,11 @@ def request_login() -> Response:
 
 @bp.route(LOGIN_PATH + "/{secret}", methods=["GET"])
 def confirm_login_page(secret: str) -> Response:
-    if not auth.login_link_is_usable(secret, clock.now()):
+    token = auth.usable_login_link(secret, clock.now())
+    if token is None:
         return http.html("admin/login_invalid.html", status=410, session=None)
-    return http.html("admin/login_confirm.html", session=None, secret=secret)
+    manager = directory.get_manager(token.manager_id)  # the page in the language of the one who asked
+    return http.html("admin/login_confirm.html", manager.language if manager else "fr", session=None, secret=secret)
 
 
 @bp.route(LOGIN_PATH + "/{secret}", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)

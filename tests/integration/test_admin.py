@@ -234,3 +234,12 @@ def test_a_form_sent_after_the_session_ended_gets_a_page_that_says_so(client: Cl
     assert "Votre session a expiré" in response.body.decode()
     uploads = client.http.post("/admin/drafts/uploads", headers=FORM_HEADERS, body="")  # upload.js reads JSON
     assert uploads.status_code == 401 and uploads.json_body == {"error": "authentication required"}
+
+
+def test_the_login_page_speaks_the_language_of_the_manager_who_asked(client: Client, people: People) -> None:
+    from chalicelib import directory
+
+    english = directory.save_manager("John Smith", "john.smith@gestion-demo.fr", language="en")
+    secret = _login_secret(People(english, people.plumber, people.email_only))
+    page = client.http.get(f"/admin/login/{secret}").body.decode()
+    assert '<html lang="en">' in page and "Connexion" not in page

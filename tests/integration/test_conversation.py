@@ -117,7 +117,9 @@ def test_the_manager_replies_with_a_pdf_and_the_contractor_reads_it(client: Clie
     assert html.index("Demande envoyée") < html.index("Le plan d&#39;accès est joint.")  # oldest first
     file_id = messages_of(ticket.ticket_id)[0].data["files"][0]["file_id"]
     download = client.http.get(f"{path}/files/{file_id}")
-    assert "attachment" in parse_qs(urlparse(download.headers["Location"]).query)["response-content-disposition"][0]
+    disposition = parse_qs(urlparse(download.headers["Location"]).query)["response-content-disposition"][0]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''Plan%20d%27acc%C3%A8s.pdf" in disposition  # the accent kept for the browser
 
 
 @pytest.mark.parametrize(("body", "files", "field", "message"), [
