@@ -58,7 +58,10 @@ def sniff(head: bytes) -> Kind | None:
 
 
 def matches(declared_type: str, head: bytes) -> Kind | None:
-    """The real kind when the bytes are what the declared type says; None otherwise."""
+    """The real kind when the bytes are what the declared type says, or a photo declared as
+    another photo format (the browser declares by the name: a PNG saved as .jpg); None otherwise."""
     expected = DECLARED.get(declared_type)
     actual = sniff(head)
-    return actual if expected is not None and actual == expected else None
+    if expected is None or actual is None:
+        return None
+    return actual if actual == expected or (expected.is_image and actual.is_image) else None

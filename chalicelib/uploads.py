@@ -130,7 +130,8 @@ def verify(ticket_id: str, key: str, name: str, recorded: frozenset[str] = froze
     if real is None:
         _delete(key)
         raise FileRejected(display, "Le contenu du fichier ne correspond pas à un type accepté.")
-    return StoredFile(match["file"], final_key, display, size, declared, real.is_image)
+    content_type = declared if filetypes.DECLARED[declared] == real else real.content_type  # what it really is
+    return StoredFile(match["file"], final_key, display, size, content_type, real.is_image)
 
 
 def _move_in(stored: StoredFile) -> None:

@@ -137,6 +137,17 @@ def test_a_bad_message_gets_a_field_error_and_nothing_is_stored(client: Client, 
     assert messages_of(ticket.ticket_id) == []
 
 
+def test_a_png_saved_as_jpg_is_accepted_and_kept_as_what_it_is(client: Client, ticket: Any, aws: str) -> None:
+    path = contractor_path(ticket.ticket_id)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+    key = _put_incoming(ticket.ticket_id, "capture.jpg", png, "image/jpeg")  # the browser declares by the name
+    assert contractor_message(client, path, "La capture", [(key, "capture.jpg")]).status_code == 303
+    [file] = messages_of(ticket.ticket_id)[0].data["files"]
+    assert file["content_type"] == "image/png" and file["is_image"]
+    stored = boto3.client("s3").head_object(Bucket="relais-test-files", Key=file["key"])
+    assert stored["ContentType"] == "image/png"
+
+
 def _put_incoming(ticket_id: str, name: str, data: bytes, content_type: str) -> str:
     """An object as a client that ignores the presigned policy could leave it (emulators do not enforce it)."""
     from chalicelib import ids
