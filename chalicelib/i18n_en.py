@@ -452,6 +452,7 @@ CATALOG: dict[str, str] = {
     "Le lien de l'intervenant actuel ne fonctionnera plus ; le nouvel intervenant reçoit la demande.": "The current contractor's link will stop working; the new contractor receives the request.",
     "Marquer comme lu": "Mark as read",
     "Non distribuée": "Not delivered",
+    "La date de début est après la date de fin : inversez-les.": "The start date is after the end date: swap them.",
     "Votre session a expiré : connectez-vous à nouveau. Ce que vous veniez d'envoyer n'a pas été enregistré.": (
         "Your session has expired: sign in again. What you just sent was not saved."),
     "Ce numéro est un fixe : il ne peut pas recevoir de SMS. Indiquez un mobile ou choisissez l'e-mail.": (

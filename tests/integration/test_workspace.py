@@ -116,6 +116,8 @@ def test_the_list_filters_by_state_contractor_owner_dates_and_reference(client: 
     assert list_page(client, headers, f"{everyone}&from=2020-01-01&to=2020-12-31")[0] == []
     today = clock.paris(clock.now()).date().isoformat()  # the filter speaks Paris days
     assert len(list_page(client, headers, f"{everyone}&from={today}&to={today}")[0]) == 3
+    swapped = client.http.get(f"{everyone}&from=2026-12-31&to=2026-01-01", headers=headers).body.decode()
+    assert "La date de début est après la date de fin : inversez-les." in swapped  # not just "no ticket"
 
 
 def test_pagination_returns_every_ticket_once_under_concurrent_inserts(client: Client, people: People,
