@@ -30,9 +30,7 @@ def _mime(email: Email) -> bytes:
     from email import policy  # only emails with files need it
     from email.message import EmailMessage
 
-    # Folding a long accented subject into several encoded words drops the space at the fold
-    # (mail readers show "3décembre"): RFC 5322's 998-character line limit keeps it one line.
-    message = EmailMessage(policy=policy.default.clone(max_line_length=998))
+    message = EmailMessage()
     message["Subject"] = email.subject
     message["From"] = settings().sender_email
     message["To"] = email.to
@@ -42,7 +40,10 @@ def _mime(email: Email) -> bytes:
         maintype, _, subtype = attachment.content_type.partition("/")
         message.add_attachment(attachment.data, maintype=maintype, subtype=subtype or "octet-stream",
                                filename=attachment.name)
-    return message.as_bytes()
+    # Folding a long accented subject into several encoded words drops the space at the fold
+    # (mail readers show "3décembre"): written out with RFC 5322's 998-character limit, headers
+    # stay on one line, while the bodies keep the short lines they were encoded with.
+    return message.as_bytes(policy=policy.default.clone(max_line_length=998))
 
 
 class SmsSender:

@@ -7,9 +7,11 @@ class InvalidContact(ValueError):
     pass
 
 
-# Overseas France writes its numbers the national way too ("0692 12 34 56" in La Réunion):
-# tried after metropolitan France when a national number is not valid there.
-OVERSEAS_REGIONS = ("RE", "YT", "GP", "MQ", "GF", "PM", "BL", "MF", "NC", "PF", "WF")
+# The overseas departments write their numbers the national way too, 10 digits from a 0
+# ("0692 12 34 56" in La Réunion): tried after metropolitan France for such a number only, so a
+# metropolitan number missing digits is never read as a shorter overseas one (an SMS to a stranger).
+# Guadeloupe's +590 also covers Saint-Barthélemy and Saint-Martin.
+OVERSEAS_REGIONS = ("RE", "YT", "GP", "MQ", "GF")
 
 
 def normalise_phone(raw: str, region: str = "FR") -> str:
@@ -17,7 +19,9 @@ def normalise_phone(raw: str, region: str = "FR") -> str:
     for anything not a real number."""
     import phonenumbers  # imported here: only directory edits need it, not the contractor's form
 
-    regions = (region, *OVERSEAS_REGIONS) if region == "FR" else (region,)
+    digits = "".join(c for c in raw if c.isdigit())
+    national = region == "FR" and not raw.strip().startswith("+") and len(digits) == 10 and digits.startswith("0")
+    regions = (region, *OVERSEAS_REGIONS) if national else (region,)
     for candidate in regions:
         try:
             number = phonenumbers.parse(raw, candidate)
@@ -25,8 +29,6 @@ def normalise_phone(raw: str, region: str = "FR") -> str:
             raise InvalidContact("Numéro de téléphone invalide.") from exc
         if phonenumbers.is_valid_number(number):
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        if raw.strip().startswith("+"):
-            break  # international format: the region played no part
     raise InvalidContact("Numéro de téléphone invalide.")
 
 

@@ -215,7 +215,7 @@ class CompletionForm:
 
 
 # Thousands grouped by commas or dots, then a decimal part after the other sign: 1,250.00 · 1.250,00.
-_GROUPED = re.compile(r"(\d{1,3}(?:([.,])\d{3})+)(?:([.,])(\d{1,2}))?")
+_GROUPED = re.compile(r"([1-9]\d{0,2}(?:([.,])\d{3})+)(?:([.,])(\d{1,2}))?")
 
 
 def _ungrouped(text: str) -> str:

@@ -124,8 +124,12 @@ def login(secret: str) -> Response:
         return http.html("admin/login_invalid.html", status=410, session=None)
     cookie = http.set_cookie_header(auth.SESSION_COOKIE, auth.session_cookie_value(session),
                                     int(auth.SESSION_LIFETIME.total_seconds()), settings().secure_cookies)
-    going = unquote(http.cookie(bp.current_request, NEXT_COOKIE) or "")
-    return http.redirect(going if _NEXT_PATH.fullmatch(going) else "/admin", headers={"Set-Cookie": cookie})
+    remembered = http.cookie(bp.current_request, NEXT_COOKIE)
+    if remembered is None:
+        return http.redirect("/admin", headers={"Set-Cookie": cookie})
+    going = unquote(remembered)
+    forget = http.set_cookie_header(NEXT_COOKIE, "", 0, settings().secure_cookies, path=LOGIN_PATH)  # used once
+    return http.redirect(going if _NEXT_PATH.fullmatch(going) else "/admin", headers={"Set-Cookie": [cookie, forget]})
 
 
 @bp.route("/admin/logout", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)

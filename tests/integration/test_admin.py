@@ -218,6 +218,8 @@ def test_after_signing_in_the_manager_lands_where_they_were_going(client: Client
                                  body="")
 
     assert signed_in.status_code == 303 and signed_in.headers["Location"] == wanted
+    cookies = signed_in.headers["Set-Cookie"]
+    assert any(c.startswith("relais_next=;") and "Max-Age=0" in c for c in cookies)  # used once: the next sign-in goes home
 
 
 @pytest.mark.parametrize("going", ["https%3A%2F%2Fevil.example", "%2F%2Fevil.example%2Fadmin", "%2Fadmin%2F..%2F..%2Fx",

@@ -20,6 +20,16 @@ SUBJECTS = [
 def test_a_long_accented_subject_reads_back_word_for_word(subject: str) -> None:
     email = Email("karim@plomberie-benali.fr", subject, "Bonjour", "<p>Bonjour</p>",
                   (Attachment("intervention.ics", "text/calendar", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"),))
-    parsed = BytesParser(policy=policy.default).parsebytes(_mime(email))
+    raw = _mime(email)
+    parsed = BytesParser(policy=policy.default).parsebytes(raw)
     assert parsed["Subject"] == subject
     assert [part.get_filename() for part in parsed.iter_attachments()] == ["intervention.ics"]
+
+
+def test_only_the_subject_gets_a_long_line() -> None:
+    """RFC 2045: base64 lines of 76 characters; strict mail gateways refuse longer ones."""
+    html = "<p>" + "Le chauffe-eau fuit au groupe de sécurité. " * 40 + "</p>"
+    email = Email("karim@plomberie-benali.fr", SUBJECTS[1], "Bonjour " * 200, html,
+                  (Attachment("devis.pdf", "application/pdf", b"%PDF-1.7\n" + bytes(range(256)) * 40),))
+    lines = _mime(email).splitlines()
+    assert max(len(line) for line in lines if not line.startswith(b"Subject:")) <= 100

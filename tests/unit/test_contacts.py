@@ -73,6 +73,13 @@ def test_an_overseas_french_number_written_the_national_way_is_understood(raw: s
     assert normalise_phone(raw) == stored
 
 
+@pytest.mark.parametrize("raw", ["87 12 34 56", "75 12 34", "692 12 34 56"])
+def test_a_number_missing_digits_is_not_read_as_an_overseas_one(raw: str) -> None:
+    # "06 87 12 34 56" without its "06" is a valid number in French Polynesia: an SMS to a stranger.
+    with pytest.raises(InvalidContact):
+        normalise_phone(raw)
+
+
 @pytest.mark.parametrize(("phone", "mobile"), [("+33612345678", True), ("+262692123456", True), ("+33123456789", False),
                                                ("+33972123456", False)])
 def test_only_a_mobile_number_receives_text_messages(phone: str, mobile: bool) -> None:

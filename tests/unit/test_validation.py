@@ -218,7 +218,7 @@ def test_amounts_are_read_the_french_and_the_english_way(typed: str, amount: str
     assert parse_amount(typed) == Decimal(amount)
 
 
-@pytest.mark.parametrize("typed", ["1,250", "1.250", "1.250.00", "1,25,000.00", "1.2.3", "12,345"])
+@pytest.mark.parametrize("typed", ["1,250", "1.250", "1.250.00", "1,25,000.00", "1.2.3", "12,345", "0,250.00", "01,250.00"])
 def test_an_amount_that_reads_two_ways_is_refused_rather_than_guessed(typed: str) -> None:
     from chalicelib.validation import parse_amount
 
