@@ -452,6 +452,8 @@ CATALOG: dict[str, str] = {
     "Le lien de l'intervenant actuel ne fonctionnera plus ; le nouvel intervenant reçoit la demande.": "The current contractor's link will stop working; the new contractor receives the request.",
     "Marquer comme lu": "Mark as read",
     "Non distribuée": "Not delivered",
+    "Annuler ce ticket ? L'intervenant en sera prévenu et ne pourra plus y répondre.": (
+        "Cancel this ticket? The contractor will be told and can no longer answer it."),
     "La date de début est après la date de fin : inversez-les.": "The start date is after the end date: swap them.",
     "Votre session a expiré : connectez-vous à nouveau. Ce que vous veniez d'envoyer n'a pas été enregistré.": (
         "Your session has expired: sign in again. What you just sent was not saved."),

@@ -212,3 +212,26 @@ def test_a_long_title_without_spaces_stays_on_a_phones_width(relais: Relais, pho
     form.goto(_sms_link_for(relais, ticket.ticket_id))
     expect(form.locator("h1")).to_contain_text(title[:20])
     assert _no_horizontal_scroll(form), "a long title pushes the form sideways on a 390 px phone"
+
+
+def test_cancelling_a_ticket_asks_first(relais: Relais, desktop: Any) -> None:
+    from tests.integration.conftest import new_ticket
+
+    ticket = new_ticket(relais.people)
+    manager = desktop.new_page()
+    _sign_in(relais, manager)
+    manager.goto(f"/admin/tickets/{ticket.ticket_id}")
+    asked: list[str] = []
+
+    def answer(dialog: Any, accept: bool) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    manager.once("dialog", lambda dialog: answer(dialog, accept=False))
+    manager.get_by_role("button", name="Annuler le ticket").click()
+    assert asked == ["Annuler ce ticket ? L'intervenant en sera prévenu et ne pourra plus y répondre."]
+    expect(manager.locator("#ticket-state")).to_have_text("Demande envoyée")  # changed its mind: nothing sent
+
+    manager.once("dialog", lambda dialog: answer(dialog, accept=True))
+    manager.get_by_role("button", name="Annuler le ticket").click()
+    expect(manager.locator("#ticket-state")).to_have_text("Annulée")
