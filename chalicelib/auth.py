@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import clock, directory, keys, outbox, store, tokens
+from chalicelib import clock, contacts, directory, keys, outbox, store, tokens
 from chalicelib.models import LoginToken, Manager, ManagerSession, RelaisItem, manager_pk
 
 LOGIN_LINK_LIFETIME = timedelta(minutes=15)
@@ -33,6 +33,10 @@ def _login_pk(secret: str) -> str:
 def request_login_link(email: str, now: datetime) -> bool:
     """Email a login link if the address belongs to an active manager. The caller answers the
     same way either way, so the page never tells which addresses exist."""
+    try:  # as the directory stores it (an accented domain in Punycode)
+        email = contacts.normalise_email(email)
+    except contacts.InvalidContact:
+        return False
     manager = directory.find_manager_by_email(email)
     if manager is None or not manager.active:
         return False

@@ -41,12 +41,17 @@ def receives_sms(phone: str) -> bool:
 
 
 def normalise_email(raw: str) -> str:
+    """Stored as SES sends it: 7-bit only. An accented domain is kept in Punycode (RFC 3492), so
+    sends and bounce reports name the same address; accents before the @ cannot be sent at all."""
     from email_validator import EmailNotValidError, validate_email
 
     try:
-        return validate_email(raw.strip(), check_deliverability=False).normalized
+        address = validate_email(raw.strip(), check_deliverability=False, allow_smtputf8=False).ascii_email
     except EmailNotValidError as exc:
         raise InvalidContact("Adresse e-mail invalide.") from exc
+    if address is None:  # pragma: no cover - allow_smtputf8=False always gives the ASCII form
+        raise InvalidContact("Adresse e-mail invalide.")
+    return str(address)
 
 
 def mask_phone(phone: str | None) -> str:

@@ -245,3 +245,13 @@ def test_the_login_page_speaks_the_language_of_the_manager_who_asked(client: Cli
     secret = _login_secret(People(english, people.plumber, people.email_only))
     page = client.http.get(f"/admin/login/{secret}").body.decode()
     assert '<html lang="en">' in page and "Connexion" not in page
+
+
+def test_a_manager_with_an_accented_domain_can_sign_in(client: Client, people: People, pump: Any, aws: str) -> None:
+    from chalicelib import contacts, directory
+
+    directory.save_manager("Élise Durand", contacts.normalise_email("elise@gérance-durand.fr"))
+    asked = client.http.post("/admin/login", headers=FORM_HEADERS, body=urlencode({"email": "Elise@Gérance-Durand.fr"}))
+    assert asked.status_code == 200
+    pump.drain()
+    assert [m["destinations"]["ToAddresses"] for m in sent_messages(aws)["email"]] == [["elise@xn--grance-durand-bhb.fr"]]

@@ -84,3 +84,13 @@ def test_a_number_missing_digits_is_not_read_as_an_overseas_one(raw: str) -> Non
                                                ("+33972123456", False)])
 def test_only_a_mobile_number_receives_text_messages(phone: str, mobile: bool) -> None:
     assert receives_sms(phone) is mobile
+
+
+def test_an_accented_domain_is_kept_the_way_ses_can_send_it() -> None:
+    # SES takes 7-bit addresses only: the domain in Punycode, which bounce reports also use.
+    assert normalise_email("jean@éxemple.fr") == "jean@xn--xemple-9ua.fr"
+
+
+def test_accents_before_the_at_sign_are_refused_as_ses_cannot_send_them() -> None:
+    with pytest.raises(InvalidContact, match="Adresse e-mail invalide"):
+        normalise_email("jéan@exemple.fr")
