@@ -12,11 +12,12 @@ BatchWriteItem: going through the use cases would take hours on the stand-in.
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import time
 from collections.abc import Callable
 from typing import Any
+
+from bench.run import bench_env, free_port
 
 SMALL, LARGE = int(os.environ.get("BENCH_SMALL", "500")), int(os.environ.get("BENCH_LARGE", "50000"))
 WARMUP, SAMPLES = 20, 200
@@ -24,19 +25,10 @@ TARGET_RATIO = 1.2
 TARGET_CALLS = 2
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _environment(port: int) -> None:
-    os.environ.update({
-        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "eu-west-3",
-        "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "RELAIS_STAGE": "local",
-        "RELAIS_TABLE": "relais-bench-list", "RELAIS_BUCKET": "relais-bench-list-files",
-        "RELAIS_SIGNING_KEY_PARAMETER": "/relais/bench/list-key", "POWERTOOLS_LOG_LEVEL": "ERROR",
-    })
+    """The main bench's settings (bench/run.py), with a table of its own: 50,000 tickets stay apart."""
+    os.environ.update({**bench_env(port), "RELAIS_TABLE": "relais-bench-list", "RELAIS_BUCKET": "relais-bench-list-files",
+                       "RELAIS_SIGNING_KEY_PARAMETER": "/relais/bench/list-key", "POWERTOOLS_LOG_LEVEL": "ERROR"})
 
 
 def _seed(first: int, count: int, manager: Any, contractor: Any) -> None:
@@ -92,7 +84,7 @@ def _count_calls(call: Callable[[], Any]) -> list[str]:
 
 
 def main() -> int:
-    port = _free_port()
+    port = free_port()
     _environment(port)
     from moto.server import ThreadedMotoServer
 

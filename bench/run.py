@@ -47,7 +47,7 @@ TARGET_POST_CALLS = 2
 TARGET_LATENCY_RATIO = 1.5
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -487,7 +487,7 @@ def print_table(figures: list[Figure]) -> None:
 
 def main() -> int:
     started = time.perf_counter()
-    port = _free_port()
+    port = free_port()
     env = bench_env(port)
     os.environ.update(env)  # before anything imports chalicelib (settings are read once)
     os.environ.pop("RELAIS_DEV_OUTBOX_ARCHIVE", None)
