@@ -181,6 +181,8 @@ def _start_key(purpose: str, cursor: str | None, names: Iterable[str]) -> dict[s
 # -- managers -----------------------------------------------------------------------------------
 
 def get_manager(manager_id: str) -> Manager | None:
+    if not ids.looks_valid(manager_id):
+        return None
     try:
         return Manager.get(manager_pk(manager_id), PROFILE)
     except Manager.DoesNotExist:
@@ -251,6 +253,8 @@ def set_manager_active(manager_id: str, active: bool) -> Manager:
 # -- contractors --------------------------------------------------------------------------------
 
 def get_contractor(contractor_id: str) -> Contractor | None:
+    if not ids.looks_valid(contractor_id):
+        return None
     try:
         return Contractor.get(contractor_pk(contractor_id), PROFILE)
     except Contractor.DoesNotExist:

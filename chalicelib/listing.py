@@ -20,7 +20,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import store
+from chalicelib import ids, store
 from chalicelib.lifecycle import State
 from chalicelib.models import Event, Notification, RelaisItem, Ticket, TicketSummary, ticket_pk
 
@@ -171,6 +171,7 @@ def _read_partition(ticket_id: str) -> tuple[Ticket | None, dict[str, TicketSumm
 # -- reading lists ---------------------------------------------------------------------------------
 
 PAGE_SIZE = 25
+REFERENCE_MAX = 20  # "2026-00042": anything much longer is no reference, and never a DynamoDB key
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,9 @@ def _paris_day_start(day: str) -> str:
         return ""
 
 
-def _range(filters: Filters) -> Any:
+def _bounds(filters: Filters) -> tuple[str, str]:
+    """The activity range as stored sort keys: from the first instant of the first day to the
+    first instant of the day after the last ("" where open)."""
     from datetime import date, timedelta
 
     low = _paris_day_start(filters.updated_from) if filters.updated_from else ""
@@ -223,6 +226,11 @@ def _range(filters: Filters) -> Any:
             high = _paris_day_start((date.fromisoformat(filters.updated_to) + timedelta(days=1)).isoformat())
         except ValueError:
             high = ""
+    return low, high
+
+
+def _range(filters: Filters) -> Any:
+    low, high = _bounds(filters)
     if low and high:
         return RelaisItem.gsi1sk.between(low, high)  # up to the first instant of the day after
     if low:
@@ -245,9 +253,18 @@ def _filter(filters: Filters, key: str) -> Any:
 def tickets_page(filters: Filters, cursor: dict[str, Any] | None = None, backwards: bool = False) -> Page:
     """One page, most recent activity first: one Query (two when the page walks back)."""
     if filters.reference:
+        if len(filters.reference) > REFERENCE_MAX:
+            return Page([], None, None)
         found = [item for item in RelaisItem.lookup_index.query(f"REF#{filters.reference.strip()}", limit=1)]
         return Page(found, None, None)
     key = _key_for(filters)
+    if filters.contractor_id and not ids.looks_valid(filters.contractor_id):
+        return Page([], None, None)  # no such contractor: nothing to ask DynamoDB
+    low, high = _bounds(filters)
+    if low and high and low >= high:
+        return Page([], None, None)  # DynamoDB refuses BETWEEN with its bounds swapped; the page says why
+    if cursor is not None and cursor.get("gsi1pk", {}).get("S") != key:
+        cursor = None  # a cursor of other filters (the URL was edited): start over rather than fail
     query = RelaisItem.activity_index.query(
         key, _range(filters), filter_condition=_filter(filters, key), scan_index_forward=backwards,
         limit=PAGE_SIZE, last_evaluated_key=cursor, page_size=PAGE_SIZE,

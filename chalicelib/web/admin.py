@@ -260,7 +260,7 @@ def create_ticket(session: auth.Session) -> Response:
 
 
 def _load_owned(ticket_id: str) -> store.TicketView | None:
-    if len(ticket_id) != 26 or not ticket_id.isalnum():
+    if not ids.looks_valid(ticket_id):
         return None
     try:
         return store.load_ticket(ticket_id)

@@ -37,17 +37,13 @@ def _query(name: str) -> str:
     return str(params.get(name) or "") if params else ""
 
 
-def _valid_id(value: str) -> bool:
-    return len(value) == 26 and value.isalnum()
-
-
 def _new_id_token(kind: str) -> str:
     return signer().dumps(f"new-{kind}", ids.new_id())
 
 
 def _id_from_token(kind: str, token: str) -> str | None:
     value = signer().loads(f"new-{kind}", token, FORM_MAX_AGE) if token else None
-    return value if isinstance(value, str) and _valid_id(value) else None
+    return value if ids.looks_valid(value) else None
 
 
 def _not_found(session: auth.Session) -> Response:
@@ -107,7 +103,7 @@ def _form_page(session: auth.Session, contractor_id: str | None, values: dict[st
                new_token: str | None = None) -> Response:
     """The create form (no contractor_id yet) or the edit form."""
     return admin_page(session, "admin/contractor_form.html", status=status, contractor_id=contractor_id, values=values,
-                 errors=errors or {}, holders={k: v for k, v in (holders or {}).items() if _valid_id(v)},
+                 errors=errors or {}, holders={k: v for k, v in (holders or {}).items() if ids.looks_valid(v)},
                  new_token=new_token or (None if contractor_id else _new_id_token("contractor")))
 
 
@@ -157,7 +153,7 @@ def create_contractor(session: auth.Session) -> Response:
 @bp.route("/admin/contractors/{contractor_id}", methods=["GET"])
 @signed_in
 def contractor_page(session: auth.Session, contractor_id: str) -> Response:
-    contractor = directory.get_contractor(contractor_id) if _valid_id(contractor_id) else None
+    contractor = directory.get_contractor(contractor_id) if ids.looks_valid(contractor_id) else None
     if contractor is None:
         return _not_found(session)
     after = _query("after")
@@ -173,7 +169,7 @@ def contractor_page(session: auth.Session, contractor_id: str) -> Response:
 @bp.route("/admin/contractors/{contractor_id}/edit", methods=["GET"])
 @signed_in
 def edit_contractor(session: auth.Session, contractor_id: str) -> Response:
-    contractor = directory.get_contractor(contractor_id) if _valid_id(contractor_id) else None
+    contractor = directory.get_contractor(contractor_id) if ids.looks_valid(contractor_id) else None
     if contractor is None:
         return _not_found(session)
     return _form_page(session, contractor_id, _values_of(contractor))
@@ -182,7 +178,7 @@ def edit_contractor(session: auth.Session, contractor_id: str) -> Response:
 @bp.route("/admin/contractors/{contractor_id}", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
 @signed_in
 def update_contractor(session: auth.Session, contractor_id: str) -> Response:
-    if not _valid_id(contractor_id):
+    if not ids.looks_valid(contractor_id):
         return _not_found(session)
     profile, errors, values = _read_contractor(http.form(bp.current_request))
     if profile is None:
@@ -200,7 +196,7 @@ def update_contractor(session: auth.Session, contractor_id: str) -> Response:
 
 
 def _set_contractor_active(session: auth.Session, contractor_id: str, active: bool) -> Response:
-    if not _valid_id(contractor_id):
+    if not ids.looks_valid(contractor_id):
         return _not_found(session)
     try:
         directory.set_contractor_active(contractor_id, active)
@@ -275,7 +271,7 @@ def invite_manager(session: auth.Session) -> Response:
 
 
 def _set_manager_active(session: auth.Session, manager_id: str, active: bool) -> Response:
-    if not _valid_id(manager_id):
+    if not ids.looks_valid(manager_id):
         return admin_page(session, "admin/error.html", status=404, message="Gestionnaire introuvable.")
     if not active and manager_id == session.manager.manager_id:
         return _managers_page(session, 400, notice="Vous ne pouvez pas désactiver votre propre compte.")

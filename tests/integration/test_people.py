@@ -344,3 +344,14 @@ def test_a_contractor_saved_before_contact_claims_existed_can_be_edited(client: 
     response = _post(client, headers, f"/admin/contractors/{people.plumber.contractor_id}", fields)
     assert response.status_code == 303
     assert {directory.phone_claim_pk("+33698765432"), directory.email_claim_pk("karim@plomberie-benali.fr")} <= _claims()
+
+
+@pytest.mark.parametrize("bad", ["A" * 3000, "../x", "", "01ARZ3NDEKTSV4RRFFQ69G5FA"])
+def test_an_id_from_a_browser_that_cannot_be_ours_is_not_looked_up(aws: str, bad: str) -> None:
+    # Real DynamoDB answers a key over 2 KB with an error (a 500), not with "not found".
+    from chalicelib import directory
+    from local.dynamodb_calls import counting
+
+    with counting() as calls:
+        assert directory.get_contractor(bad) is None and directory.get_manager(bad) is None
+    assert calls == []
