@@ -22,6 +22,11 @@ class ContractorUnavailable(Exception):
     """The chosen contractor is deactivated or cannot be reached on the chosen channels."""
 
 
+def contact_for(contractor: Contractor, channel: str) -> str | None:
+    """Where a message on this channel goes: the phone for SMS, the address for email."""
+    return {"sms": contractor.phone, "email": contractor.email}.get(channel)
+
+
 def create_request(
     manager: Manager, contractor: Contractor, request: NewRequest, now: datetime, submission_id: str | None = None,
     ticket_id: str | None = None, files: list[dict[str, Any]] | None = None,
@@ -30,8 +35,7 @@ def create_request(
     uploaded before the ticket existed (their keys live under it)."""
     if not contractor.active:
         raise ContractorUnavailable("inactive")
-    reachable = {"sms": contractor.phone, "email": contractor.email}
-    if not all(reachable.get(channel) for channel in request.channels):
+    if not all(contact_for(contractor, channel) for channel in request.channels):
         raise ContractorUnavailable("channel")
     ticket_id = ticket_id or ids.new_id()
     kind = RequestKind(request.request_kind)

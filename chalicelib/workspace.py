@@ -12,7 +12,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib import changes, clock, directory, lifecycle, links, listing, outbox, store
 from chalicelib.lifecycle import Action, RequestKind
 from chalicelib.models import Contractor, Event, Manager, Notification, RelaisItem, Ticket
-from chalicelib.tickets import ContractorUnavailable
+from chalicelib.tickets import ContractorUnavailable, contact_for
 
 
 def mark_read(view: store.TicketView, manager: Manager, submission_id: str, now: datetime) -> Event:
@@ -58,11 +58,6 @@ SUPERSEDED = "superseded"  # a notification to a contractor the ticket was taken
 UNDELIVERED = ("pending", "sending", "failed")
 
 
-def _reachable_channels(contractor: Contractor) -> list[str]:
-    contacts = {"sms": contractor.phone, "email": contractor.email}
-    return [str(c) for c in contractor.channels if contacts.get(str(c))]
-
-
 def _asks_for_a_quote(view: store.TicketView) -> bool:
     """Whether the new contractor is asked for a quote: the request is one now, or the refused one was."""
     if view.ticket.state == lifecycle.State.REFUSED.value:
@@ -75,7 +70,7 @@ def _asks_for_a_quote(view: store.TicketView) -> bool:
 def reassign(view: store.TicketView, manager: Manager, contractor: Contractor, submission_id: str, now: datetime) -> Event:
     """The old link is revoked, the new contractor gets the request with a new link, and must answer it."""
     ticket = view.ticket
-    reachable = _reachable_channels(contractor)
+    reachable = [str(c) for c in contractor.channels if contact_for(contractor, str(c))]  # the new one's preference
     if not contractor.active or not reachable:
         raise ContractorUnavailable(contractor.contractor_id)
     action = Action.REASSIGN_QUOTE if _asks_for_a_quote(view) else Action.REASSIGN
