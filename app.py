@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from chalice.app import Response
 
+from chalicelib import logs
+from chalicelib.logs import logger
 from chalicelib.web import admin, contractor, dev, people, static
 from chalicelib.web.http import ThreadSafeChalice, security_headers
 
-app = ThreadSafeChalice(app_name="relais")
-logger = Logger(service="relais")
+app = ThreadSafeChalice(app_name="relais", configure_logs=False)  # Powertools writes the `relais` logger alone
+app.register_middleware(logs.invocation, "all")  # first, so outermost: every function's lines carry the request id
 
 app.register_blueprint(contractor.bp)
 app.register_blueprint(admin.bp)
@@ -20,15 +22,23 @@ app.register_blueprint(dev.bp)
 app.register_blueprint(static.bp)
 
 
+_TICKET_PAGE = re.compile(r"^/admin/tickets/([0-9A-Z]{26})(?:[/?#]|$)")
+
+
 @app.middleware("http")
 def observe_and_protect(event: Any, get_response: Any) -> Response:
-    """Every page: the protective headers, and one structured log line correlated by ticket.
-
-    The route pattern is logged, never the path: a path can carry a link secret."""
+    """Every page: the protective headers, and one structured log line correlated by ticket (the
+    one in the route, or the one a new request's redirect leads to) and by API Gateway's request
+    id, which its access logs show. The route pattern is logged, never the path: a path can carry
+    a link secret."""
+    logger.append_keys(api_request_id=(event.context or {}).get("requestId"))
     logger.set_correlation_id((event.uri_params or {}).get("ticket_id"))
     response = get_response(event)
     for name, value in security_headers().items():
         response.headers.setdefault(name, value)
+    created = _TICKET_PAGE.match(str(response.headers.get("Location", "")))
+    if logger.get_correlation_id() is None and created:
+        logger.set_correlation_id(created.group(1))
     route = (event.context or {}).get("resourcePath")
     logger.info("request", extra={"route": route, "method": event.method, "status": response.status_code})
     return response
@@ -63,21 +73,10 @@ def sweep_outbox(event: dict[str, Any], context: Any) -> dict[str, int]:
     return dispatcher.sweep()
 
 
-@app.middleware("http")
-def request_ids(event: Any, get_response: Any) -> Response:
-    """Registered after observe_and_protect, so it runs inside it: the request log line carries
-    the Lambda request id (and API Gateway's, which is what its access logs show)."""
-    lambda_context = getattr(event, "lambda_context", None)
-    logger.append_keys(request_id=getattr(lambda_context, "aws_request_id", None),
-                       api_request_id=(event.context or {}).get("requestId"))
-    return get_response(event)
-
-
 @app.lambda_function(name="handle_bounce")
 def handle_bounce(event: dict[str, Any], context: Any) -> dict[str, int]:
     """Subscribed to the SES bounce/complaint topic: the address is marked undeliverable, the
     ticket says so, and the contractor gets the message by SMS instead."""
     from chalicelib import bounces
 
-    logger.append_keys(request_id=getattr(context, "aws_request_id", None))
     return bounces.handle_sns_records(event.get("Records", []))

@@ -16,7 +16,22 @@ from typing import Any
 def client(service: str) -> Any:
     from chalicelib.models import RelaisItem
 
-    return RelaisItem._get_connection().connection.session.create_client(service)
+    session = RelaisItem._get_connection().connection.session
+    if service == "s3":
+        return session.create_client("s3", **files_client_options())
+    return session.create_client(service)
+
+
+def files_client_options() -> dict[str, Any]:
+    """The S3 client presigns on `settings().files_origin`, the origin the CSP allows: built on
+    `files_endpoint` in its region, with the bucket in the host name on AWS."""
+    from botocore.config import Config
+
+    from chalicelib.config import settings
+
+    files = settings()
+    return {"region_name": files.region, "endpoint_url": files.files_endpoint,
+            "config": Config(s3={"addressing_style": "virtual" if files.files_on_aws else "path"})}
 
 
 def reset_clients() -> None:

@@ -22,7 +22,7 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import clock, outbox, rendering, store
+from chalicelib import clock, logs, outbox, rendering, store
 from chalicelib.directory import contractor_email_key
 from chalicelib.models import Contractor, Event, Notification, RelaisItem, ticket_pk
 
@@ -132,16 +132,15 @@ def handle_ses_event(message: dict[str, Any], now: datetime | None = None) -> st
     notification = find_notification(message_id) if message_id else None
     log = {"kind": kind, "contractors": sorted(contractors), "ticket_id": notification.ticket_id if notification else None,
            "notification_id": notification.notification_id if notification else None}
-    if notification is not None:
-        logger.set_correlation_id(notification.ticket_id)
     contractor = next((c for c in contractors.values()
                        if notification is not None and (c.email or "").lower() == notification.recipient.lower()), None)
-    if notification is None or contractor is None or notification.channel != "email":
-        logger.info("ses event", extra={**log, "result": "marked" if contractors else "unknown"})
-        return "marked" if contractors else "unknown"
-    result = _record(notification, contractor, kind, now)
-    logger.info("ses event", extra={**log, "result": result})
-    return result
+    with logs.about_ticket(notification.ticket_id if notification else None):
+        if notification is None or contractor is None or notification.channel != "email":
+            logger.info("ses event", extra={**log, "result": "marked" if contractors else "unknown"})
+            return "marked" if contractors else "unknown"
+        result = _record(notification, contractor, kind, now)
+        logger.info("ses event", extra={**log, "result": result})
+        return result
 
 
 def handle_sns_records(records: list[dict[str, Any]]) -> dict[str, int]:

@@ -35,7 +35,8 @@ class Settings:
     notification_backoff_seconds: int
     wrong_link_limit: int
     wrong_link_window_seconds: int
-    files_origin: str
+    region: str
+    files_endpoint: str  # what the S3 client is built on: a local stand-in's URL, else S3's regional endpoint
     schedule_group: str
     schedule_target_arn: str
     scheduler_role_arn: str
@@ -50,6 +51,20 @@ class Settings:
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")
 
+    @property
+    def files_on_aws(self) -> bool:
+        return self.files_endpoint == _regional_s3(self.region)
+
+    @property
+    def files_origin(self) -> str:
+        """Where browsers upload and load files from: the host the S3 client presigns, hence what
+        the CSP allows (and what the bucket's CORS answers). On AWS the bucket is in the regional
+        host name: botocore's default, the global host, is not in the CSP and a new bucket answers
+        it with redirects. A local stand-in takes the bucket in the path."""
+        if self.files_on_aws:
+            return f"https://{self.bucket_name}.{self.files_endpoint.removeprefix('https://')}"
+        return self.files_endpoint
+
 
 _LOCAL_ARN = "arn:aws:"
 _LOCAL_REGION = "eu-west-3:123456789012"
@@ -58,6 +73,7 @@ _LOCAL_REGION = "eu-west-3:123456789012"
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     env = os.environ.get
+    region = env("AWS_REGION") or env("AWS_DEFAULT_REGION") or "eu-west-3"  # Lambda sets AWS_REGION
     return Settings(
         stage=env("RELAIS_STAGE", "prod"),  # the dev pages exist only where "local" is said explicitly
         table_name=env("RELAIS_TABLE", "relais"),
@@ -72,7 +88,8 @@ def settings() -> Settings:
         notification_backoff_seconds=int(env("RELAIS_NOTIFICATION_BACKOFF_SECONDS", "60")),
         wrong_link_limit=int(env("RELAIS_WRONG_LINK_LIMIT", "20")),
         wrong_link_window_seconds=int(env("RELAIS_WRONG_LINK_WINDOW_SECONDS", "600")),
-        files_origin=_files_origin(),
+        region=region,
+        files_endpoint=(env("AWS_ENDPOINT_URL_S3") or env("AWS_ENDPOINT_URL") or _regional_s3(region)).rstrip("/"),
         schedule_group=env("RELAIS_SCHEDULE_GROUP", "relais"),
         # Locally these name nothing real: the pump fires due schedules itself.
         schedule_target_arn=env("RELAIS_SCHEDULE_TARGET_ARN", f"{_LOCAL_ARN}lambda:{_LOCAL_REGION}:function:relais-fire"),
@@ -90,11 +107,5 @@ def settings() -> Settings:
     )
 
 
-def _files_origin() -> str:
-    """The S3 origin browsers upload to and load thumbnails from (for the CSP)."""
-    env = os.environ.get
-    explicit = env("RELAIS_FILES_ORIGIN") or env("AWS_ENDPOINT_URL_S3") or env("AWS_ENDPOINT_URL")
-    if explicit:
-        return explicit.rstrip("/")
-    bucket, region = env("RELAIS_BUCKET", "relais-files"), env("AWS_REGION") or env("AWS_DEFAULT_REGION", "eu-west-3")
-    return f"https://{bucket}.s3.{region}.amazonaws.com"
+def _regional_s3(region: str) -> str:
+    return f"https://s3.{region}.amazonaws.com"

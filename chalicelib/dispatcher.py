@@ -15,7 +15,7 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import clock, keys, links, listing, messages, metrics, store, tokens, uploads
+from chalicelib import clock, keys, links, listing, logs, messages, metrics, store, tokens, uploads
 from chalicelib.channels import Attachment, Email, EmailSender, SmsSender
 from chalicelib.config import settings
 from chalicelib.models import Event, Link, Notification, Ticket, ticket_pk
@@ -225,6 +225,10 @@ def _mark_failed(notification: Notification, error: str, now: datetime) -> None:
             transaction.save(listing.attention_item(ticket, "delivery_failed", clock.iso(now)))
 
 
+def _ticket_id_of(pk: str) -> str | None:
+    return pk.removeprefix("TICKET#") if pk.startswith("TICKET#") else None
+
+
 def _new_image(record: dict[str, Any]) -> dict[str, Any]:
     return record.get("dynamodb", {}).get("NewImage") or {}
 
@@ -233,15 +237,16 @@ def handle_stream_records(records: list[dict[str, Any]], senders: Senders | None
     """Lambda handler body for the table's stream: send every new pending notification."""
     outcome: dict[str, int] = {}
     now = clock.now()
-    metrics.steps_in(records)  # every committed ticket event passes here once: one metric per step
     for record in records:
         image = _new_image(record)
-        if image.get("item_type", {}).get("S") != "notification" or image.get("status", {}).get("S") != "pending":
-            continue
-        due = image.get("outbox_due", {}).get("S")
-        if due is None or due > clock.iso(now):
-            continue  # a retry waiting for its backoff: the sweep sends it when due
-        result = deliver(image["pk"]["S"], image["sk"]["S"], senders)  # each claim leased from its own start
+        with logs.about_ticket(_ticket_id_of(image.get("pk", {}).get("S", ""))):
+            metrics.step_in(record)  # every committed ticket event passes here once: one metric per step
+            if image.get("item_type", {}).get("S") != "notification" or image.get("status", {}).get("S") != "pending":
+                continue
+            due = image.get("outbox_due", {}).get("S")
+            if due is None or due > clock.iso(now):
+                continue  # a retry waiting for its backoff: the sweep sends it when due
+            result = deliver(image["pk"]["S"], image["sk"]["S"], senders)  # each claim leased from its own start
         outcome[result] = outcome.get(result, 0) + 1
     return outcome
 
@@ -252,7 +257,8 @@ def sweep(senders: Senders | None = None, now: datetime | None = None, limit: in
     outcome: dict[str, int] = {}
     due = Notification.outbox_index.query(OUTBOX_SHARD, Notification.outbox_due <= clock.iso(now), limit=limit)
     for item in due:
-        result = deliver(item.pk, item.sk, senders, max(now, clock.now()))  # a long sweep leases each item from its start
+        with logs.about_ticket(_ticket_id_of(item.pk)):
+            result = deliver(item.pk, item.sk, senders, max(now, clock.now()))  # a long sweep leases each from its start
         outcome[result] = outcome.get(result, 0) + 1
     metrics.outbox_age(_oldest_due_age(clock.now()))
     return outcome

@@ -30,7 +30,7 @@ class SigningKey:
     version: int
 
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("relais.keys")  # a child of the Powertools logger: one JSON line (chalicelib/logs.py)
 _lock = threading.Lock()
 _current: tuple[float, SigningKey] | None = None  # (read at, key), per container
 _retry_after = 0.0  # after SSM failed: no new read before this (time.monotonic)

@@ -14,7 +14,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from chalicelib import changes, clock, outbox, planning, store
+from chalicelib import changes, clock, logs, outbox, planning, store
 from chalicelib.changes import SYSTEM
 from chalicelib.config import settings
 from chalicelib.lifecycle import Action, NotAllowed
@@ -93,6 +93,11 @@ def fire(payload: dict[str, Any], now: datetime | None = None) -> str:
     step = STEPS.get(str(payload.get("step")))
     if step is None or len(ticket_id) != 26:
         return "gone"
+    with logs.about_ticket(ticket_id):
+        return _fire(ticket_id, step, payload, now)
+
+
+def _fire(ticket_id: str, step: Step, payload: dict[str, Any], now: datetime) -> str:
     submission = f"timer:{planning.schedule_name(ticket_id, str(payload['step']))}:{payload.get('at')}:{payload.get('round')}"
     for _ in range(ATTEMPTS):
         if store.find_submission(submission) is not None:

@@ -10,11 +10,16 @@ from typing import Any
 
 from chalicelib.metrics import NAMESPACE, OUTBOX_AGE, SERVICE
 
-STEPS = ("TicketsCreated", "RequestsAccepted", "RequestsRefused", "TicketsCancelled", "MessagesPosted",
-         "QuotesSubmitted", "InterventionsCompleted", "InvoicesReceived")
+# The main steps of a ticket and the timers (chalicelib/metrics.py maps each event type to its metric;
+# tests/integration/test_observability.py walks a lifecycle and sees every one of these receive a value).
+STEPS = ("TicketsCreated", "RequestsAccepted", "RequestsRefused", "QuotesSubmitted", "QuotesAccepted",
+         "QuotesRejected", "PresencesConfirmed", "InterventionsCompleted", "InterventionsCompletedWithInvoice",
+         "InvoicesReceived", "TicketsClosed", "TicketsCancelled", "MessagesPosted")
 TIMERS = ("RemindersFired", "PresenceChecksFired", "CompletionRequestsFired", "InvoiceRequestsFired",
           "ManagerAlertsFired")
-OUTCOMES = ("NotificationsSent", "NotificationsFailed", "NotificationsRetried", "NotificationsRerouted")
+# Only an email is re-routed (to SMS, when its address bounces).
+OUTCOMES = (*((m, c) for m in ("NotificationsSent", "NotificationsFailed", "NotificationsRetried") for c in ("sms", "email")),
+            ("NotificationsRerouted", "email"))
 REGION = "${AWS::Region}"
 CONFIGURATION_SET = "relais-${Stage}"
 
@@ -33,7 +38,7 @@ def dashboard_body(functions: list[str]) -> dict[str, Any]:
         _widget("Tickets per step (per hour)", [[*custom, m, "service", SERVICE] for m in STEPS], 0, 0),
         _widget("Reminders and timers fired (per hour)", [[*custom, m, "service", SERVICE] for m in TIMERS], 12, 0),
         _widget("SMS and emails: sent, failed, retried, re-routed (per hour)",
-                [[*custom, m, "service", SERVICE, "Channel", channel] for m in OUTCOMES for channel in ("sms", "email")],
+                [[*custom, m, "service", SERVICE, "Channel", channel] for m, channel in OUTCOMES],
                 0, 6),
         _widget("SES: sends, deliveries, bounces, complaints (per hour)",
                 [["AWS/SES", m, "ses:configuration-set", CONFIGURATION_SET] for m in
