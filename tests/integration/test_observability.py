@@ -78,12 +78,16 @@ class Lambdas:
 
 
 class _RuntimeHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """The Lambda runtime's root handler: what reaches the root logger is printed as plain text.
-    Only the invocation's own thread (the moto server in this process has its own threads)."""
+    """The Lambda runtime's root handler: what reaches the root logger is printed as plain text,
+    but for the `relais` loggers (Powertools filters them out of the root handlers it finds when the
+    app is imported). Only the invocation's own thread (the moto server here has its own threads)."""
 
     def __init__(self, stream: io.StringIO) -> None:
+        from aws_lambda_powertools.logging.filters import SuppressFilter
+
         super().__init__(stream)
         self.setFormatter(logging.Formatter("[%(levelname)s]\t%(asctime)s\t%(message)s"))
+        self.addFilter(SuppressFilter("relais"))
         self._thread = threading.get_ident()
 
     def filter(self, record: logging.LogRecord) -> bool:
