@@ -18,6 +18,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,9 +110,11 @@ def _demo_people() -> Any:
     return make_people()
 
 
-@pytest.fixture(scope="module")
-def relais(moto_server: str) -> Iterator[Relais]:
-    """The whole product on 127.0.0.1, fresh for each test module."""
+@contextmanager
+def running_relais(moto_server: str, stage: str = "local", env: dict[str, str] | None = None,
+                   launcher: tuple[str, ...] = ()) -> Iterator[Relais]:
+    """The whole product on 127.0.0.1, fresh: `chalice local --stage <stage>` with `env` (default:
+    this process's), started through `launcher` if given, and the pump in this process."""
     from chalicelib.config import settings
 
     saved_base_url = os.environ.get("RELAIS_BASE_URL")
@@ -126,10 +129,11 @@ def relais(moto_server: str) -> Iterator[Relais]:
     people = _demo_people()
 
     log = tempfile.TemporaryFile()  # chalice local's output, shown if it fails to start
-    chalice = Path(sys.executable).parent / "chalice"
+    chalice = [str(Path(sys.executable).parent / "chalice")] if not launcher else [*launcher, "chalice"]
     child = subprocess.Popen(
-        [str(chalice), "local", "--host", "127.0.0.1", "--port", str(APP_PORT), "--no-autoreload", "--stage", "local"],
-        cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [*chalice, "local", "--host", "127.0.0.1", "--port", str(APP_PORT), "--no-autoreload", "--stage", stage],
+        cwd=ROOT, env=dict(os.environ) if env is None else env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True)
     pump_thread: _PumpThread | None = None
     try:
         try:
@@ -162,6 +166,13 @@ def relais(moto_server: str) -> Iterator[Relais]:
         else:
             os.environ["RELAIS_BASE_URL"] = saved_base_url
         settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def relais(moto_server: str) -> Iterator[Relais]:
+    """The whole product on 127.0.0.1 as `make run` runs it, fresh for each test module."""
+    with running_relais(moto_server) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
