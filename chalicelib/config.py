@@ -35,6 +35,8 @@ class Settings:
     notification_backoff_seconds: int
     wrong_link_limit: int
     wrong_link_window_seconds: int
+    upload_limit_at_once: int  # upload permissions one link (or manager) may hold alive at once
+    upload_limit_per_hour: int
     files_origin: str
     schedule_group: str
     schedule_target_arn: str
@@ -72,6 +74,8 @@ def settings() -> Settings:
         notification_backoff_seconds=int(env("RELAIS_NOTIFICATION_BACKOFF_SECONDS", "60")),
         wrong_link_limit=int(env("RELAIS_WRONG_LINK_LIMIT", "20")),
         wrong_link_window_seconds=int(env("RELAIS_WRONG_LINK_WINDOW_SECONDS", "600")),
+        upload_limit_at_once=int(env("RELAIS_UPLOAD_LIMIT_AT_ONCE", "20")),
+        upload_limit_per_hour=int(env("RELAIS_UPLOAD_LIMIT_PER_HOUR", "60")),
         files_origin=_files_origin(),
         schedule_group=env("RELAIS_SCHEDULE_GROUP", "relais"),
         # Locally these name nothing real: the pump fires due schedules itself.
