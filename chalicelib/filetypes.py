@@ -84,6 +84,44 @@ def _zip_kind(file: BinaryIO, head: bytes) -> Kind | None:
     return None  # a presentation, a Visio drawing, anything else in OPC clothing: not accepted
 
 
+_OLE_STREAMS = {"WordDocument": DOC, "Workbook": XLS, "Book": XLS}
+_OLE_END = 0xFFFFFFFA  # sector numbers from here up mark chain ends and free sectors
+_OLE_MAX_DIRECTORY_SECTORS = 64
+
+
+def _ole_kind(file: BinaryIO) -> Kind | None:
+    """Word or Excel 97-2003 by the stream each cannot do without, found in the OLE container's
+    directory (an installer or an Outlook message is an OLE container too)."""
+    header = file.read(512)
+    shift = int.from_bytes(header[30:32], "little")
+    if len(header) < 512 or shift not in (9, 12):
+        return None
+    size = 1 << shift
+    fat_sectors = [int.from_bytes(header[76 + 4 * i: 80 + 4 * i], "little") for i in range(109)]
+
+    def sector(number: int, offset: int = 0, length: int = size) -> bytes:
+        file.seek(((number + 1) << shift) + offset)
+        return file.read(length)
+
+    directory = int.from_bytes(header[48:52], "little")
+    for _ in range(_OLE_MAX_DIRECTORY_SECTORS):
+        if directory >= _OLE_END:
+            return None
+        entries = sector(directory)
+        for start in range(0, len(entries) - 127, 128):
+            entry = entries[start:start + 128]
+            name_bytes = int.from_bytes(entry[64:66], "little")
+            name = entry[: max(0, min(name_bytes, 64) - 2)].decode("utf-16-le", "replace")
+            if entry[66] == 2 and name in _OLE_STREAMS:  # a stream, not a storage
+                return _OLE_STREAMS[name]
+        per_fat_sector = size // 4
+        fat_index = directory // per_fat_sector
+        if fat_index >= len(fat_sectors) or fat_sectors[fat_index] >= _OLE_END:
+            return None  # beyond the header's FAT list: not one of the documents we take
+        directory = int.from_bytes(sector(fat_sectors[fat_index], 4 * (directory % per_fat_sector), 4), "little")
+    return None
+
+
 def sniff(head: bytes) -> Kind | None:
     """The kind these first bytes start, for kinds their magic number alone tells."""
     if head.startswith(b"\xff\xd8\xff"):
@@ -113,10 +151,9 @@ def identify(file: BinaryIO, declared_type: str) -> Kind | None:
     if actual is None and head.startswith(b"PK\x03\x04"):
         file.seek(0)
         actual = _zip_kind(file, head)
-    elif actual is None and head.startswith(_OLE) and expected in (DOC, XLS):
-        # Word and Excel 97-2003 are both OLE containers: the container is checked, the declared
-        # one of the two is kept (both open in the same office suite; neither runs in a browser).
-        actual = expected
+    elif actual is None and head.startswith(_OLE):
+        file.seek(0)
+        actual = _ole_kind(file)
     if actual is None:
         return None
     return actual if actual == expected or actual.family == expected.family else None

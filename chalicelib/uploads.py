@@ -259,9 +259,11 @@ def _copy_in(checked: _Checked) -> StoredFile:
             version_id = str(copied.get("VersionId") or "")
             break
         except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code"))
-            if code == "ConditionalRequestConflict" and attempt < 2:
-                continue  # an identical submission is copying it at this very moment: S3 says retry
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if status == 409 and attempt < 2:
+                continue  # ConditionalRequestConflict: an identical submission is copying it right now; S3 says retry
+            if status not in (404, 409, 412):  # not a race (access, throttling…): a real error
+                raise
             version_id = _copied_by_twin(stored, checked.etag)
             break
     try:

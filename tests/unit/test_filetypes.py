@@ -13,7 +13,27 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 56
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 53
 PDF = b"%PDF-1.7\n" + b"0" * 55
 EXE = b"MZ\x90\x00" + b"\x00" * 60
-OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
+
+
+def ole(*streams: str) -> bytes:
+    """A minimal OLE container (512-byte sectors: header, one FAT sector, one directory sector)."""
+    end, free = (0xFFFFFFFE).to_bytes(4, "little"), b"\xff" * 4
+    header = bytearray(512)
+    header[:8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    header[24:32] = b"\x3e\x00\x03\x00\xfe\xff\x09\x00"
+    header[44:48], header[48:52], header[60:64], header[68:72] = (1).to_bytes(4, "little"), (1).to_bytes(4, "little"), end, end
+    header[76:512] = (0).to_bytes(4, "little") + free * 108
+    fat = (0xFFFFFFFD).to_bytes(4, "little") + end + free * 126
+
+    def entry(name: str, kind: int) -> bytes:
+        encoded = (name + "\x00").encode("utf-16-le")
+        return encoded.ljust(64, b"\x00") + len(encoded).to_bytes(2, "little") + bytes([kind]) + b"\x00" * 61
+
+    directory = b"".join([entry("Root Entry", 5), *(entry(s, 2) for s in streams)]).ljust(512, b"\x00")
+    return bytes(header) + fat + directory
+
+
+OLE = ole("1Table", "WordDocument")
 DOCX_TYPE = filetypes.DOCX.content_type
 
 
@@ -46,6 +66,8 @@ def identify(data: bytes, declared: str) -> filetypes.Kind | None:
     (DOCX_TYPE, XLSX, filetypes.XLSX),  # a spreadsheet named .docx is served as the spreadsheet it is
     (filetypes.ODT.content_type, ODT, filetypes.ODT),
     ("application/msword", OLE, filetypes.DOC),
+    ("application/vnd.ms-excel", ole("Workbook"), filetypes.XLS),
+    ("application/msword", ole("Book"), filetypes.XLS),  # an Excel 5 file named .doc: served as .xls
 ])
 def test_what_the_bytes_back_is_accepted_as_what_they_are(declared: str, data: bytes, kind: filetypes.Kind) -> None:
     assert identify(data, declared) == kind
@@ -61,6 +83,8 @@ def test_what_the_bytes_back_is_accepted_as_what_they_are(declared: str, data: b
     (filetypes.ODT.content_type, zipped({"content.xml": b"<c/>", "mimetype": filetypes.ODT.content_type.encode()})),
     (DOCX_TYPE, b"PK\x03\x04" + b"\x00" * 200),  # a ZIP header and nothing after it
     ("application/pdf", OLE),
+    ("application/msword", ole("\x05SummaryInformation", "!_StringData")),  # an installer or a message: not a document
+    ("application/msword", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600),  # a header and nothing else
 ])
 def test_a_claim_the_bytes_do_not_back_is_refused(declared: str, data: bytes) -> None:
     assert identify(data, declared) is None
