@@ -37,6 +37,8 @@ class Settings:
     wrong_link_window_seconds: int
     region: str
     files_endpoint: str  # what the S3 client is built on: a local stand-in's URL, else S3's regional endpoint
+    upload_limit_at_once: int  # upload permissions one link (or manager) may hold alive at once
+    upload_limit_per_hour: int
     schedule_group: str
     schedule_target_arn: str
     scheduler_role_arn: str
@@ -90,6 +92,8 @@ def settings() -> Settings:
         wrong_link_window_seconds=int(env("RELAIS_WRONG_LINK_WINDOW_SECONDS", "600")),
         region=region,
         files_endpoint=(env("AWS_ENDPOINT_URL_S3") or env("AWS_ENDPOINT_URL") or _regional_s3(region)).rstrip("/"),
+        upload_limit_at_once=int(env("RELAIS_UPLOAD_LIMIT_AT_ONCE", "20")),
+        upload_limit_per_hour=int(env("RELAIS_UPLOAD_LIMIT_PER_HOUR", "60")),
         schedule_group=env("RELAIS_SCHEDULE_GROUP", "relais"),
         # Locally these name nothing real: the pump fires due schedules itself.
         schedule_target_arn=env("RELAIS_SCHEDULE_TARGET_ARN", f"{_LOCAL_ARN}lambda:{_LOCAL_REGION}:function:relais-fire"),

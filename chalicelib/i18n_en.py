@@ -243,6 +243,10 @@ CATALOG: dict[str, str] = {
     "Ce fichier n'appartient pas à cette intervention.": "This file does not belong to this job.",
     "Le fichier n'a pas été reçu. Réessayez de l'envoyer.": "The file was not received. Try sending it again.",
     "Le contenu du fichier ne correspond pas à un type accepté.": "The file's content is not of an accepted type.",
+    "Le fichier a été remplacé pendant l'envoi. Envoyez-le à nouveau.": "The file was replaced while being sent. Send it again.",
+    "Ce fichier a déjà été envoyé. Ajoutez-le à nouveau pour l'envoyer encore.": "This file was already sent. Add it again to send it once more.",
+    "Trop de fichiers en cours d'envoi : attendez deux minutes, puis réessayez.": "Too many files being uploaded at once: wait two minutes, then try again.",
+    "Trop de fichiers envoyés en une heure : réessayez plus tard.": "Too many files uploaded within an hour: try again later.",
     "Le formulaire a expiré. Vérifiez la demande et créez-la à nouveau.": "The form has expired. Check the request and create it again.",
     # -- people: contractors directory and managers ------------------------------------------------
     "Actif": "Active",

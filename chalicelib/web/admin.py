@@ -212,7 +212,7 @@ def presign_draft_upload(session: auth.Session) -> Response:
     ticket_id = _draft_ticket_id(session, form.get("draft"))
     if ticket_id is None:
         return http.json_error("Le formulaire a expiré. Rechargez la page.", session.manager.language, 403)
-    return http.presign_response(ticket_id, form, session.manager.language)
+    return http.presign_response(ticket_id, form, session.manager.language, f"manager:{session.manager.manager_id}")
 
 
 @bp.route("/admin/tickets/new", methods=["GET"])
@@ -298,7 +298,8 @@ def ticket_page(session: auth.Session, ticket_id: str) -> Response:
 def presign_upload(session: auth.Session, ticket_id: str) -> Response:
     if _load_owned(ticket_id) is None:
         return http.json_error("Ticket introuvable.", session.manager.language, 404)
-    return http.presign_response(ticket_id, http.form(bp.current_request), session.manager.language)
+    return http.presign_response(ticket_id, http.form(bp.current_request), session.manager.language,
+                                 f"manager:{session.manager.manager_id}")
 
 
 @bp.route("/admin/tickets/{ticket_id}/messages", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)

@@ -256,7 +256,8 @@ def presign_upload(view: store.TicketView, secret: str) -> Response:
     form = http.form(bp.current_request)
     if _submission_id(view.ticket.ticket_id, form.get("form_token")) is None:
         return http.json_error("Le formulaire a expiré. Rechargez la page.", view.ticket.contractor_language, 403)
-    return http.presign_response(view.ticket.ticket_id, form, view.ticket.contractor_language)
+    return http.presign_response(view.ticket.ticket_id, form, view.ticket.contractor_language,
+                                 f"link:{view.ticket.ticket_id}")
 
 
 @bp.route("/t/{ticket_id}/{secret}/messages", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)

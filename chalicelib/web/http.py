@@ -118,18 +118,19 @@ def json_error(message: str, language: str, status: int = 400) -> Response:
     return Response(body={"error": i18n.translate(language, message)}, status_code=status)
 
 
-def presign_response(ticket_id: str, form: Form, language: str) -> Response:
-    """The presigned POST for one file, or a JSON error naming it."""
-    from chalicelib import i18n, uploads
+def presign_response(ticket_id: str, form: Form, language: str, holder: str) -> Response:
+    """The presigned POST for one file, counted against `holder`'s permissions, or a JSON error naming it."""
+    from chalicelib import clock, i18n, uploads
 
     try:
         size = int(form.get("size") or "0")
     except ValueError:
         size = 0
     try:
-        post = uploads.presign(ticket_id, form.get("filename"), form.get("content_type"), size)
+        post = uploads.presign(ticket_id, form.get("filename"), form.get("content_type"), size, holder, clock.now())
     except uploads.FileRejected as rejected:
-        return Response(body={"error": f"{rejected.name} : {i18n.translate(language, rejected.reason)}"}, status_code=400)
+        return Response(body={"error": f"{rejected.name} : {i18n.translate(language, rejected.reason)}"},
+                        status_code=rejected.status)
     return Response(body=post, status_code=200)
 
 
@@ -148,5 +149,6 @@ def file_redirect(events: list[Any], file_id: str) -> Response:
     for event in events:
         for file in (event.data or {}).get("files", []):
             if file.get("file_id") == file_id:
-                return Response(body="", status_code=302, headers={"Location": uploads.download_url(file)})
+                return Response(body="", status_code=302,
+                                headers={"Location": uploads.download_url(file), **uploads.DOWNLOAD_HEADERS})
     return Response(body="", status_code=404)

@@ -377,5 +377,5 @@ def test_a_file_already_in_the_thread_cannot_be_sent_again_as_ones_own_quote(cli
     assert sent.status_code == 303
     reused = act(client, path, "quote", [("amount_excl", "100"), ("amount_incl", "120"), ("valid_until", tomorrow_paris()),
                                          ("quote_key", theirs), ("quote_name", "devis.pdf")])
-    assert reused.status_code == 400 and "devis.pdf : Le fichier n&#39;a pas été reçu." in reused.body.decode()
+    assert reused.status_code == 400 and "devis.pdf : Ce fichier a déjà été envoyé." in reused.body.decode()
     assert state(ticket.ticket_id) == "quote_requested"
