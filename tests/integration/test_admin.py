@@ -10,13 +10,13 @@ import pytest
 from chalice.test import Client
 
 from chalicelib import store
-from tests.integration.conftest import FORM_HEADERS, People, new_ticket, sent_messages
+from tests.integration.conftest import FORM_HEADERS, LOGIN_HEADERS, People, new_ticket, sent_messages
 
 LOGIN_LINK = re.compile(r"http://127\.0\.0\.1:8000(/admin/login/[A-Za-z0-9_-]+)")
 
 
 def login_link(client: Client, pump: Any, aws: str, email: str = "claire.martin@gestion-demo.fr") -> str:
-    response = client.http.post("/admin/login", headers=FORM_HEADERS, body=urlencode({"email": email}))
+    response = client.http.post("/admin/login", headers=LOGIN_HEADERS, body=urlencode({"email": email}))
     assert response.status_code == 200
     pump.drain()
     mails = [m for m in sent_messages(aws)["email"] if m["destinations"]["ToAddresses"] == [email]]
@@ -91,8 +91,8 @@ def test_an_expired_login_link_is_refused(client: Client, people: People, pump: 
 
 
 def test_unknown_addresses_get_the_same_answer_and_no_email(client: Client, people: People, pump: Any, aws: str) -> None:
-    known = client.http.post("/admin/login", headers=FORM_HEADERS, body=urlencode({"email": "claire.martin@gestion-demo.fr"}))
-    unknown = client.http.post("/admin/login", headers=FORM_HEADERS, body=urlencode({"email": "intrus@example.com"}))
+    known = client.http.post("/admin/login", headers=LOGIN_HEADERS, body=urlencode({"email": "claire.martin@gestion-demo.fr"}))
+    unknown = client.http.post("/admin/login", headers=LOGIN_HEADERS, body=urlencode({"email": "intrus@example.com"}))
     assert known.status_code == unknown.status_code == 200
     assert known.body == unknown.body
     pump.drain()
@@ -251,7 +251,7 @@ def test_a_manager_with_an_accented_domain_can_sign_in(client: Client, people: P
     from chalicelib import contacts, directory
 
     directory.save_manager("Élise Durand", contacts.normalise_email("elise@gérance-durand.fr"))
-    asked = client.http.post("/admin/login", headers=FORM_HEADERS, body=urlencode({"email": "Elise@Gérance-Durand.fr"}))
+    asked = client.http.post("/admin/login", headers=LOGIN_HEADERS, body=urlencode({"email": "Elise@Gérance-Durand.fr"}))
     assert asked.status_code == 200
     pump.drain()
     assert [m["destinations"]["ToAddresses"] for m in sent_messages(aws)["email"]] == [["elise@xn--grance-durand-bhb.fr"]]
