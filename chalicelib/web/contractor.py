@@ -46,13 +46,12 @@ def _open(ticket_id: str, secret: str) -> tuple[store.TicketView, str]:
     try:
         if not TICKET_ID.match(ticket_id) or not tokens.looks_like_secret(secret):
             raise links.LinkNotFound()
-        view = store.load_ticket(ticket_id)
-        links.resolve(view, secret, now)
-    except (store.NotFound, links.LinkNotFound) as exc:
+        view = links.open_ticket(ticket_id, secret, now)
+    except links.LinkNotFound as exc:
         over_limit = throttle.record_wrong_link(http.client_address(bp.current_request), now, started)
         raise _WrongLink(429 if over_limit else 404) from exc
     except links.LinkGone as exc:  # the ticket is known here: answer in its contractor's language
-        raise _WrongLink(410, view.ticket.contractor_language) from exc
+        raise _WrongLink(410, exc.language) from exc
     return view, secret
 
 
