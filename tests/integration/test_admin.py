@@ -32,14 +32,16 @@ def session_cookie(response: Any) -> str:
 
 def _login_secret(people: People) -> str:
     """A login link's secret, as if the manager had asked for it and opened the email."""
-    from chalicelib import auth, clock, tokens
+    from chalicelib import auth, clock, directory, tokens
     from chalicelib.keys import signing_key
     from chalicelib.models import LoginToken
 
     nonce = tokens.new_nonce()
     secret = tokens.derive_login_secret(signing_key(), nonce)
+    stored = directory.get_manager(people.manager.manager_id)
     LoginToken(f"LOGIN#{tokens.sha256_hex(secret)}", "LOGIN", manager_id=people.manager.manager_id,
-               expires_at=clock.iso(clock.now() + auth.LOGIN_LINK_LIFETIME)).save()
+               expires_at=clock.iso(clock.now() + auth.LOGIN_LINK_LIFETIME),
+               session_generation=int(stored.session_generation or 0) if stored else 0).save()
     return secret
 
 
