@@ -67,7 +67,10 @@ def _from_this_site(request: Any) -> bool:
     headers = request.headers or {}
     origin = headers.get("origin")
     if origin is None and headers.get("referer"):
-        parts = urlsplit(headers["referer"])
+        try:
+            parts = urlsplit(headers["referer"])
+        except ValueError:  # not a URL at all ("http://[")
+            return False
         origin = f"{parts.scheme}://{parts.netloc}"
     base = urlsplit(settings().base_url)
     return origin is not None and origin.lower() == f"{base.scheme}://{base.netloc}".lower()

@@ -135,7 +135,7 @@ def _headers(rng: random.Random, world: World, content_type: str | None) -> dict
     if rng.random() < 0.5:
         headers["Origin"] = rng.choice(["http://127.0.0.1:8000", "https://evil.example", "null", _odd(rng)[:200]])
     if rng.random() < 0.2:
-        headers["Referer"] = rng.choice(["http://127.0.0.1:8000/admin/login", _odd(rng)[:200]])
+        headers["Referer"] = rng.choice(["http://127.0.0.1:8000/admin/login", "http://[127.0.0.1:8000/", _odd(rng)[:200]])
     if rng.random() < 0.1:
         headers["Accept-Language"] = _odd(rng)[:200]
     return headers

@@ -102,8 +102,9 @@ def test_a_deactivated_managers_address_is_answered_like_an_unknown_one(client: 
     {"Origin": "https://evil.example"},
     {"Origin": "null"},  # a sandboxed frame, or a page that sends no referrer
     {"Referer": "https://evil.example/login.html"},
+    {"Referer": "http://[127.0.0.1:8000/admin/login"},  # not even a URL
     {},  # neither: no browser posts a form that way
-], ids=["other-site", "null-origin", "other-site-referer", "no-origin"])
+], ids=["other-site", "null-origin", "other-site-referer", "broken-referer", "no-origin"])
 def test_only_this_sites_login_page_can_ask_for_a_sign_in_email(client: Client, people: People, pump: Any, aws: str,
                                                                 headers: dict[str, str]) -> None:
     response = ask(client, KNOWN, {**FORM_HEADERS, **headers})
