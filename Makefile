@@ -43,6 +43,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.run
 	$(PY) -m bench.list_pages
+	$(PY) -m bench.timing
 
 # The deployable SAM template and zip (dist/sam.json, dist/deployment.zip), checked by cfn-lint.
 package: $(STAMP)

@@ -30,6 +30,13 @@ HISTORY_PREFIX = "TICKET#"
 CHANNELS = ("sms", "email")
 CURSOR_MAX_AGE = 7 * 24 * 3600
 
+# Manager roles: an administrateur also manages the managers (invites, roles, deactivation); a
+# gestionnaire handles tickets. Managers saved before roles existed become administrateurs with
+# `make upgrade-data` (grant_roles_to_managers); until then they count as gestionnaires.
+ADMINISTRATEUR = "administrateur"
+GESTIONNAIRE = "gestionnaire"
+ROLES = (ADMINISTRATEUR, GESTIONNAIRE)
+
 
 class UniqueClaim(RelaisItem, discriminator="unique"):
     """`UNIQUE#PHONE#<e164>`, `UNIQUE#EMAIL#<email>`, `UNIQUE#MANAGER_EMAIL#<email>`: who holds it."""
@@ -66,6 +73,10 @@ class Changed(Exception):
 
 class AlreadyExists(Exception):
     """A profile with this id is already saved: the same form was sent twice."""
+
+
+class NotAdministrateur(Exception):
+    """Whoever asked is no longer an active administrateur (changed meanwhile): nothing was saved."""
 
 
 @dataclass(frozen=True)
@@ -201,53 +212,116 @@ def list_managers() -> list[Manager]:
     return [item for item in RelaisItem.activity_index.query(MANAGERS_GROUP) if isinstance(item, Manager)]
 
 
-def _manager_item(manager_id: str, name: str, email: str, language: str) -> Manager:
+def is_administrateur(manager: Manager) -> bool:
+    return bool(manager.active) and manager.role == ADMINISTRATEUR
+
+
+def _manager_item(manager_id: str, name: str, email: str, language: str, role: str) -> Manager:
     return Manager(
         manager_pk(manager_id), PROFILE, manager_id=manager_id, name=name, email=email.lower(), language=language,
-        gsi1pk=MANAGERS_GROUP, gsi1sk=name.lower(), lookup_key=manager_email_key(email),
+        role=role, gsi1pk=MANAGERS_GROUP, gsi1sk=name.lower(), lookup_key=manager_email_key(email),
     )
 
 
-def _save_manager(manager: Manager, only_if_new: bool) -> Manager:
+def _administrateur_check(transaction: TransactWrite, actor_id: str) -> None:
+    """Part of every change to the managers: whoever asks is still an active administrateur when it
+    is written. Since nobody may remove their own role, that one stays: there is always one left,
+    even when two administrateurs deactivate each other at the same moment (one of them fails)."""
+    transaction.condition_check(Manager, manager_pk(actor_id), PROFILE,
+                                condition=(Manager.active == True) & (Manager.role == ADMINISTRATEUR))  # noqa: E712
+
+
+def _save_manager(manager: Manager, only_if_new: bool, invited_by: str | None = None) -> Manager:
     """The manager and the claim on their email, together. Raises Duplicate({"email": holder})."""
     claims = {"email": manager_email_claim_pk(manager.email)}
     try:
         with TransactWrite(connection=_connection()) as transaction:
             _claim(transaction, claims["email"], manager.manager_id)
             transaction.save(manager, condition=Manager.pk.does_not_exist() if only_if_new else None)
+            if invited_by is not None:
+                _administrateur_check(transaction, invited_by)
     except TransactWriteError as exc:
         if only_if_new and _exists(Manager, manager.pk):
             raise AlreadyExists(manager.manager_id) from exc
+        if invited_by is not None and _failed_at(exc, 2):
+            raise NotAdministrateur(invited_by) from exc
         raise Duplicate(_holders(claims, manager.manager_id) or {"email": ""}) from exc
     forget_choices()  # this container's lists show the change at once
     return manager
 
 
-def save_manager(name: str, email: str, language: str = "fr", manager_id: str | None = None) -> Manager:
-    return _save_manager(_manager_item(manager_id or ids.new_id(), name, email, language), only_if_new=False)
+def _failed_at(exc: TransactWriteError, position: int) -> bool:
+    """Whether the transaction's item at `position` is one whose condition failed."""
+    reasons = exc.cancellation_reasons
+    reason = reasons[position] if position < len(reasons) else None
+    return reason is not None and reason.code == "ConditionalCheckFailed"
 
 
-def invite_manager(name: str, email: str, language: str, manager_id: str | None = None) -> Manager:
+def save_manager(name: str, email: str, language: str = "fr", manager_id: str | None = None,
+                 role: str = ADMINISTRATEUR) -> Manager:
+    """A manager from already-checked values (the office's first one, demo data, tests): an
+    administrateur unless told otherwise."""
+    return _save_manager(_manager_item(manager_id or ids.new_id(), name, email, language, role), only_if_new=False)
+
+
+def invite_manager(name: str, email: str, language: str, manager_id: str | None = None,
+                   role: str = GESTIONNAIRE, invited_by: str | None = None) -> Manager:
     """A new manager, unless the address is already a manager's (including managers saved before
-    email claims existed, found by the lookup index). AlreadyExists: the same form sent twice."""
+    email claims existed, found by the lookup index). AlreadyExists: the same form sent twice;
+    NotAdministrateur: `invited_by` lost the role meanwhile."""
     manager_id = manager_id or ids.new_id()
     existing = find_manager_by_email(email)
     if existing is not None and existing.manager_id != manager_id:
         raise Duplicate({"email": existing.manager_id})
-    return _save_manager(_manager_item(manager_id, name, email, language), only_if_new=True)
+    return _save_manager(_manager_item(manager_id, name, email, language, role), only_if_new=True, invited_by=invited_by)
 
 
-def _set_active(item: Any, item_id: str, active: bool) -> Any:
+def _change_manager(actor_id: str, manager_id: str, actions: list[Any]) -> None:
+    """Another manager's profile, changed by an administrateur (checked in the same transaction).
+    Raises NotFound, or NotAdministrateur when the actor lost the role or was deactivated meanwhile."""
+    if actor_id == manager_id:
+        raise NotAdministrateur(actor_id)  # one's own role and activity are changed by another administrateur
     try:
-        item.update(actions=[type(item).active.set(active)], condition=type(item).pk.exists())
-    except UpdateError as exc:
-        raise NotFound(item_id) from exc
+        with TransactWrite(connection=_connection()) as transaction:
+            _administrateur_check(transaction, actor_id)
+            transaction.update(Manager(manager_pk(manager_id), PROFILE), actions=actions, condition=Manager.pk.exists())
+    except TransactWriteError as exc:
+        if _failed_at(exc, 0):
+            raise NotAdministrateur(actor_id) from exc
+        raise NotFound(manager_id) from exc
     forget_choices()  # this container's lists show the change at once
-    return item
 
 
-def set_manager_active(manager_id: str, active: bool) -> Manager:
-    return _set_active(Manager(manager_pk(manager_id), PROFILE), manager_id, active)
+def set_manager_active(actor_id: str, manager_id: str, active: bool) -> None:
+    """Deactivating also ends every session and login link of the manager for good: their
+    generation moves on, so reactivating them later revives none of them."""
+    actions: list[Any] = [Manager.active.set(active)]
+    if not active:
+        actions.append(Manager.session_generation.add(1))
+    _change_manager(actor_id, manager_id, actions)
+
+
+def set_manager_role(actor_id: str, manager_id: str, role: str) -> None:
+    if role not in ROLES:
+        raise ValueError(role)
+    _change_manager(actor_id, manager_id, [Manager.role.set(role)])
+
+
+def grant_roles_to_managers() -> int:
+    """`make upgrade-data`: managers saved before roles existed could all manage the managers; they
+    become administrateurs (each only if it still has no role). Returns how many."""
+    granted = 0
+    for manager in list_managers():
+        if manager.role is not None:
+            continue
+        try:
+            manager.update(actions=[Manager.role.set(ADMINISTRATEUR)], condition=Manager.role.does_not_exist())
+            granted += 1
+        except UpdateError:
+            continue  # given a role meanwhile
+    if granted:
+        forget_choices()
+    return granted
 
 
 # -- contractors --------------------------------------------------------------------------------
@@ -348,7 +422,13 @@ def update_contractor(contractor_id: str, profile: ContractorProfile) -> Contrac
 
 def set_contractor_active(contractor_id: str, active: bool) -> Contractor:
     """Deactivated contractors keep their contacts (and their claims): reactivating them is safe."""
-    return _set_active(Contractor(contractor_pk(contractor_id), PROFILE), contractor_id, active)
+    contractor = Contractor(contractor_pk(contractor_id), PROFILE)
+    try:
+        contractor.update(actions=[Contractor.active.set(active)], condition=Contractor.pk.exists())
+    except UpdateError as exc:
+        raise NotFound(contractor_id) from exc
+    forget_choices()  # this container's lists show the change at once
+    return contractor
 
 
 def save_contractor(

@@ -266,9 +266,10 @@ CATALOG: dict[str, str] = {
     "Entreprise": "Company",
     "Envoyer l'invitation": "Send the invitation",
     "Français": "French",
-    "Gestionnaire désactivé : il ne peut plus se connecter.": "Manager deactivated: they can no longer sign in.",
+    "Gestionnaire désactivé : il ne peut plus se connecter et ses sessions sont fermées.": (
+        "Manager deactivated: they can no longer sign in and their sessions are closed."),
     "Gestionnaire introuvable.": "Manager not found.",
-    "Gestionnaire réactivé.": "Manager reactivated.",
+    "Gestionnaire réactivé : il se connecte avec un nouveau lien.": "Manager reactivated: they sign in with a new link.",
     "Gestionnaires": "Managers",
     "Historique des tickets": "Ticket history",
     "Il n'y a plus d'intervenant à afficher.": "There are no more contractors to show.",
@@ -284,6 +285,31 @@ CATALOG: dict[str, str] = {
     "Intervenants": "Contractors",
     "Invitation envoyée : le lien de connexion est parti par e-mail.": "Invitation sent: the sign-in link has gone out by email.",
     "Inviter un gestionnaire": "Invite a manager",
+    # -- manager roles ---------------------------------------------------------------------------
+    "Rôle": "Role",
+    "Rôle modifié.": "Role changed.",
+    "Administrateur": "Administrator",
+    "Passer gestionnaire": "Make manager",
+    "Nommer administrateur": "Make administrator",
+    "Gestionnaire : traite les tickets": "Manager: handles tickets",
+    "Administrateur : gère aussi les gestionnaires": "Administrator: also manages the managers",
+    "Choisissez le rôle : gestionnaire ou administrateur.": "Choose the role: manager or administrator.",
+    "Un administrateur gère aussi les gestionnaires : il les invite, change leur rôle et les désactive. Un gestionnaire "
+    "traite les tickets.": (
+        "An administrator also manages the managers: invites them, changes their role and deactivates them. A manager "
+        "handles tickets."),
+    "Seul un administrateur peut inviter des gestionnaires, changer leur rôle ou les désactiver.": (
+        "Only an administrator can invite managers, change their role or deactivate them."),
+    "Seuls les administrateurs invitent des gestionnaires, changent leur rôle ou les désactivent.": (
+        "Only administrators invite managers, change their role or deactivate them."),
+    # -- sign-in limits --------------------------------------------------------------------------
+    "Au plus {count} liens par adresse et par quart d'heure.": "At most {count} links per address every quarter of an hour.",
+    "Trop de liens de connexion demandés pour cette adresse ou depuis votre connexion : réessayez dans un quart d'heure. "
+    "Un lien déjà reçu reste valable 15 minutes.": (
+        "Too many sign-in links asked for this address or from your connection: try again in a quarter of an hour. "
+        "A link already received stays valid for 15 minutes."),
+    "Ce formulaire n'a pas été envoyé depuis la page de connexion de Relais. Ouvrez {url} et demandez votre lien "
+    "depuis cette page.": "This form was not sent from the Relais sign-in page. Open {url} and ask for your link from that page.",
     "La fiche a été modifiée entre-temps. Vérifiez-la et enregistrez à nouveau.": "The profile was changed in the meantime. Check it and save again.",
     "La fiche n'a pas été enregistrée : corrigez les champs signalés.": "The profile was not saved: correct the fields marked.",
     "Langue": "Language",
@@ -308,7 +334,8 @@ CATALOG: dict[str, str] = {
     "Un intervenant désactivé ne reçoit plus de nouvelle demande ; ses tickets en cours continuent.": "A deactivated contractor receives no new requests; their open tickets carry on.",
     "Voir cet intervenant": "See this contractor",
     "Voir l'état du ticket": "See the ticket's state",
-    "Vous ne pouvez pas désactiver votre propre compte.": "You cannot deactivate your own account.",
+    "Vous ne pouvez pas changer votre propre rôle ni désactiver votre compte : demandez-le à un autre administrateur.": (
+        "You cannot change your own role or deactivate your own account: ask another administrator."),
     "vous": "you",
     "Alerte : facture manquante": "Alert: invoice missing",
     "Alerte : pas de réponse": "Alert: no answer",
@@ -456,8 +483,10 @@ CATALOG: dict[str, str] = {
     "Le lien de l'intervenant actuel ne fonctionnera plus ; le nouvel intervenant reçoit la demande.": "The current contractor's link will stop working; the new contractor receives the request.",
     "Marquer comme lu": "Mark as read",
     "Non distribuée": "Not delivered",
-    "Annuler ce ticket ? L'intervenant en sera prévenu et ne pourra plus y répondre.": (
-        "Cancel this ticket? The contractor will be told and can no longer answer it."),
+    "Annuler ce ticket ? L'intervenant en sera prévenu. Il ne pourra plus répondre à la demande, mais pourra encore "
+    "vous écrire (messages et fichiers) pendant {days} jours.": (
+        "Cancel this ticket? The contractor will be told. They will no longer be able to answer the request, but can "
+        "still write to you (messages and files) for {days} days."),
     "La date de début est après la date de fin : inversez-les.": "The start date is after the end date: swap them.",
     "Votre session a expiré : connectez-vous à nouveau. Ce que vous veniez d'envoyer n'a pas été enregistré.": (
         "Your session has expired: sign in again. What you just sent was not saved."),

@@ -15,7 +15,11 @@ class LinkNotFound(Exception):
 
 
 class LinkGone(Exception):
-    """Revoked, or the ticket ended long enough ago: 410."""
+    """Revoked, or the ticket ended long enough ago: 410 (in the language of the ticket's contractor)."""
+
+    def __init__(self, language: str = "fr") -> None:
+        super().__init__(language)
+        self.language = language
 
 
 def new_link(ticket_id: str, contractor_id: str, number: int, now: datetime) -> tuple[Link, str]:
@@ -44,16 +48,53 @@ def url_for(ticket_id: str, secret: str) -> str:
     return f"{settings().base_url}/t/{ticket_id}/{secret}"
 
 
+_recent_ticket: str | None = None  # a ticket this container opened lately: see open_ticket
+_NO_TICKET = "0" * 26  # an id no ticket has (ULIDs of 1970)
+
+
+def open_ticket(ticket_id: str, secret: str, now: datetime) -> TicketView:
+    """The ticket behind a link: one Query when the link is right. LinkNotFound alike for a wrong
+    secret and for a ticket that does not exist, after the same work: one read that finds a ticket
+    (for an unknown ticket, the one this container opened last, checked and thrown away) and one
+    that finds none. A guesser cannot tell from the answer's timing which ticket ids exist."""
+    global _recent_ticket
+    from chalicelib import store
+
+    try:
+        view = store.load_ticket(ticket_id)
+    except store.NotFound:
+        if _recent_ticket is not None:
+            try:
+                _match(store.load_ticket(_recent_ticket), secret)
+            except store.NotFound:
+                _recent_ticket = None
+        raise LinkNotFound() from None
+    _recent_ticket = ticket_id
+    try:
+        resolve(view, secret, now)
+    except LinkNotFound:
+        try:
+            store.load_ticket(_NO_TICKET)  # what an unknown ticket's own read costs
+        except store.NotFound:
+            pass
+        raise
+    return view
+
+
+def _match(view: TicketView, secret: str) -> Link | None:
+    return next((link for link in view.links if tokens.secret_matches(secret, link.secret_hash)), None)
+
+
 def resolve(view: TicketView, secret: str, now: datetime) -> Link:
     """The link of `view` whose secret this is, if it may still be used."""
-    match = next((link for link in view.links if tokens.secret_matches(secret, link.secret_hash)), None)
+    match = _match(view, secret)
     if match is None:
         raise LinkNotFound()
     if match.revoked:
-        raise LinkGone()
+        raise LinkGone(view.ticket.contractor_language)
     closed_at = view.ticket.closed_at
     if closed_at and now > clock.parse_iso(closed_at) + timedelta(days=settings().link_lifetime_days_after_close):
-        raise LinkGone()
+        raise LinkGone(view.ticket.contractor_language)
     return match
 
 

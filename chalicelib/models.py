@@ -194,6 +194,9 @@ class Manager(RelaisItem, discriminator="manager"):
     email = UnicodeAttribute()
     language = UnicodeAttribute(default="fr")
     active = BooleanAttribute(default=True)
+    role = UnicodeAttribute(null=True)  # administrateur | gestionnaire (chalicelib/directory.py); none: saved before roles
+    # In every session cookie and login link; deactivation adds one, so none issued before works again.
+    session_generation = NumberAttribute(default=0)
 
 
 class LoginToken(RelaisItem, discriminator="login_token"):
@@ -202,6 +205,7 @@ class LoginToken(RelaisItem, discriminator="login_token"):
     manager_id = UnicodeAttribute()
     used = BooleanAttribute(default=False)
     expires_at = UnicodeAttribute()
+    session_generation = NumberAttribute(null=True)  # the manager's when it was sent; none: sent before generations
 
 
 class ManagerSession(RelaisItem, discriminator="session"):
@@ -224,6 +228,12 @@ class Counter(RelaisItem, discriminator="counter"):
 
 class WrongLinkCount(RelaisItem, discriminator="wrong_link"):
     """Wrong links seen from one client in one time window (expires by TTL)."""
+
+    hits = NumberAttribute(default=0)
+
+
+class LoginRequestCount(RelaisItem, discriminator="login_count"):
+    """Sign-in emails asked for one address, or from one client, in one time window (expires by TTL)."""
 
     hits = NumberAttribute(default=0)
 

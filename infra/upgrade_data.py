@@ -8,6 +8,8 @@ table is up to date, and is safe while the app serves.
   tickets without it until they change; each ticket is rewritten only if it did not change meanwhile.
 - Links saved before signing-key versions were recorded get theirs (chalicelib/links.py), so
   the next rotation of the key keeps them working. Run it before rotating the key.
+- Managers saved before roles existed become administrateurs, as they could all manage the
+  managers until then (chalicelib/directory.py); until it runs they count as gestionnaires.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ import os
 def main() -> None:
     if not os.environ.get("RELAIS_TABLE"):
         raise SystemExit("RELAIS_TABLE=<the deployed table's name> is required")
-    from chalicelib import links, listing
+    from chalicelib import directory, links, listing
 
     table = os.environ["RELAIS_TABLE"]
     print(f"{table}: ticket lists rebuilt for {listing.rebuild_summaries()} ticket(s).")
     print(f"{table}: signing-key version recorded on {links.record_key_versions()} older link(s).")
+    print(f"{table}: role administrateur given to {directory.grant_roles_to_managers()} manager(s) saved before roles.")
 
 
 if __name__ == "__main__":

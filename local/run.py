@@ -135,10 +135,11 @@ def main() -> None:
                              env["RELAIS_SIGNING_KEY_PARAMETER"], REGION, key=_signing_key())
         if _restore("relais"):
             print("Demo data restored from .local/.", flush=True)
-            from chalicelib import links, listing
+            from chalicelib import directory, links, listing
 
             # Saved by an older version: what the newer one derives (as `make upgrade-data` does).
             repaired, recorded = listing.rebuild_summaries(), links.record_key_versions()
+            directory.grant_roles_to_managers()
             if repaired:
                 print(f"Ticket lists rebuilt for {repaired} ticket(s).", flush=True)
             if recorded:

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from chalice import Blueprint
 from chalice.app import Response
 
-from chalicelib import clock, deferred, ids, lifecycle, store, tokens
+from chalicelib import clock, deferred, ids, lifecycle, store, throttle, tokens
 from chalicelib.config import settings
 from chalicelib.keys import signer
 from chalicelib.lifecycle import Actor, NotAllowed, State
@@ -49,7 +49,31 @@ _NEXT_PATH = re.compile(r"/admin(?:/[A-Za-z0-9_-]+)*(?:\?[A-Za-z0-9_=&%.-]*)?")
 
 
 def _session() -> auth.Session | None:
-    return auth.session_from_cookie(http.cookie(bp.current_request, auth.SESSION_COOKIE))
+    return auth.session_from_cookie(http.cookie(bp.current_request, auth.session_cookie_name()))
+
+
+def _login_form(status: int = 200, email: str = "", errors: dict[str, str] | None = None, notice: str | None = None,
+                headers: dict[str, str] | None = None) -> Response:
+    """The sign-in form, wherever it shows. Its page lets the browser name this site in the POST's
+    `Origin` (with the `no-referrer` every other page sends, a form's POST says `Origin: null`)."""
+    return http.html("admin/login.html", status=status, session=None, errors=errors or {}, email=email, notice=notice,
+                     login_url=settings().base_url + LOGIN_PATH, login_limit=throttle.LOGIN_EMAILS_PER_ADDRESS,
+                     headers={"Referrer-Policy": "same-origin", **(headers or {})})
+
+
+def _from_this_site(request: Any) -> bool:
+    """The POST was sent by a page of this site: its `Origin` (or, from a browser that sends none,
+    the origin of its `Referer`) is the app's. A form on another site cannot ask for sign-in emails."""
+    headers = request.headers or {}
+    origin = headers.get("origin")
+    if origin is None and headers.get("referer"):
+        try:
+            parts = urlsplit(headers["referer"])
+        except ValueError:  # not a URL at all ("http://[")
+            return False
+        origin = f"{parts.scheme}://{parts.netloc}"
+    base = urlsplit(settings().base_url)
+    return origin is not None and origin.lower() == f"{base.scheme}://{base.netloc}".lower()
 
 
 def signed_in(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -71,9 +95,8 @@ def signed_in(view: Callable[..., Response]) -> Callable[..., Response]:
             if request.path.endswith("/uploads"):  # asked by upload.js: it reads JSON
                 return Response(body={"error": "authentication required"}, status_code=401)
             # A form sent after the session ended: say so on a page, not in JSON.
-            return http.html("admin/login.html", status=401, session=None, errors={}, email="",
-                             notice="Votre session a expiré : connectez-vous à nouveau. Ce que vous veniez d'envoyer "
-                                    "n'a pas été enregistré.")
+            return _login_form(401, notice="Votre session a expiré : connectez-vous à nouveau. Ce que vous veniez "
+                                           "d'envoyer n'a pas été enregistré.")
         if request.method == "POST":
             if not auth.csrf_valid(session, http.form(request).get("csrf")):
                 return http.html("admin/error.html", session.manager.language, status=403, session=None,
@@ -93,17 +116,26 @@ def admin_page(session: auth.Session, template: str, status: int = 200, **contex
 
 @bp.route(LOGIN_PATH, methods=["GET"])
 def login_page() -> Response:
-    return http.html("admin/login.html", session=None, errors={}, email="")
+    return _login_form()
+
+
+LOGIN_LIMITED = ("Trop de liens de connexion demandés pour cette adresse ou depuis votre connexion : réessayez dans "
+                 "un quart d'heure. Un lien déjà reçu reste valable 15 minutes.")
 
 
 @bp.route(LOGIN_PATH, methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
 def request_login() -> Response:
-    email = http.form(bp.current_request).get("email").strip()
+    request = bp.current_request
+    email = http.form(request).get("email").strip()
+    if not _from_this_site(request):
+        return _login_form(403, email[:254], notice="Ce formulaire n'a pas été envoyé depuis la page de connexion de "
+                                                    "Relais. Ouvrez {url} et demandez votre lien depuis cette page.")
     if "@" not in email or len(email) > 254:
-        return http.html("admin/login.html", status=400, session=None, email=email,
-                         errors={"email": "Indiquez une adresse e-mail valide."})
-    auth.request_login_link(email, clock.now())
-    # Same answer whether or not the address is known: the page reveals no accounts.
+        return _login_form(400, email, {"email": "Indiquez une adresse e-mail valide."})
+    # Same answers whether or not the address is known (same page, same work, same limit): the
+    # page reveals no accounts.
+    if not auth.request_login_link(email, http.client_address(request), clock.now()):
+        return _login_form(429, email, notice=LOGIN_LIMITED, headers={"Retry-After": "900"})
     return http.html("admin/login_sent.html", session=None)
 
 
@@ -122,7 +154,7 @@ def login(secret: str) -> Response:
         session = auth.consume_login_link(secret, clock.now())
     except auth.LoginLinkInvalid:
         return http.html("admin/login_invalid.html", status=410, session=None)
-    cookie = http.set_cookie_header(auth.SESSION_COOKIE, auth.session_cookie_value(session),
+    cookie = http.set_cookie_header(auth.session_cookie_name(), auth.session_cookie_value(session),
                                     int(auth.SESSION_LIFETIME.total_seconds()), settings().secure_cookies)
     remembered = http.cookie(bp.current_request, NEXT_COOKIE)
     if remembered is None:
@@ -136,7 +168,7 @@ def login(secret: str) -> Response:
 @signed_in
 def logout(session: auth.Session) -> Response:
     auth.end_session(session)
-    cookie = http.set_cookie_header(auth.SESSION_COOKIE, "", 0, settings().secure_cookies)
+    cookie = http.set_cookie_header(auth.session_cookie_name(), "", 0, settings().secure_cookies)
     return http.redirect(LOGIN_PATH, headers={"Set-Cookie": cookie})
 
 
@@ -279,6 +311,7 @@ def _ticket_page(session: auth.Session, view: store.TicketView, status: int = 20
                  actions=actions,
                  notice=notice, errors=errors or {}, values=values or {}, file_errors=file_errors or [],
                  form_id=tokens.new_random_secret(), message_form_id=tokens.new_random_secret(),
+                 link_days=settings().link_lifetime_days_after_close,
                  new_form_id=tokens.new_random_secret,
                  contractors=directory.contractor_choices() if {"reassign", "reassign_quote"} & set(actions) else [],
                  managers=directory.manager_choices() if "change_owner" in actions else [])

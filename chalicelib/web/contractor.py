@@ -7,6 +7,7 @@ signed form token, which doubles as the idempotency key of that submission.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
@@ -39,18 +40,18 @@ class _WrongLink(Exception):
 
 
 def _open(ticket_id: str, secret: str) -> tuple[store.TicketView, str]:
-    """The ticket behind a link, or _WrongLink(404/410/429). One Query when the link is right."""
-    now = clock.now()
+    """The ticket behind a link, or _WrongLink(404/410/429). One Query when the link is right; a
+    wrong one is answered at the same moment whether or not its ticket exists (throttle.py)."""
+    now, started = clock.now(), time.monotonic()
     try:
         if not TICKET_ID.match(ticket_id) or not tokens.looks_like_secret(secret):
             raise links.LinkNotFound()
-        view = store.load_ticket(ticket_id)
-        links.resolve(view, secret, now)
-    except (store.NotFound, links.LinkNotFound) as exc:
-        over_limit = throttle.record_wrong_link(http.client_address(bp.current_request), now)
+        view = links.open_ticket(ticket_id, secret, now)
+    except links.LinkNotFound as exc:
+        over_limit = throttle.record_wrong_link(http.client_address(bp.current_request), now, started)
         raise _WrongLink(429 if over_limit else 404) from exc
     except links.LinkGone as exc:  # the ticket is known here: answer in its contractor's language
-        raise _WrongLink(410, view.ticket.contractor_language) from exc
+        raise _WrongLink(410, exc.language) from exc
     return view, secret
 
 

@@ -31,7 +31,13 @@ def security_headers() -> dict[str, str]:
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
         "X-Robots-Tag": "noindex, nofollow",
+        **({} if settings().is_local else {"Strict-Transport-Security": HSTS}),
     }
+
+
+# Outside `make run` (http://127.0.0.1), the app is only ever reached over https: browsers are
+# told to refuse plain http for two years, subdomains included.
+HSTS = "max-age=63072000; includeSubDomains"
 
 
 class ThreadSafeChalice(Chalice):

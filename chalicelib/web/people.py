@@ -219,27 +219,43 @@ def reactivate_contractor(session: auth.Session, contractor_id: str) -> Response
 
 # -- managers -----------------------------------------------------------------------------------
 
+MANAGER_NOTICES = {
+    "invited": "Invitation envoyée : le lien de connexion est parti par e-mail.",
+    "deactivated": "Gestionnaire désactivé : il ne peut plus se connecter et ses sessions sont fermées.",
+    "reactivated": "Gestionnaire réactivé : il se connecte avec un nouveau lien.",
+    "role": "Rôle modifié.",
+}
+ADMINISTRATEURS_ONLY = "Seul un administrateur peut inviter des gestionnaires, changer leur rôle ou les désactiver."
+NOT_YOURSELF = "Vous ne pouvez pas changer votre propre rôle ni désactiver votre compte : demandez-le à un autre administrateur."
+
+
 def _managers_page(session: auth.Session, status: int = 200, errors: dict[str, str] | None = None,
                    values: dict[str, Any] | None = None, notice: str | None = None, new_token: str | None = None) -> Response:
+    administrateur = directory.is_administrateur(session.manager)
     return admin_page(session, "admin/managers.html", status=status, managers=directory.list_managers(), errors=errors or {},
-                 values=values or {"language": "fr"}, notice=notice, notice_is_error=status >= 400,
-                 new_token=new_token or _new_id_token("manager"))
+                 values=values or {"language": "fr", "role": directory.GESTIONNAIRE}, notice=notice,
+                 notice_is_error=status >= 400, administrateur=administrateur,
+                 new_token=(new_token or _new_id_token("manager")) if administrateur else None)
+
+
+def _administrateurs_only(session: auth.Session) -> Response:
+    return _managers_page(session, 403, notice=ADMINISTRATEURS_ONLY)
 
 
 @bp.route("/admin/managers", methods=["GET"])
 @signed_in
 def manager_list(session: auth.Session) -> Response:
-    done = _query("done")
-    return _managers_page(session, notice="Invitation envoyée : le lien de connexion est parti par e-mail."
-                          if done == "invited" else "Gestionnaire désactivé : il ne peut plus se connecter."
-                          if done == "deactivated" else "Gestionnaire réactivé." if done == "reactivated" else None)
+    return _managers_page(session, notice=MANAGER_NOTICES.get(_query("done")))
 
 
 @bp.route("/admin/managers", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
 @signed_in
 def invite_manager(session: auth.Session) -> Response:
+    if not directory.is_administrateur(session.manager):
+        return _administrateurs_only(session)
     form = http.form(bp.current_request)
-    values = {"name": form.get("name").strip(), "email": form.get("email").strip(), "language": form.get("language")}
+    values = {"name": form.get("name").strip(), "email": form.get("email").strip(), "language": form.get("language"),
+              "role": form.get("role")}
     token = form.get("new_token")
     manager_id = _id_from_token("manager", token)
     if manager_id is None:
@@ -257,38 +273,60 @@ def invite_manager(session: auth.Session) -> Response:
         errors["email"] = str(invalid)
     if values["language"] not in LANGUAGES:
         errors["language"] = "Choisissez la langue : français ou anglais."
+    if values["role"] not in directory.ROLES:
+        errors["role"] = "Choisissez le rôle : gestionnaire ou administrateur."
     if errors:
         return _managers_page(session, 400, errors, values, new_token=token)
     try:
-        manager = directory.invite_manager(values["name"], email, values["language"], manager_id)
+        manager = directory.invite_manager(values["name"], email, values["language"], manager_id, values["role"],
+                                           invited_by=session.manager.manager_id)
     except directory.AlreadyExists:
         return http.redirect("/admin/managers?done=invited")  # a double click: the first one invited them
+    except directory.NotAdministrateur:
+        return _administrateurs_only(session)
     except directory.Duplicate:
         return _managers_page(session, 400, {"email": "Cette adresse e-mail est déjà celle d'un gestionnaire."}, values,
                               new_token=token)
-    auth.request_login_link(manager.email, clock.now())
+    auth.send_invitation(manager, clock.now())
     return http.redirect("/admin/managers?done=invited")
 
 
-def _set_manager_active(session: auth.Session, manager_id: str, active: bool) -> Response:
+def _change_manager(session: auth.Session, manager_id: str, change: Any, done: str) -> Response:
+    """One administrateur's change to another manager (never to themselves), checked again when written."""
+    if not directory.is_administrateur(session.manager):
+        return _administrateurs_only(session)
     if not ids.looks_valid(manager_id):
         return admin_page(session, "admin/error.html", status=404, message="Gestionnaire introuvable.")
-    if not active and manager_id == session.manager.manager_id:
-        return _managers_page(session, 400, notice="Vous ne pouvez pas désactiver votre propre compte.")
+    if manager_id == session.manager.manager_id:
+        return _managers_page(session, 400, notice=NOT_YOURSELF)
     try:
-        directory.set_manager_active(manager_id, active)
+        change(session.manager.manager_id, manager_id)
     except directory.NotFound:
         return admin_page(session, "admin/error.html", status=404, message="Gestionnaire introuvable.")
-    return http.redirect(f"/admin/managers?done={'reactivated' if active else 'deactivated'}")
+    except directory.NotAdministrateur:
+        return _administrateurs_only(session)
+    return http.redirect(f"/admin/managers?done={done}")
 
 
 @bp.route("/admin/managers/{manager_id}/deactivate", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
 @signed_in
 def deactivate_manager(session: auth.Session, manager_id: str) -> Response:
-    return _set_manager_active(session, manager_id, False)
+    return _change_manager(session, manager_id, lambda actor, target: directory.set_manager_active(actor, target, False),
+                           "deactivated")
 
 
 @bp.route("/admin/managers/{manager_id}/reactivate", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
 @signed_in
 def reactivate_manager(session: auth.Session, manager_id: str) -> Response:
-    return _set_manager_active(session, manager_id, True)
+    return _change_manager(session, manager_id, lambda actor, target: directory.set_manager_active(actor, target, True),
+                           "reactivated")
+
+
+@bp.route("/admin/managers/{manager_id}/role", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@signed_in
+def change_manager_role(session: auth.Session, manager_id: str) -> Response:
+    role = http.form(bp.current_request).get("role")
+    if role not in directory.ROLES:
+        return _managers_page(session, 400, notice="Choisissez le rôle : gestionnaire ou administrateur.")
+    return _change_manager(session, manager_id, lambda actor, target: directory.set_manager_role(actor, target, role),
+                           "role")

@@ -229,7 +229,8 @@ def test_cancelling_a_ticket_asks_first(relais: Relais, desktop: Any) -> None:
 
     manager.once("dialog", lambda dialog: answer(dialog, accept=False))
     manager.get_by_role("button", name="Annuler le ticket").click()
-    assert asked == ["Annuler ce ticket ? L'intervenant en sera prévenu et ne pourra plus y répondre."]
+    assert asked == ["Annuler ce ticket ? L'intervenant en sera prévenu. Il ne pourra plus répondre à la demande, mais "
+                     "pourra encore vous écrire (messages et fichiers) pendant 30 jours."]
     expect(manager.locator("#ticket-state")).to_have_text("Demande envoyée")  # changed its mind: nothing sent
 
     manager.once("dialog", lambda dialog: answer(dialog, accept=True))

@@ -10,13 +10,13 @@ import pytest
 from chalice.test import Client
 
 from chalicelib import store
-from tests.integration.conftest import FORM_HEADERS, People, new_ticket, sent_messages
+from tests.integration.conftest import FORM_HEADERS, LOGIN_HEADERS, People, new_ticket, sent_messages
 
 LOGIN_LINK = re.compile(r"http://127\.0\.0\.1:8000(/admin/login/[A-Za-z0-9_-]+)")
 
 
 def login_link(client: Client, pump: Any, aws: str, email: str = "claire.martin@gestion-demo.fr") -> str:
-    response = client.http.post("/admin/login", headers=FORM_HEADERS, body=urlencode({"email": email}))
+    response = client.http.post("/admin/login", headers=LOGIN_HEADERS, body=urlencode({"email": email}))
     assert response.status_code == 200
     pump.drain()
     mails = [m for m in sent_messages(aws)["email"] if m["destinations"]["ToAddresses"] == [email]]
@@ -32,14 +32,16 @@ def session_cookie(response: Any) -> str:
 
 def _login_secret(people: People) -> str:
     """A login link's secret, as if the manager had asked for it and opened the email."""
-    from chalicelib import auth, clock, tokens
+    from chalicelib import auth, clock, directory, tokens
     from chalicelib.keys import signing_key
     from chalicelib.models import LoginToken
 
     nonce = tokens.new_nonce()
     secret = tokens.derive_login_secret(signing_key(), nonce)
+    stored = directory.get_manager(people.manager.manager_id)
     LoginToken(f"LOGIN#{tokens.sha256_hex(secret)}", "LOGIN", manager_id=people.manager.manager_id,
-               expires_at=clock.iso(clock.now() + auth.LOGIN_LINK_LIFETIME)).save()
+               expires_at=clock.iso(clock.now() + auth.LOGIN_LINK_LIFETIME),
+               session_generation=int(stored.session_generation or 0) if stored else 0).save()
     return secret
 
 
@@ -91,8 +93,8 @@ def test_an_expired_login_link_is_refused(client: Client, people: People, pump: 
 
 
 def test_unknown_addresses_get_the_same_answer_and_no_email(client: Client, people: People, pump: Any, aws: str) -> None:
-    known = client.http.post("/admin/login", headers=FORM_HEADERS, body=urlencode({"email": "claire.martin@gestion-demo.fr"}))
-    unknown = client.http.post("/admin/login", headers=FORM_HEADERS, body=urlencode({"email": "intrus@example.com"}))
+    known = client.http.post("/admin/login", headers=LOGIN_HEADERS, body=urlencode({"email": "claire.martin@gestion-demo.fr"}))
+    unknown = client.http.post("/admin/login", headers=LOGIN_HEADERS, body=urlencode({"email": "intrus@example.com"}))
     assert known.status_code == unknown.status_code == 200
     assert known.body == unknown.body
     pump.drain()
@@ -251,7 +253,7 @@ def test_a_manager_with_an_accented_domain_can_sign_in(client: Client, people: P
     from chalicelib import contacts, directory
 
     directory.save_manager("Élise Durand", contacts.normalise_email("elise@gérance-durand.fr"))
-    asked = client.http.post("/admin/login", headers=FORM_HEADERS, body=urlencode({"email": "Elise@Gérance-Durand.fr"}))
+    asked = client.http.post("/admin/login", headers=LOGIN_HEADERS, body=urlencode({"email": "Elise@Gérance-Durand.fr"}))
     assert asked.status_code == 200
     pump.drain()
     assert [m["destinations"]["ToAddresses"] for m in sent_messages(aws)["email"]] == [["elise@xn--grance-durand-bhb.fr"]]

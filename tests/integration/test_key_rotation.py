@@ -19,6 +19,7 @@ from chalicelib import changes, clock, keys, links, store, tickets, tokens
 from chalicelib.models import Link, ticket_pk
 from tests.integration.conftest import (
     FORM_HEADERS,
+    LOGIN_HEADERS,
     People,
     contractor_path,
     form_token,
@@ -89,7 +90,7 @@ def test_a_second_rotation_retires_the_first_keys_forms_but_not_its_links(client
 def test_a_manager_stays_signed_in_and_a_login_link_sent_across_a_rotation_works(client: Client, people: People,
                                                                                  pump: Any, aws: str) -> None:
     signed_in = signed_in_headers(client, people)
-    asked = client.http.post("/admin/login", headers=FORM_HEADERS, body=urlencode({"email": people.manager.email}))
+    asked = client.http.post("/admin/login", headers=LOGIN_HEADERS, body=urlencode({"email": people.manager.email}))
     assert asked.status_code == 200
 
     rotate()  # between the request for a link and its email

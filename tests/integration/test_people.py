@@ -13,7 +13,7 @@ from chalice.test import Client
 
 from chalicelib import directory
 from chalicelib.directory import ContractorTicket, UniqueClaim
-from tests.integration.conftest import FORM_HEADERS, People, new_ticket, sent_messages
+from tests.integration.conftest import FORM_HEADERS, LOGIN_HEADERS, People, new_ticket, sent_messages
 from tests.integration.test_admin import LOGIN_LINK, csrf_of, draft_of, login_link, signed_in_headers
 
 
@@ -215,7 +215,7 @@ def test_an_unknown_contractor_is_not_found(client: Client, people: People) -> N
 def _invite(client: Client, headers: dict[str, str], **fields: str) -> Any:
     page = client.http.get("/admin/managers", headers=headers).body.decode()
     body = {"csrf": csrf_of(page), "new_token": _new_token(page), "name": "Bruno Petit",
-            "email": "bruno.petit@gestion-demo.fr", "language": "fr", **fields}
+            "email": "bruno.petit@gestion-demo.fr", "language": "fr", "role": "gestionnaire", **fields}
     return _post(client, headers, "/admin/managers", body)
 
 
@@ -266,7 +266,7 @@ def test_a_deactivated_manager_cannot_sign_in(client: Client, people: People, pu
 
     assert client.http.get("/admin/tickets", headers=brunos_session).status_code == 302  # the session stops working
     assert client.http.post("/admin/logout", headers={**FORM_HEADERS, **brunos_session}, body="").status_code == 401
-    asked = client.http.post("/admin/login", headers=FORM_HEADERS, body=urlencode({"email": "bruno.petit@gestion-demo.fr"}))
+    asked = client.http.post("/admin/login", headers=LOGIN_HEADERS, body=urlencode({"email": "bruno.petit@gestion-demo.fr"}))
     assert asked.status_code == 200  # the same answer as for anyone...
     pump.drain()
     assert len(sent_messages(aws)["email"]) == emails_before  # ...but no email
@@ -274,7 +274,11 @@ def test_a_deactivated_manager_cannot_sign_in(client: Client, people: People, pu
 
     again = _post(client, headers, f"/admin/managers/{bruno.manager_id}/reactivate", {"csrf": _csrf(client, headers)})
     assert again.status_code == 303
-    assert client.http.get("/admin/tickets", headers=brunos_session).status_code == 200
+    # Reactivated, Bruno signs in again: what was open or sent before stays dead.
+    assert client.http.get("/admin/tickets", headers=brunos_session).status_code == 302
+    assert client.http.post(unused_link, headers=FORM_HEADERS, body="").status_code == 410
+    assert client.http.post(login_link(client, pump, aws, "bruno.petit@gestion-demo.fr"), headers=FORM_HEADERS,
+                            body="").status_code == 303
 
 
 def test_a_manager_cannot_deactivate_themselves(client: Client, people: People) -> None:
@@ -283,7 +287,7 @@ def test_a_manager_cannot_deactivate_themselves(client: Client, people: People) 
     assert f"/admin/managers/{people.manager.manager_id}/deactivate" not in page
     response = _post(client, headers, f"/admin/managers/{people.manager.manager_id}/deactivate", {"csrf": csrf_of(page)})
     assert response.status_code == 400
-    assert "Vous ne pouvez pas désactiver votre propre compte." in html.unescape(response.body.decode())
+    assert "Vous ne pouvez pas changer votre propre rôle ni désactiver votre compte" in html.unescape(response.body.decode())
     stored = directory.get_manager(people.manager.manager_id)
     assert stored is not None and stored.active
     assert client.http.get("/admin/managers", headers=headers).status_code == 200
