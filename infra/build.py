@@ -48,6 +48,8 @@ RUNTIME = "python3.13"
 TARGET_VERSION = "3.13"
 TARGET_PLATFORM = "manylinux2014_x86_64"
 TARGET_CACHE_TAG = "cpython-313"
+TARGET_WHEELS = ("--only-binary=:all:", "--implementation", "cp", "--python-version", TARGET_VERSION,
+                 "--platform", TARGET_PLATFORM)
 LOG_RETENTION_DAYS = 30
 
 # Provided by the Lambda Python runtime (/var/runtime): botocore alone is 16 MB zipped.
@@ -86,12 +88,18 @@ def target_python() -> Path:
     return Path(found.stdout.strip().splitlines()[-1])
 
 
+def pip_install(*arguments: str) -> None:
+    """pip, quiet unless it fails (its warnings about unused find-links would bury the build's line)."""
+    result = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--disable-pip-version-check",
+                             *arguments], env={**os.environ, "PIP_CACHE_DIR": str(CACHE / "pip")},
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"pip install {' '.join(arguments)} failed:\n{result.stderr[-3000:]}")
+
+
 def _install_dependencies(tree: Path) -> None:
     """requirements.txt's wheels as the target runtime needs them, not as this interpreter would."""
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--disable-pip-version-check",
-                    "--only-binary=:all:", "--implementation", "cp", "--python-version", TARGET_VERSION,
-                    "--platform", TARGET_PLATFORM, "--target", str(tree), "-r", str(ROOT / "requirements.txt")],
-                   check=True, env={**os.environ, "PIP_CACHE_DIR": str(CACHE / "pip")})
+    pip_install(*TARGET_WHEELS, "--target", str(tree), "-r", str(ROOT / "requirements.txt"))
     shutil.rmtree(tree / "bin", ignore_errors=True)  # console scripts: nothing on Lambda runs them
 
 
