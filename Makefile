@@ -48,6 +48,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.run
 	$(PY) -m bench.list_pages
+	$(PY) -m bench.cost
 
 # The deployable SAM template and zip (dist/sam.json, dist/deployment.zip), checked by cfn-lint.
 package: $(STAMP) $(LAMBDA_PY)
