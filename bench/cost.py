@@ -48,6 +48,8 @@ SES_PER_EMAIL = 0.10 / 1000  # https://aws.amazon.com/ses/pricing/ (outbound ema
 SMS_FRANCE_PER_PART = 0.0760  # https://aws.amazon.com/end-user-messaging/pricing/ (France, outbound, per part)
 
 # The test files are a few hundred bytes; storage is priced for what a phone sends.
+# The links in the SMS point at the stage's origin (README's deploy example), not the bench's loopback.
+PRODUCTION_ORIGIN = "https://relais.gestion-demo.fr"
 PHOTO_BYTES = 2_500_000
 PDF_BYTES = 250_000
 DYNAMODB_ITEM_OVERHEAD_BYTES = 100  # per item stored (DynamoDB's storage accounting)
@@ -272,7 +274,6 @@ class MeteredClient:
 class Lifecycle:
     meter: Meter
     sms: list[str]
-    emails: int
     uploads: dict[str, int]  # kind -> count (each one browser POST to S3)
     downloads: int  # the manager opens each file once (a GET on S3 each)
     stored_items_bytes: int
@@ -312,6 +313,7 @@ def run_lifecycle() -> Lifecycle:
         pump = Pump(resources.stream_arn(settings().table_name), labelled("dispatch_outbox", relais_app.dispatch_outbox),
                     labelled("sweep_outbox", relais_app.sweep_outbox), sweep_every=1e9)
         pump.drain()  # what the sign-in sent
+        meter.usage.clear()
         pump._last_sweep = time.monotonic()  # no sweep inside the lifecycle: it runs every minute anyway
         before = sent_messages(endpoint)
 
@@ -362,8 +364,8 @@ def run_lifecycle() -> Lifecycle:
         after = sent_messages(endpoint)
         items = boto3.client("dynamodb").query(TableName=settings().table_name, KeyConditionExpression="pk = :pk",
                                                ExpressionAttributeValues={":pk": {"S": ticket_pk(ticket_id)}})["Items"]
-    return Lifecycle(meter, [m["message"] for m in after["sms"][len(before["sms"]):]],
-                     len(after["email"]) - len(before["email"]), {"photo": 1, "pdf": 1}, 2,
+    texts = [m["message"].replace(settings().base_url, PRODUCTION_ORIGIN) for m in after["sms"][len(before["sms"]):]]
+    return Lifecycle(meter, texts, {"photo": 1, "pdf": 1}, 2,
                      sum(item_size(i) + DYNAMODB_ITEM_OVERHEAD_BYTES for i in items), len(items))
 
 
@@ -429,7 +431,9 @@ def bill(run: Lifecycle) -> list[Line]:
                       f"{fires} fires ({calls['scheduler:CreateSchedule']} created, "
                       f"{calls['scheduler:UpdateSchedule']} updated, {calls['scheduler:DeleteSchedule']} deleted)",
                       n * fires * SCHEDULER_PER_INVOCATION))
-    lines.append(Line("messages", "SES email", f"{run.emails} emails", n * run.emails * SES_PER_EMAIL))
+    emails = sum(c for op, c in calls.items() if op in ("sesv2:SendEmail", "ses:SendEmail", "ses:SendRawEmail"))
+    lines.append(Line("messages", "SES email", f"{emails} emails (one recipient each)", n * emails * SES_PER_EMAIL))
+    assert len(run.sms) == calls["sns:Publish"], "every SMS publish was seen by the moto server"
     parts = [sms_parts(text) for text in run.sms]
     described = ", ".join(f"{p} ({encoding})" for p, encoding in parts)
     forcing = "".join(sorted({c for text in run.sms for c in text if c not in GSM_BASIC | GSM_EXTENSION}))
