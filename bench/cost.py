@@ -362,6 +362,8 @@ def run_lifecycle() -> Lifecycle:
         step(client.http.post(f"/admin/tickets/{ticket_id}/actions/close", headers={**form_headers, **manager},
                               body=urlencode({"csrf": csrf_of(page), "form_id": close.group(1), "reason": ""})))
         after = sent_messages(endpoint)
+        with meter.running("sweep_outbox"):  # nothing due: what it costs every minute
+            relais_app.sweep_outbox({}, None)
         items = boto3.client("dynamodb").query(TableName=settings().table_name, KeyConditionExpression="pk = :pk",
                                                ExpressionAttributeValues={":pk": {"S": ticket_pk(ticket_id)}})["Items"]
     texts = [m["message"].replace(settings().base_url, PRODUCTION_ORIGIN) for m in after["sms"][len(before["sms"]):]]
@@ -396,7 +398,7 @@ def bill(run: Lifecycle) -> list[Line]:
     usage = run.meter.usage
     n = LIFECYCLES
     lines = []
-    for function in sorted(usage):
+    for function in sorted(set(usage) - {"sweep_outbox"}):
         durations = usage[function].durations_ms
         gb_seconds = sum(math.ceil(ms) for ms in durations) / 1000 * memory[function] / 1024
         lines.append(Line("infrastructure", f"Lambda {function}",
@@ -443,6 +445,22 @@ def bill(run: Lifecycle) -> list[Line]:
     return lines
 
 
+SWEEPS_PER_MONTH = 60 * 24 * 365 // 12  # the rate(1 minute) schedule
+
+
+def sweep_per_month(run: Lifecycle) -> str:
+    """The outbox sweep runs every minute whatever the traffic: a monthly cost, not a lifecycle's."""
+    sweep = run.meter.usage["sweep_outbox"]
+    (ms,) = sweep.durations_ms
+    memory = memory_sizes()["sweep_outbox"]
+    gb_seconds = math.ceil(ms) / 1000 * memory / 1024
+    usd = SWEEPS_PER_MONTH * (LAMBDA_PER_REQUEST + gb_seconds * LAMBDA_PER_GB_SECOND
+                              + sweep.read_units * DYNAMODB_PER_READ_UNIT)
+    calls = ", ".join(f"{op} x{c}" for op, c in sorted(sweep.calls.items()))
+    return (f"plus, whatever the traffic: the outbox sweep every minute, {SWEEPS_PER_MONTH:,} invocations a month of "
+            f"{ms:.0f} ms at {memory} MB ({calls}, {sweep.read_units:g} read units) = {usd:.2f} USD a month")
+
+
 def report(lines: list[Line]) -> str:
     out = [f"AWS cost of {LIFECYCLES:,} full lifecycles (request → accept → presence → end of work → invoice request "
            f"→ invoice → close), eu-west-3 list prices (bench/cost.py), from the calls counted in one lifecycle:",
@@ -481,6 +499,7 @@ def main() -> None:
     finally:
         server.stop()
     print(report(bill(run)))
+    print(sweep_per_month(run))
 
 
 if __name__ == "__main__":
