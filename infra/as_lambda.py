@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infra.build import CACHE, TARGET_VERSION, TARGET_WHEELS, pip_install, target_python
+from infra.build import CACHE, TARGET_VERSION, TARGET_WHEELS, functions_of, pip_install, target_python
 
 BOOTSTRAP = Path(__file__).resolve().parent / "lambda_bootstrap.py"
 RUNTIME_LIBRARIES = CACHE.parent / "lambda-runtime"
@@ -61,15 +61,11 @@ class Function:
 
 def functions(template: dict[str, Any]) -> dict[str, Function]:
     """Function name (as in app.py; `api_handler` for the API) → its template settings."""
-    found = {}
     globals_ = template.get("Globals", {}).get("Function", {})
-    for logical, resource in template["Resources"].items():
-        if resource["Type"] != "AWS::Serverless::Function":
-            continue
-        properties = {**globals_, **resource["Properties"]}
-        handler = str(properties["Handler"])
-        name = "api_handler" if logical == "APIHandler" else handler.split(".", 1)[1]
-        found[name] = Function(logical, name, handler, int(properties.get("MemorySize", 128)),
+    found = {}
+    for logical, name in functions_of(template).items():
+        properties = {**globals_, **template["Resources"][logical]["Properties"]}
+        found[name] = Function(logical, name, str(properties["Handler"]), int(properties.get("MemorySize", 128)),
                                int(properties.get("Timeout", 3)))
     return found
 
