@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 STAGE ?= prod
+# Lambda's python3.13 for the package's tests and bench only (never in the zip): see infra/lambda_python.sh.
+LAMBDA_PY := .local/python3.13/bin/python3.13
 
 .PHONY: run test unit integration browser lint bench browser-deps clean package deploy bench-package upgrade-data
 
@@ -19,10 +21,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 browser-deps:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+$(LAMBDA_PY): infra/lambda_python.sh
+	bash infra/lambda_python.sh
+
 run: $(STAMP)
 	PORT=$(PORT) $(PY) -m local.run
 
-test: $(STAMP) browser-deps
+test: $(STAMP) $(LAMBDA_PY) browser-deps
 	$(PY) -m ruff check .
 	$(PY) -m mypy chalicelib app.py
 	$(PY) -m pytest
@@ -44,9 +49,10 @@ bench: $(STAMP)
 	$(PY) -m bench.run
 	$(PY) -m bench.list_pages
 	$(PY) -m bench.timing
+	$(PY) -m bench.cost
 
 # The deployable SAM template and zip (dist/sam.json, dist/deployment.zip), checked by cfn-lint.
-package: $(STAMP)
+package: $(STAMP) $(LAMBDA_PY)
 	$(PY) -m infra.build --stage $(STAGE) --out dist
 	$(VENV)/bin/cfn-lint dist/sam.json
 

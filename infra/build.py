@@ -2,22 +2,29 @@
 
     .venv/bin/python -m infra.build --stage prod --out dist
 
-1. Stages a copy of what Lambda runs (app.py, chalicelib/, requirements.txt, .chalice/ with the
-   policy files) plus `vendor/templates` (Chalice puts vendor/'s contents at the zip root, where
-   chalicelib/rendering.py looks for templates/). The working tree is never touched, so builds
-   can run while others work in it.
+The functions run on Lambda's python3.13 runtime (python3.11 is deprecated since 2026-06-30) while
+this machine builds with Python 3.11, so nothing in the zip comes from the build interpreter:
+
+1. Stages a copy of what Lambda runs (app.py, chalicelib/, .chalice/ with the policy files) plus
+   `vendor/templates` (Chalice puts vendor/'s contents at the zip root, where
+   chalicelib/rendering.py looks for templates/), with an empty requirements.txt: Chalice would
+   pick wheels for the interpreter it runs on. The working tree is never touched, so builds can
+   run while others work in it.
 2. `chalice package` once to learn which functions the app has and their logical ids.
 3. Writes the merge template: infra/template.yml, plus for each function its fixed name
-   (relais-<Stage>-<name>), log group, and infra/functions.yml entry; plus the dashboard.
+   (relais-<Stage>-<name>), runtime, log group, and infra/functions.yml entry; plus the dashboard.
 4. `chalice package --merge-template` for real.
-5. Rewrites the zip: drops what the Lambda Python runtime already has (boto3, botocore and
-   their dependencies: 16 MB of the 19 MB), compiles the Jinja2 templates to Python modules
-   (`compiled_templates/`, which chalicelib/rendering.py prefers), and adds bytecode compiled with
-   `--invalidation-mode unchecked-hash`: /var/task is read-only, so without it every cold
-   start compiles our modules again; unchecked hash-based pycs are used without even a stat.
+5. Rewrites the zip: adds requirements.txt's wheels for the target (`pip install --python-version
+   3.13 --platform manylinux2014_x86_64 --only-binary=:all:`: MarkupSafe's speedups are the only
+   compiled part), without what the Lambda Python runtime already has (boto3, botocore and their
+   dependencies), compiles the Jinja2 templates to Python modules (`compiled_templates/`, which
+   chalicelib/rendering.py prefers), and adds bytecode compiled by the target's own interpreter
+   (infra/lambda_python.sh) with `--invalidation-mode unchecked-hash`: /var/task is read-only, so
+   without it every cold start compiles our modules again; unchecked hash-based pycs are used
+   without even a stat. 3.11 bytecode would be ignored by 3.13: none is shipped.
 
-Chalice downloads Linux wheels with pip; wheels and Chalice's dependency zips are cached
-under .local/package-cache/ so a second build needs no network.
+Wheels go through pip's cache and Chalice's dependency zips are cached under
+.local/package-cache/.
 """
 
 from __future__ import annotations
@@ -37,7 +44,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 INFRA = ROOT / "infra"
 CACHE = ROOT / ".local" / "package-cache"
-RUNTIME = "python3.11"
+RUNTIME = "python3.13"
+TARGET_VERSION = "3.13"
+TARGET_PLATFORM = "manylinux2014_x86_64"
+TARGET_CACHE_TAG = "cpython-313"
+TARGET_WHEELS = ("--only-binary=:all:", "--implementation", "cp", "--python-version", TARGET_VERSION,
+                 "--platform", TARGET_PLATFORM)
 LOG_RETENTION_DAYS = 30
 
 # Provided by the Lambda Python runtime (/var/runtime): botocore alone is 16 MB zipped.
@@ -58,7 +70,7 @@ def _stage_project(stage_dir: Path) -> None:
         return {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
 
     shutil.copy2(ROOT / "app.py", stage_dir / "app.py")
-    shutil.copy2(ROOT / "requirements.txt", stage_dir / "requirements.txt")
+    (stage_dir / "requirements.txt").write_text("# the target's wheels are added by rewrite_zip\n")
     shutil.copytree(ROOT / "chalicelib", stage_dir / "chalicelib", ignore=ignore)
     (stage_dir / ".chalice").mkdir()
     for item in (ROOT / ".chalice").iterdir():
@@ -68,6 +80,34 @@ def _stage_project(stage_dir: Path) -> None:
     deployments = CACHE / "deployments"
     deployments.mkdir(parents=True, exist_ok=True)
     (stage_dir / ".chalice" / "deployments").symlink_to(deployments)
+
+
+def target_python() -> Path:
+    """The target runtime's interpreter (infra/lambda_python.sh installs it once, in ~20 s)."""
+    found = subprocess.run(["bash", str(INFRA / "lambda_python.sh")], check=True, capture_output=True, text=True)
+    return Path(found.stdout.strip().splitlines()[-1])
+
+
+def pip_install(*arguments: str) -> None:
+    """pip, quiet unless it fails (its warnings about unused find-links would bury the build's line)."""
+    result = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--disable-pip-version-check",
+                             *arguments], env={**os.environ, "PIP_CACHE_DIR": str(CACHE / "pip")},
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"pip install {' '.join(arguments)} failed:\n{result.stderr[-3000:]}")
+
+
+def _install_dependencies(tree: Path) -> None:
+    """requirements.txt's wheels as the target runtime needs them, not as this interpreter would."""
+    pip_install(*TARGET_WHEELS, "--target", str(tree), "-r", str(ROOT / "requirements.txt"))
+    shutil.rmtree(tree / "bin", ignore_errors=True)  # console scripts: nothing on Lambda runs them
+
+
+def _compile_for_target(tree: Path) -> None:
+    subprocess.run([str(target_python()), "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash",
+                    "-s", str(tree), "-p", "/var/task", str(tree)], check=True)
+    stray = [p for p in tree.rglob("*.pyc") if not p.name.endswith(f".{TARGET_CACHE_TAG}.pyc")]
+    assert not stray, f"bytecode the target runtime would ignore: {stray[:3]}"
 
 
 def _prune_cache(keep: int = 4) -> None:
@@ -104,7 +144,9 @@ def merge_template(functions: dict[str, str]) -> dict[str, Any]:
     resources = template["Resources"]
     for logical, function in sorted(functions.items()):
         patch = json.loads(json.dumps(extras.get(logical, {"Properties": {}})))
-        patch.setdefault("Properties", {})["FunctionName"] = _name(function)
+        properties = patch.setdefault("Properties", {})
+        properties["FunctionName"] = _name(function)
+        properties["Runtime"] = RUNTIME  # Chalice writes the runtime of the interpreter it runs on
         patch["DependsOn"] = [f"{logical}LogGroup"]
         resources[logical] = patch
         resources[f"{logical}LogGroup"] = {
@@ -137,13 +179,15 @@ def _write_zip(source: Path, target: Path) -> None:
 
 
 def rewrite_zip(zip_path: Path) -> dict[str, int]:
-    """Drop the runtime-provided libraries, compile the templates, add unchecked-hash bytecode."""
+    """Add the target's wheels but the runtime-provided ones, compile the templates, add the
+    target's unchecked-hash bytecode."""
     from chalicelib import rendering
 
     with tempfile.TemporaryDirectory(prefix="relais-zip-") as tmp:
         tree = Path(tmp) / "task"
         with zipfile.ZipFile(zip_path) as archive:
             archive.extractall(tree)
+        _install_dependencies(tree)
         dropped = 0
         for entry in list(tree.iterdir()):
             base = entry.name.split("-", 1)[0] if "-" in entry.name else entry.stem  # pkg-1.0.dist-info/.data
@@ -151,8 +195,7 @@ def rewrite_zip(zip_path: Path) -> dict[str, int]:
                 dropped += 1
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
         rendering.compile_all(tree / "templates", tree / rendering.COMPILED_DIR.name)
-        subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
-                        "-s", str(tree), "-p", "/var/task", str(tree)], check=True)
+        _compile_for_target(tree)
         _write_zip(tree, zip_path)
     return {"dropped": dropped}
 

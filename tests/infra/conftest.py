@@ -4,6 +4,7 @@ against the moto server of tests/conftest.py."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,24 @@ from tests.integration.conftest import client, people, pump  # noqa: F401  (fixt
 
 
 @pytest.fixture(scope="session")
-def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`make package STAGE=prod` into a temporary folder (wheels cached under .local/package-cache)."""
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """`make package STAGE=<stage>` into a temporary folder, once per stage and session (wheels
+    cached under .local/package-cache)."""
     from infra import build
 
-    return build.build("prod", tmp_path_factory.mktemp("dist"))
+    built: dict[str, Path] = {}
+
+    def package(stage: str) -> Path:
+        if stage not in built:
+            built[stage] = build.build(stage, tmp_path_factory.mktemp(f"dist-{stage}"))
+        return built[stage]
+
+    return package
+
+
+@pytest.fixture(scope="session")
+def package_dir(packaged: Callable[[str], Path]) -> Path:
+    return packaged("prod")
 
 
 @pytest.fixture(scope="session")
