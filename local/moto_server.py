@@ -3,6 +3,8 @@ and the routes of local/moto_extensions added."""
 
 from __future__ import annotations
 
+import logging
+
 from moto import server
 
 from local import moto_extensions, moto_patches
@@ -10,4 +12,5 @@ from local import moto_extensions, moto_patches
 if __name__ == "__main__":
     moto_patches.apply_all()
     moto_extensions.register()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # errors only: a log line per request fills a day
     server.main()

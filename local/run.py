@@ -87,7 +87,7 @@ def check_port(port: int, variable: str) -> None:
         command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
         holder = f" by process {pid} ({command[:120]})"
         if "local.moto_server" in command or "chalice local" in command:
-            holder += ", probably left by an earlier `make run` that was killed: stop it with `kill " + str(pid) + "`"
+            holder += f": another `make run`, or one left behind by a crash (then `kill {pid}`)"
     raise Stop(f"Port {port} ({variable}) is already in use on 127.0.0.1{holder}. "
                f"Free it, or choose another: `make run {variable}={port + 1}`.")
 
@@ -146,7 +146,7 @@ class Children:
         for name, (child, log) in self.running.items():
             if child.poll() is not None:
                 why = describe_exit(child.returncode)
-                detail = _tail(log) if log else ""
+                detail = _tail(log).strip() if log else ""
                 raise Stop(f"{name} stopped unexpectedly ({why})." + (f" Its last lines ({log}):\n{detail}" if detail else ""))
 
     def stop(self) -> None:
@@ -233,7 +233,7 @@ def main() -> None:
         say("\nStopping …")
         failed = False
     except Stop as stop:
-        say(f"\n{stop}\nStopping the others …")
+        say(f"\n{stop}" + ("\nStopping the others …" if children.running else ""))
     except Exception:
         say("\nThe runner failed:\n" + traceback.format_exc())
     finally:
