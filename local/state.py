@@ -60,9 +60,10 @@ class LocalState:
             versioning = s3.get_bucket_versioning(Bucket=bucket).get("Status", "")
             for entry in self._listing(s3, bucket, versioning):
                 saved = known.get(self._identity(entry))
-                if saved is None and not entry["delete_marker"]:
-                    entry.update(self._download(s3, entry))
-                manifest.append(saved or entry)
+                if not entry["delete_marker"]:
+                    entry.update({k: saved[k] for k in ("file", "content_type", "metadata")} if saved
+                                 else self._download(s3, entry))
+                manifest.append(entry)
         write_atomically(self.directory / "files.json", json.dumps(manifest).encode())
         wanted = {entry.get("file") for entry in manifest}
         for path in (self.directory / "files").iterdir():
@@ -88,11 +89,11 @@ class LocalState:
         for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
             for marker in page.get("DeleteMarkers", []):
                 yield {"bucket": bucket, "versioning": versioning, "key": marker["Key"], "version_id": marker["VersionId"],
-                       "delete_marker": True, "modified": marker["LastModified"].isoformat()}
+                       "delete_marker": True, "modified": marker["LastModified"].isoformat(), "latest": marker["IsLatest"]}
             for version in page.get("Versions", []):
                 yield {"bucket": bucket, "versioning": versioning, "key": version["Key"],
                        "version_id": version["VersionId"], "etag": version["ETag"], "delete_marker": False,
-                       "modified": version["LastModified"].isoformat()}
+                       "modified": version["LastModified"].isoformat(), "latest": version["IsLatest"]}
 
     def _download(self, s3: Any, entry: dict[str, Any]) -> dict[str, Any]:
         version = {"VersionId": entry["version_id"]} if entry["version_id"] != "null" else {}
@@ -139,8 +140,10 @@ class LocalState:
                 pass
         for bucket, versioning in {(entry["bucket"], entry["versioning"]) for entry in entries if entry["versioning"]}:
             s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": versioning})
-        # Oldest first, so the newest version (or a delete marker) ends up the current one.
-        for entry in sorted(entries, key=lambda e: e["modified"]):
+        # Oldest first, so the current version (or delete marker) ends up the current one again.
+        # S3 lists a key's versions newest first: in the same second, the one listed later is older.
+        order = sorted(range(len(entries)), key=lambda i: (entries[i]["modified"], entries[i].get("latest", False), -i))
+        for entry in (entries[i] for i in order):
             if entry["delete_marker"]:
                 s3.delete_object(Bucket=entry["bucket"], Key=entry["key"])
                 continue
