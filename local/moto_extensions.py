@@ -8,11 +8,16 @@ read after a few hundred tickets. These answer from the few objects asked for:
   incremental save). `POST` the same shape back to restore them after a restart.
 - `GET /moto-api/relais/schedules?group=relais`: every schedule of a group with its time and
   input, in one call (the Scheduler API needs one GetSchedule per schedule).
+- `POST /moto-api/relais/save-table?name=relais`: writes the table's items to
+  `$RELAIS_LOCAL_DIR/table.json` (write, then rename), a few partitions at a time under the
+  DynamoDB lock: a request waits for a few milliseconds at most, where a Scan costs moto
+  O(table) per page, and no copy of the whole table is ever held in memory.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 from datetime import UTC, datetime
 from itertools import islice
@@ -102,6 +107,44 @@ def schedules(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str,
     return _json(200, {"schedules": found})
 
 
+SAVE_CHUNK = 200  # partitions serialised per hold of the DynamoDB lock
+
+
+def save_table(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    from moto.dynamodb.models import dynamodb_backends
+
+    from local.moto_patches import _lock
+    from local.state import write_atomically
+
+    directory, name = os.environ.get("RELAIS_LOCAL_DIR", ""), request.args.get("name", "")
+    tables = [backend.tables[name] for account in list(dynamodb_backends.values())
+              for backend in list(account.values()) if name in backend.tables]
+    if not directory or not tables:
+        return _json(404, {"error": f"no table {name!r} or RELAIS_LOCAL_DIR unset"})
+    table, count = tables[0], 0
+    path = os.path.join(directory, "table.json")
+    with write_atomically(path) as out:
+        out.write(b"[")
+        with _lock:
+            partitions = list(table.items)
+        for start in range(0, len(partitions), SAVE_CHUNK):
+            with _lock:  # each partition whole: a transaction on one ticket is in the file entirely or not at all
+                chunk = [item.to_json()["Attributes"] for key in partitions[start:start + SAVE_CHUNK]
+                         for item in _partition_items(table, key)]
+            for item in chunk:
+                out.write((b"," if count else b"") + json.dumps(item).encode())
+                count += 1
+        out.write(b"]")
+    return _json(200, {"items": count})
+
+
+def _partition_items(table: Any, key: Any) -> list[Any]:
+    found = table.items.get(key)
+    if found is None:
+        return []
+    return list(found.values()) if table.range_key_attr else [found]
+
+
 def register() -> None:
     """Before the server builds its moto-api app (moto reads the paths when it does)."""
     global _applied
@@ -121,4 +164,5 @@ def register() -> None:
     MotoAPIBackend.reset = reset  # type: ignore[method-assign]
     urls.url_paths["{0}/moto-api/relais/messages"] = messages
     urls.url_paths["{0}/moto-api/relais/schedules"] = schedules
+    urls.url_paths["{0}/moto-api/relais/save-table"] = save_table
     _applied = True

@@ -41,6 +41,7 @@ def local_environment() -> dict[str, str]:
         "RELAIS_SIGNING_KEY_PARAMETER": "/relais/local/signing-key",
         "RELAIS_NOTIFICATION_BACKOFF_SECONDS": "10",
         "RELAIS_SCHEDULE_GROUP": "relais",
+        "RELAIS_LOCAL_DIR": str(STATE_DIR),  # where the stand-in writes table.json (local/moto_extensions.py)
         "POWERTOOLS_SERVICE_NAME": "relais", "POWERTOOLS_LOG_LEVEL": "WARNING",
         "POWERTOOLS_METRICS_DISABLED": "true",  # EMF lines are for CloudWatch, not the terminal
     }

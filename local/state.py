@@ -1,6 +1,6 @@
 """What `make run` keeps under .local/ between runs, and how it comes back.
 
-- `table.json`: every item of the table (a Scan), replaced atomically (write, then rename).
+- `table.json`: every item of the table, written by the stand-in itself, replaced atomically.
 - `files/` and `files.json`: every S3 object version (delete markers included), each body
   saved once; the manifest is replaced atomically after the bodies it names are on disk.
 - `sent.jsonl`: the SMS and emails sent, appended as they come (a line cut by a crash is skipped).
@@ -15,20 +15,28 @@ import json
 import os
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import boto3
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+@contextmanager
+def write_atomically(path: Path | str) -> Iterator[BinaryIO]:
     """A reader (or the next start after a crash) sees the old file or the new one, never half."""
-    temporary = path.with_name(f".{path.name}.tmp")
+    final = Path(path)
+    temporary = final.with_name(f".{final.name}.tmp")
     with open(temporary, "wb") as handle:
-        handle.write(data)
+        yield handle
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    os.replace(temporary, final)
+
+
+def _write(path: Path, data: bytes) -> None:
+    with write_atomically(path) as handle:
+        handle.write(data)
 
 
 class LocalState:
@@ -47,10 +55,8 @@ class LocalState:
         self.save_messages()
 
     def save_table(self) -> None:
-        items: list[dict[str, Any]] = []
-        for page in boto3.client("dynamodb").get_paginator("scan").paginate(TableName=self.table):
-            items.extend(page["Items"])
-        write_atomically(self.directory / "table.json", json.dumps(items).encode())
+        """The stand-in writes it (local/moto_extensions.py): a Scan would cost moto O(table) per page."""
+        self._moto_api(f"save-table?name={self.table}", b"")
 
     def save_files(self) -> None:
         s3 = boto3.client("s3")
@@ -64,7 +70,7 @@ class LocalState:
                     entry.update({k: saved[k] for k in ("file", "content_type", "metadata")} if saved
                                  else self._download(s3, entry))
                 manifest.append(entry)
-        write_atomically(self.directory / "files.json", json.dumps(manifest).encode())
+        _write(self.directory / "files.json", json.dumps(manifest).encode())
         wanted = {entry.get("file") for entry in manifest}
         for path in (self.directory / "files").iterdir():
             if path.name not in wanted:  # an overwritten or deleted object, once the manifest forgot it
@@ -99,7 +105,7 @@ class LocalState:
         version = {"VersionId": entry["version_id"]} if entry["version_id"] != "null" else {}
         response = s3.get_object(Bucket=entry["bucket"], Key=entry["key"], **version)
         name = hashlib.sha256(self._identity(entry).encode()).hexdigest()
-        write_atomically(self.directory / "files" / name, response["Body"].read())
+        _write(self.directory / "files" / name, response["Body"].read())
         return {"file": name, "content_type": response.get("ContentType", ""), "metadata": response.get("Metadata", {})}
 
     def _manifest(self) -> list[dict[str, Any]]:
@@ -162,7 +168,7 @@ class LocalState:
             except ValueError:  # the last line, cut by a crash mid-write
                 continue
         # Rewritten without a cut line, so the lines appended next start on a line of their own.
-        write_atomically(path, "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in journal).encode())
+        _write(path, "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in journal).encode())
         self._messages_saved = int(self._moto_api("messages", json.dumps(older + journal).encode())["total"])
 
 
