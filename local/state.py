@@ -45,6 +45,7 @@ class LocalState:
         self.table = table
         self.endpoint = endpoint.rstrip("/")
         self._messages_saved = 0
+        self._aws = boto3.session.Session()  # its own: the saver runs in a thread of its own
         (directory / "files").mkdir(parents=True, exist_ok=True)
 
     # -- saving ------------------------------------------------------------------------------------
@@ -59,7 +60,7 @@ class LocalState:
         self._moto_api(f"save-table?name={self.table}", b"")
 
     def save_files(self) -> None:
-        s3 = boto3.client("s3")
+        s3 = self._aws.client("s3")
         known = {self._identity(entry): entry for entry in self._manifest()}
         manifest: list[dict[str, Any]] = []
         for bucket in (b["Name"] for b in s3.list_buckets().get("Buckets", [])):
@@ -131,13 +132,13 @@ class LocalState:
 
     def restore_table(self) -> None:
         items = json.loads((self.directory / "table.json").read_text())
-        client = boto3.client("dynamodb")
+        client = self._aws.client("dynamodb")
         for start in range(0, len(items), 25):
             batch = [{"PutRequest": {"Item": item}} for item in items[start:start + 25]]
             client.batch_write_item(RequestItems={self.table: batch})
 
     def restore_files(self) -> None:
-        s3 = boto3.client("s3")
+        s3 = self._aws.client("s3")
         entries = self._manifest()
         for bucket in {entry["bucket"] for entry in entries}:
             try:
