@@ -225,7 +225,10 @@ def _partition(table: Any, index: Any, hash_attr: str, value: Any) -> tuple[list
     if cached is not None and cached[0] == _generation:
         return cached[1], cached[2]
     range_attr = next((k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"), None)
-    members = [item for item in table.all_items()
+    # Straight over the table's dict: moto's all_items() would also sort the whole table first.
+    every = (item for partition in table.items.values()
+             for item in (partition.values() if table.range_key_attr else [partition]))
+    members = [item for item in every
                if (found := item.attrs.get(hash_attr)) is not None and found == value
                and (range_attr is None or item.attrs.get(range_attr) is not None)]
     members.sort(key=lambda item: _sort_key(table, range_attr, item.attrs))
