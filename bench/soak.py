@@ -309,21 +309,24 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--resume", default="", help="the data folder of an earlier soak: go on from its tickets")
     arguments = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     total = arguments.tickets
-    data_dir = tempfile.mkdtemp(prefix="relais-soak-")
+    data_dir = arguments.resume or tempfile.mkdtemp(prefix="relais-soak-")
     log = Path(data_dir) / "make-run.log"
-    print(f"make bench-soak: {total} lifecycles, {arguments.workers} at a time, data in {data_dir}", flush=True)
+    print(f"make bench-soak: up to {total} tickets, {arguments.workers} lifecycles at a time, data in {data_dir}", flush=True)
     runner = start(data_dir, log)
+    if arguments.resume:
+        print(f"Resumed (make run restored {data_dir}): {counts()}", flush=True)
     soak = Soak()
     soak.sign_in()
     contractor = soak.contractor_id()
     print("| tickets | moto RSS (MB) | /dev/outbox.json p50 (ms) | /dev/outbox p50 (ms) | form GET p50 (ms) "
           "| TransactWriteItems p50 (ms) | min/lifecycle |", flush=True)
     print("|---|---|---|---|---|---|---|", flush=True)
-    done, started, window = 0, time.monotonic(), time.monotonic()
-    marks = [c for c in CHECKPOINTS if c < total] + [total]
+    done, started, window = counts()["tickets"] if arguments.resume else 0, time.monotonic(), time.monotonic()
+    marks = [c for c in CHECKPOINTS if done < c < total] + [total]
     sample_link = ""
     with ThreadPoolExecutor(arguments.workers) as pool:
         for mark in marks:
