@@ -5,11 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+MOTO_PORT ?= 4566
 STAGE ?= prod
 # Lambda's python3.13 for the package's tests and bench only (never in the zip): see infra/lambda_python.sh.
 LAMBDA_PY := .local/python3.13/bin/python3.13
 
-.PHONY: run test unit integration browser lint bench browser-deps clean package deploy bench-package upgrade-data
+.PHONY: run test unit integration browser lint bench bench-soak browser-deps clean package deploy bench-package upgrade-data
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,8 +25,14 @@ browser-deps:
 $(LAMBDA_PY): infra/lambda_python.sh
 	bash infra/lambda_python.sh
 
+# exec: the runner replaces the recipe's shell, so a SIGTERM to the process group reaches it once
+# from the kill and once from make, and it ignores the second while it saves.
 run: $(STAMP)
-	PORT=$(PORT) $(PY) -m local.run
+	exec env PORT=$(PORT) MOTO_PORT=$(MOTO_PORT) $(PY) -m local.run
+
+# Not part of `make test`: N full lifecycles over HTTP against a `make run` it starts itself.
+bench-soak: $(STAMP)
+	$(PY) -m bench.soak --tickets $(or $(N),1000)
 
 test: $(STAMP) $(LAMBDA_PY) browser-deps
 	$(PY) -m ruff check .

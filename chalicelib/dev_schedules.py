@@ -2,17 +2,21 @@
 
 moto stores schedules but never fires them. The local pump fires the due ones; the
 /dev/schedules page lists them all and fires one on demand, so a person can walk a
-ticket's whole lifecycle in minutes.
+ticket's whole lifecycle in minutes. The list is one read of the stand-in's schedules
+(local/moto_extensions.py), not one GetSchedule per timer: the pump reads it every 2 s.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chalicelib import aws, clock
+from chalicelib import clock
 from chalicelib.config import settings
 
 
@@ -31,16 +35,15 @@ def _at(expression: str, zone: str) -> datetime:
 
 
 def pending() -> list[Pending]:
-    """Every schedule of the group, soonest first."""
-    client = aws.client("scheduler")
-    group = settings().schedule_group
-    result: list[Pending] = []
-    for page in client.get_paginator("list_schedules").paginate(GroupName=group):
-        for summary in page.get("Schedules", []):
-            detail = client.get_schedule(Name=summary["Name"], GroupName=group)
-            at = _at(detail["ScheduleExpression"], detail.get("ScheduleExpressionTimezone", ""))
-            result.append(Pending(summary["Name"], at, json.loads(detail["Target"].get("Input") or "{}")))
-    return sorted(result, key=lambda p: p.at)
+    """Every schedule of the group, soonest first (a snapshot: one may go before it is fired)."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "").rstrip("/")
+    if not endpoint.startswith(("http://127.0.0.1", "http://localhost")):
+        return []
+    query = urllib.parse.urlencode({"group": settings().schedule_group})
+    with urllib.request.urlopen(f"{endpoint}/moto-api/relais/schedules?{query}", timeout=30) as response:  # noqa: S310 - loopback only
+        found = json.load(response)["schedules"]
+    return sorted((Pending(s["name"], _at(s["expression"], s["timezone"]), json.loads(s["input"])) for s in found),
+                  key=lambda p: p.at)
 
 
 def fire(schedule: Pending) -> str:

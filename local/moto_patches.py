@@ -1,14 +1,19 @@
-"""Makes the AWS stand-in behave like AWS where Relais depends on it.
+"""Makes the AWS stand-in behave like AWS where Relais depends on it, and hold a long day.
 
-moto runs a TransactWriteItems by deep-copying the table and restoring that copy when a
-condition fails. Two concurrent requests can then undo each other's writes (a failed
-transaction restores a table that predates the other's commit), which real DynamoDB
-never does. Serialising moto's DynamoDB requests restores DynamoDB's atomicity, so local
-runs and the concurrency tests see what production sees.
+- DynamoDB (and its stream) requests are serialised: one request at a time, as atomic as
+  DynamoDB's own, so local runs and the concurrency tests see what production sees.
+- A failed TransactWriteItems puts back only the items it touched and drops the stream
+  records it wrote. moto instead deep-copies every touched table before each transaction and
+  swaps the copy in on failure: memory and time grow with the table, and the copy's new stream
+  shard is one the stream reader never sees again.
+- moto keeps every model instance it ever built (for its /moto-api/data.json dashboard) until a
+  reset that `make run` never does; only the sent messages stay tracked.
+- Stream records and shard iterators are kept for a bounded window, as DynamoDB Streams does.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
 from typing import Any
 
@@ -16,20 +21,178 @@ _lock = threading.RLock()
 _applied = False
 
 
+def apply_all() -> None:
+    """Every patch, in the order they wrap each other (the moto server and the tests)."""
+    serialise_dynamodb()
+    index_gsi_queries()
+    roll_back_touched_items_only()
+    track_only_sent_messages()
+    bound_streams()
+
+
 def serialise_dynamodb() -> None:
     global _applied
     if _applied:
         return
     from moto.dynamodb.responses import DynamoHandler
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
-    original = DynamoHandler.call_action
+    for handler in (DynamoHandler, DynamoDBStreamsHandler):
+        handler.call_action = _serialised(handler.call_action)  # type: ignore[method-assign]
+    _applied = True
 
+
+def _serialised(original: Any) -> Any:
     def call_action(self: Any) -> Any:
         with _lock:
             return original(self)
 
-    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
-    _applied = True
+    return call_action
+
+
+# -- a failed transaction undoes exactly what it wrote ---------------------------------------------
+
+class _TablesByReference:
+    """Stands in for the `copy` module inside moto's DynamoDB backend: its transaction no longer
+    copies whole tables (its own rollback then swaps a table for itself, a no-op)."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+def _item_key(table: Any, op: dict[str, Any]) -> tuple[Any, Any] | None:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    source = op.get("Item") if "Item" in op else op.get("Key")
+    try:
+        hash_value = DynamoType(source[table.hash_key_attr])  # type: ignore[index]
+        range_value = DynamoType(source[table.range_key_attr]) if table.range_key_attr else None  # type: ignore[index]
+    except Exception:  # a malformed key: moto refuses the transaction before writing this item
+        return None
+    return hash_value, range_value
+
+
+class _Undo:
+    """What a transaction may change: its items as they were, and each stream's end."""
+
+    def __init__(self, backend: Any, transact_items: list[dict[str, Any]]) -> None:
+        self._items: list[tuple[Any, Any, Any, bool, Any]] = []
+        self._streams: dict[int, tuple[Any, int]] = {}
+        for entry in transact_items if isinstance(transact_items, list) else []:
+            for op in entry.values() if isinstance(entry, dict) else []:
+                table: Any = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+                key = _item_key(table, op) if table is not None else None
+                if table is None or key is None:
+                    continue
+                hash_value, range_value = key
+                existed = hash_value in table.items
+                before = table.get_item(hash_value, range_value) if existed else None
+                self._items.append((table, hash_value, range_value, existed, copy.deepcopy(before)))
+                shard = table.stream_shard
+                if shard is not None and id(shard) not in self._streams:
+                    self._streams[id(shard)] = (shard, shard.starting_sequence_number + len(shard.items))
+
+    def __call__(self) -> None:
+        # Newest first: an item named twice (which moto refuses) ends as it was before both.
+        for table, hash_value, range_value, existed, before in reversed(self._items):
+            if range_value is None:
+                if before is None:
+                    table.items.pop(hash_value, None)
+                else:
+                    table.items[hash_value] = before
+                continue
+            partition = table.items.get(hash_value)
+            if before is not None:
+                table.items[hash_value][range_value] = before
+            elif partition is not None:
+                partition.pop(range_value, None)
+                if not partition and not existed:
+                    del table.items[hash_value]
+        for shard, end in self._streams.values():
+            del shard.items[max(end - shard.starting_sequence_number, 0):]
+
+
+def roll_back_touched_items_only() -> None:
+    from moto.dynamodb import models as dynamodb_models
+
+    backend_class = dynamodb_models.DynamoDBBackend
+    if getattr(backend_class.transact_write_items, "_relais_undo", False):
+        return
+    original = backend_class.transact_write_items
+    dynamodb_models.copy = _TablesByReference  # type: ignore[assignment]
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        undo = _Undo(self, transact_items)
+        try:
+            original(self, transact_items)
+        except BaseException:
+            undo()
+            raise
+
+    transact_write_items._relais_undo = True  # type: ignore[attr-defined]
+    backend_class.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+# -- memory that does not grow with the day --------------------------------------------------------
+
+# What /moto-api/data.json still lists (tests read sent messages there); moto's backends hold
+# these anyway, so tracking them costs no memory of its own.
+TRACKED = {("sns", "SMS"), ("ses", "Message"), ("ses", "RawMessage")}
+
+
+def track_only_sent_messages() -> None:
+    from moto.core.common_models import BaseModel
+
+    if getattr(BaseModel.__new__, "_relais_untracked", False):
+        return
+
+    def __new__(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        instance = super(BaseModel, cls).__new__(cls)
+        if (cls.__module__.split(".")[1], cls.__name__) in TRACKED:
+            cls.instances_tracked.append(instance)
+        return instance
+
+    __new__._relais_untracked = True  # type: ignore[attr-defined]
+    BaseModel.__new__ = __new__  # type: ignore[method-assign, assignment]
+
+
+# DynamoDB Streams keeps 24 hours of records; the local reader is never more than seconds behind,
+# so a few thousand records is plenty. Trimmed in batches: the oldest go, sequence numbers stay.
+STREAM_KEEP = 2000
+
+
+def bound_streams() -> None:
+    from moto.dynamodb.models.table import StreamShard
+    from moto.dynamodbstreams.models import ShardIterator
+
+    if getattr(StreamShard.add, "_relais_bounded", False):
+        return
+    add, next_page = StreamShard.add, ShardIterator.get
+
+    def bounded_add(self: Any, old: Any, new: Any) -> None:
+        add(self, old, new)
+        if len(self.items) > 2 * STREAM_KEEP:
+            dropped = len(self.items) - STREAM_KEEP
+            del self.items[:dropped]
+            self.starting_sequence_number += dropped
+
+    def get(self: Any, start: int, quantity: int) -> list[dict[str, Any]]:
+        offset = max(start - self.starting_sequence_number, 0)  # a reader behind the trim reads on
+        return [record.to_json() for record in self.items[offset:offset + quantity]]
+
+    def get_once(self: Any, limit: int = 1000) -> dict[str, Any]:
+        """An iterator serves one GetRecords, which hands out the next one: keep only that."""
+        page = next_page(self, limit)
+        self.streams_backend.shard_iterators.pop(self.arn, None)
+        return page
+
+    bounded_add._relais_bounded = True  # type: ignore[attr-defined]
+    StreamShard.add = bounded_add  # type: ignore[method-assign]
+    StreamShard.get = get  # type: ignore[method-assign]
+    ShardIterator.get = get_once  # type: ignore[method-assign]
 
 
 # -- GSI queries proportional to the page, as in DynamoDB -----------------------------------------
@@ -53,6 +216,7 @@ def _note_write(handler: Any) -> None:
         action = "PutItem"
     if action in _WRITES:
         _generation += 1
+        _partitions.clear()  # stale windows would keep old items alive
 
 
 def _partition(table: Any, index: Any, hash_attr: str, value: Any) -> tuple[list[Any], list[Any]]:
@@ -61,7 +225,10 @@ def _partition(table: Any, index: Any, hash_attr: str, value: Any) -> tuple[list
     if cached is not None and cached[0] == _generation:
         return cached[1], cached[2]
     range_attr = next((k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"), None)
-    members = [item for item in table.all_items()
+    # Straight over the table's dict: moto's all_items() would also sort the whole table first.
+    every = (item for partition in table.items.values()
+             for item in (partition.values() if table.range_key_attr else [partition]))
+    members = [item for item in every
                if (found := item.attrs.get(hash_attr)) is not None and found == value
                and (range_attr is None or item.attrs.get(range_attr) is not None)]
     members.sort(key=lambda item: _sort_key(table, range_attr, item.attrs))

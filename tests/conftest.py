@@ -39,10 +39,10 @@ logging.getLogger("werkzeug").setLevel(logging.ERROR)
 def moto_server() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
-    from local.moto_patches import index_gsi_queries, serialise_dynamodb
+    from local import moto_extensions, moto_patches
 
-    serialise_dynamodb()
-    index_gsi_queries()
+    moto_patches.apply_all()
+    moto_extensions.register()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=MOTO_PORT, verbose=False)
     server.start()
     yield f"http://127.0.0.1:{MOTO_PORT}"

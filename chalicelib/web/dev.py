@@ -13,24 +13,35 @@ bp = Blueprint(__name__)
 NOT_FOUND = Response(body={"error": "not found"}, status_code=404)
 
 
+def _count(name: str, default: int) -> int:
+    params: dict[str, str] = dict(bp.current_request.query_params or {})
+    value = params.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 9 else default
+
+
 @bp.route("/dev/outbox", methods=["GET"])
 def outbox_page() -> Response:
+    """A page of messages, newest first (`?offset=`): one small read, however long the day."""
     if not settings().is_local:
         return NOT_FOUND
     from chalicelib import dev_outbox  # local stage only: never loaded in the cloud
 
-    return http.html("dev/outbox.html", messages=dev_outbox.all_messages())
+    offset = _count("offset", 0)
+    messages, total = dev_outbox.page(offset, dev_outbox.PAGE_SIZE)
+    return http.html("dev/outbox.html", messages=messages, offset=offset, total=total, size=dev_outbox.PAGE_SIZE)
 
 
 @bp.route("/dev/outbox.json", methods=["GET"])
 def outbox_json() -> Response:
+    """The newest messages first; `?offset=` and `?limit=` (at most 500) page back in time."""
     if not settings().is_local:
         return NOT_FOUND
     from chalicelib import dev_outbox
 
-    fields = ("channel", "to", "subject", "body", "links", "sent_at")
-    listing = [{**{k: m.get(k) for k in fields}, "attachments": m.get("attachments", [])} for m in dev_outbox.all_messages()]
-    return Response(body=listing, status_code=200)
+    fields = ("channel", "to", "subject", "body", "links", "sent_at", "attachments")
+    messages, total = dev_outbox.page(_count("offset", 0), _count("limit", 100))
+    return Response(body=[{k: m.get(k) for k in fields} for m in messages], status_code=200,
+                    headers={"X-Total-Count": str(total)})
 
 
 def _csrf() -> str:
