@@ -4,16 +4,27 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Template checkers with pins of their own (checkov's would fight the app's): a separate venv.
+TOOLS := .venv-tools
+CHECKOV_VERSION := 3.3.30
+TOOLS_STAMP := $(TOOLS)/.installed-checkov-$(CHECKOV_VERSION)
 PORT ?= 8000
 STAGE ?= prod
 
-.PHONY: run test unit integration browser lint bench browser-deps clean package deploy bench-package upgrade-data
+.PHONY: run test unit integration browser lint bench browser-deps clean package deploy bench-package upgrade-data tools
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
+
+$(TOOLS_STAMP):
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet "checkov==$(CHECKOV_VERSION)"
+	touch $(TOOLS_STAMP)
+
+tools: $(TOOLS_STAMP)
 
 # Debian's chromium drives the browser tests (Playwright never downloads a browser here).
 browser-deps:
@@ -22,7 +33,7 @@ browser-deps:
 run: $(STAMP)
 	PORT=$(PORT) $(PY) -m local.run
 
-test: $(STAMP) browser-deps
+test: $(STAMP) $(TOOLS_STAMP) browser-deps
 	$(PY) -m ruff check .
 	$(PY) -m mypy chalicelib app.py
 	$(PY) -m pytest
@@ -44,10 +55,12 @@ bench: $(STAMP)
 	$(PY) -m bench.run
 	$(PY) -m bench.list_pages
 
-# The deployable SAM template and zip (dist/sam.json, dist/deployment.zip), checked by cfn-lint.
-package: $(STAMP)
+# The deployable SAM template and zip (dist/sam.json, dist/deployment.zip), checked by cfn-lint and
+# checkov (every skip is inline in the template, with its reason).  make package STAGE=staging
+package: $(STAMP) $(TOOLS_STAMP)
 	$(PY) -m infra.build --stage $(STAGE) --out dist
 	$(VENV)/bin/cfn-lint dist/sam.json
+	$(TOOLS)/bin/checkov -f dist/sam.json --compact --quiet --skip-download
 
 bench-package: package
 	$(PY) -m bench.package dist/deployment.zip
@@ -69,4 +82,4 @@ upgrade-data: $(STAMP)
 	RELAIS_TABLE=$(RELAIS_TABLE) $(PY) -m infra.upgrade_data
 
 clean:
-	rm -rf $(VENV) .local .pytest_cache dist
+	rm -rf $(VENV) $(TOOLS) .local .pytest_cache dist
