@@ -46,7 +46,7 @@ RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "
                     "urllib3")
 
 
-def _load_yaml(path: Path) -> Any:
+def load_yaml(path: Path) -> Any:
     """CloudFormation YAML (with !Ref, !Sub, ...) as plain JSON-able data."""
     from cfnlint.decode import cfn_yaml
 
@@ -123,8 +123,8 @@ def _throttles_alarm(function: str) -> dict[str, Any]:
 
 
 def merge_template(functions: dict[str, str], stage: str = "prod") -> dict[str, Any]:
-    template = _load_yaml(INFRA / "template.yml")
-    extras = _load_yaml(INFRA / "functions.yml")
+    template = load_yaml(INFRA / "template.yml")
+    extras = load_yaml(INFRA / "functions.yml")
     parameters = template["Parameters"]
     # The package is built for one stage (its API stage, RELAIS_STAGE): the stack cannot say another.
     parameters["Stage"].update({"Default": stage, "AllowedValues": [stage]})
