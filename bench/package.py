@@ -42,6 +42,9 @@ def main() -> None:
 
         build.build("prod", zip_path.parent)
     print(report(zip_path))
+    from bench import dispatcher_invocations
+
+    print("\n" + dispatcher_invocations.report())
 
 
 if __name__ == "__main__":
