@@ -148,3 +148,17 @@ def test_checkov_passes_with_every_skip_explained_in_the_template(stacks: dict[s
     for resource in stacks[stage]["Resources"].values():
         for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
             assert skip["id"].startswith("CKV_") and len(skip["comment"]) > 20, skip
+
+
+def test_file_access_is_logged_to_a_private_log_bucket(stacks: dict[str, dict[str, Any]]) -> None:
+    resources = stacks["prod"]["Resources"]
+    logging = resources["FilesBucket"]["Properties"]["LoggingConfiguration"]
+    assert logging["DestinationBucketName"] == {"Ref": "AccessLogsBucket"}
+    logs = resources["AccessLogsBucket"]["Properties"]
+    assert all(logs["PublicAccessBlockConfiguration"].values()) and len(logs["PublicAccessBlockConfiguration"]) == 4
+    assert logs["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "AES256"}  # S3 log delivery writes SSE-S3 only
+    (delivery,) = [s for s in resources["AccessLogsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+                   if s["Effect"] == "Allow"]
+    assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert delivery["Condition"]["ArnLike"]["aws:SourceArn"] == {"Fn::GetAtt": ["FilesBucket", "Arn"]}
