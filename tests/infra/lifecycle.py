@@ -1,10 +1,10 @@
 """One full lifecycle run the way AWS runs it, function by function, recording what each function
 asks of AWS and every record the table's stream carries.
 
-request (by the admin form) → accept → message with a photo → presence check fired → presence →
-end of work offered → end of work with a photo → invoice request fired → invoice → close; plus the
-manager's sign-in by emailed link, an SES bounce, and two stream batches the dispatcher never got
-(a crashed invocation), which the sweep sends instead.
+request with a photo (by the admin form) → reminder fired → accept → message with a photo →
+presence check fired → presence → end of work offered → end of work with a photo → invoice request
+fired → invoice → close; plus the manager's sign-in by emailed link, an SES bounce, and two stream
+batches the dispatcher never got (a crashed invocation), which the sweep sends instead.
 
 Each Lambda function runs in its own container on AWS: entering a function forgets the signing key
 another one cached, so every function's own calls are seen.
@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
@@ -26,6 +27,7 @@ import botocore.client
 import pytest
 from chalice.test import Client
 
+from chalicelib import clock
 from local.stream import StreamReader
 from tests.infra.test_bounces import KARIM_EMAIL, sent_email, ses_event, sns
 from tests.integration.conftest import FORM_HEADERS, People, link_path, sent_messages, tomorrow_paris
@@ -199,8 +201,6 @@ def walk(client: Client, people: People, aws: str, recorder: Recorder) -> str:
     pump.drain()
     html = client.http.get(path).body.decode()
     proof = upload(client, f"{path}/uploads", {"form_token": token(html, "messages")}, "apres.jpg", "image/jpeg", JPEG)
-    from chalicelib import clock
-
     done = act(client, path, "completion", [("done_on", clock.paris(clock.now()).date().isoformat()),
                                             ("proof_key", proof), ("proof_name", "apres.jpg")])
     assert done.status_code == 303
@@ -224,8 +224,6 @@ def walk(client: Client, people: People, aws: str, recorder: Recorder) -> str:
 
 
 def _action_form(page: str, ticket_id: str, action: str) -> str:
-    import re
-
     match = re.search(rf'actions/{action}".*?name="form_id" value="([^"]+)"', page, re.S)
     assert match, f"no {action} button on the ticket page of {ticket_id}"
     return match.group(1)
