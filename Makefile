@@ -4,19 +4,30 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Template checkers with pins of their own (checkov's would fight the app's): a separate venv.
+TOOLS := .venv-tools
+CHECKOV_VERSION := 3.3.30
+TOOLS_STAMP := $(TOOLS)/.installed-checkov-$(CHECKOV_VERSION)
 PORT ?= 8000
 MOTO_PORT ?= 4566
 STAGE ?= prod
 # Lambda's python3.13 for the package's tests and bench only (never in the zip): see infra/lambda_python.sh.
 LAMBDA_PY := .local/python3.13/bin/python3.13
 
-.PHONY: run test unit integration browser lint bench bench-soak browser-deps clean package deploy bench-package upgrade-data
+.PHONY: run test unit integration browser lint bench bench-soak browser-deps clean package deploy bench-package upgrade-data tools
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
+
+$(TOOLS_STAMP):
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet "checkov==$(CHECKOV_VERSION)"
+	touch $(TOOLS_STAMP)
+
+tools: $(TOOLS_STAMP)
 
 # Debian's chromium drives the browser tests (Playwright never downloads a browser here).
 browser-deps:
@@ -34,7 +45,7 @@ run: $(STAMP)
 bench-soak: $(STAMP)
 	$(PY) -m bench.soak --tickets $(or $(N),1000)
 
-test: $(STAMP) $(LAMBDA_PY) browser-deps
+test: $(STAMP) $(LAMBDA_PY) $(TOOLS_STAMP) browser-deps
 	$(PY) -m ruff check .
 	$(PY) -m mypy chalicelib app.py
 	$(PY) -m pytest
@@ -58,10 +69,12 @@ bench: $(STAMP)
 	$(PY) -m bench.timing
 	$(PY) -m bench.cost
 
-# The deployable SAM template and zip (dist/sam.json, dist/deployment.zip), checked by cfn-lint.
-package: $(STAMP) $(LAMBDA_PY)
+# The deployable SAM template and zip (dist/sam.json, dist/deployment.zip), checked by cfn-lint and
+# checkov (every skip is inline in the template, with its reason).  make package STAGE=staging
+package: $(STAMP) $(LAMBDA_PY) $(TOOLS_STAMP)
 	$(PY) -m infra.build --stage $(STAGE) --out dist
 	$(VENV)/bin/cfn-lint dist/sam.json
+	$(TOOLS)/bin/checkov -f dist/sam.json --compact --quiet --skip-download
 
 bench-package: package
 	$(PY) -m bench.package dist/deployment.zip
@@ -83,4 +96,4 @@ upgrade-data: $(STAMP)
 	RELAIS_TABLE=$(RELAIS_TABLE) $(PY) -m infra.upgrade_data
 
 clean:
-	rm -rf $(VENV) .local .pytest_cache dist
+	rm -rf $(VENV) $(TOOLS) .local .pytest_cache dist

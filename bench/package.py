@@ -114,6 +114,9 @@ def main() -> None:
     from bench import cost
 
     cost.main()
+    from bench import dispatcher_invocations
+
+    print("\n" + dispatcher_invocations.report())
 
 
 if __name__ == "__main__":

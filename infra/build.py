@@ -58,14 +58,26 @@ RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "
                     "urllib3")
 
 
-def _load_yaml(path: Path) -> Any:
+def load_yaml(path: Path) -> Any:
     """CloudFormation YAML (with !Ref, !Sub, ...) as plain JSON-able data."""
     from cfnlint.decode import cfn_yaml
 
     return json.loads(json.dumps(cfn_yaml.loads(path.read_text(), str(path))))
 
 
-def _stage_project(stage_dir: Path) -> None:
+def chalice_config(stage: str) -> dict[str, Any]:
+    """.chalice/config.json for a deployed stage. Every deployed stage is the same stack: the
+    policies, memory and timeouts are the config's top level (Chalice applies them to every
+    stage); only the API stage's name is the stage's own. The environment is the template's
+    (Globals), so no stage can miss a variable."""
+    if stage == "local":
+        raise SystemExit("the local stage has the dev pages (every SMS and email): it is never deployed")
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    config["stages"] = {stage: {"api_gateway_stage": stage}}
+    return dict(config)
+
+
+def _stage_project(stage_dir: Path, stage: str) -> None:
     def ignore(_: str, names: list[str]) -> set[str]:
         return {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
 
@@ -74,8 +86,9 @@ def _stage_project(stage_dir: Path) -> None:
     shutil.copytree(ROOT / "chalicelib", stage_dir / "chalicelib", ignore=ignore)
     (stage_dir / ".chalice").mkdir()
     for item in (ROOT / ".chalice").iterdir():
-        if item.name == "config.json" or (item.name.startswith("policy-") and item.suffix == ".json"):
+        if item.name.startswith("policy-") and item.suffix == ".json":
             shutil.copy2(item, stage_dir / ".chalice" / item.name)
+    (stage_dir / ".chalice" / "config.json").write_text(json.dumps(chalice_config(stage), indent=2))
     shutil.copytree(ROOT / "templates", stage_dir / "vendor" / "templates", ignore=ignore)
     deployments = CACHE / "deployments"
     deployments.mkdir(parents=True, exist_ok=True)
@@ -138,24 +151,44 @@ def _name(function: str) -> dict[str, str]:
     return {"Fn::Sub": f"relais-${{Stage}}-{function}"}
 
 
-def merge_template(functions: dict[str, str]) -> dict[str, Any]:
-    template = _load_yaml(INFRA / "template.yml")
-    extras = _load_yaml(INFRA / "functions.yml")
+def _throttles_alarm(function: str) -> dict[str, Any]:
+    return {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+        "AlarmDescription": f"{function} was throttled (its reserved concurrency or the account's "
+                            "limit was reached): requests answered 502/429 or events delayed.",
+        "Namespace": "AWS/Lambda", "MetricName": "Throttles",
+        "Dimensions": [{"Name": "FunctionName", "Value": _name(function)}],
+        "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 1,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
+        "AlarmActions": [{"Ref": "AlarmTopic"}], "OKActions": [{"Ref": "AlarmTopic"}]}}
+
+
+def merge_template(functions: dict[str, str], stage: str = "prod") -> dict[str, Any]:
+    template = load_yaml(INFRA / "template.yml")
+    extras = load_yaml(INFRA / "functions.yml")
+    parameters = template["Parameters"]
+    # The package is built for one stage (its API stage, RELAIS_STAGE): the stack cannot say another.
+    parameters["Stage"].update({"Default": stage, "AllowedValues": [stage]})
+    parameters["SigningKeyParameter"]["Default"] = f"/relais/{stage}/signing-key"
     resources = template["Resources"]
+    every_function_skips = extras.pop("EveryFunction")["Metadata"]["checkov"]["skip"]
     for logical, function in sorted(functions.items()):
         patch = json.loads(json.dumps(extras.get(logical, {"Properties": {}})))
         properties = patch.setdefault("Properties", {})
         properties["FunctionName"] = _name(function)
         properties["Runtime"] = RUNTIME  # Chalice writes the runtime of the interpreter it runs on
         patch["DependsOn"] = [f"{logical}LogGroup"]
+        skips = patch.setdefault("Metadata", {}).setdefault("checkov", {}).setdefault("skip", [])
+        skips[:0] = every_function_skips
         resources[logical] = patch
         resources[f"{logical}LogGroup"] = {
             "Type": "AWS::Logs::LogGroup",
             "DeletionPolicy": "Delete",
             "UpdateReplacePolicy": "Delete",
+            "Metadata": resources["ApiAccessLogs"]["Metadata"],
             "Properties": {"LogGroupName": {"Fn::Sub": f"/aws/lambda/relais-${{Stage}}-{function}"},
                            "RetentionInDays": LOG_RETENTION_DAYS},
         }
+        resources[f"{logical}ThrottlesAlarm"] = _throttles_alarm(function)
     from infra.dashboard import dashboard_body
 
     resources["Dashboard"] = {
@@ -206,10 +239,10 @@ def build(stage: str, out: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="relais-package-") as tmp:
         stage_dir = Path(tmp) / "project"
         stage_dir.mkdir()
-        _stage_project(stage_dir)
+        _stage_project(stage_dir, stage)
         first = _chalice_package(stage_dir, stage, Path(tmp) / "first")
         merge = Path(tmp) / "merge.json"
-        merge.write_text(json.dumps(merge_template(functions_of(first)), indent=1))
+        merge.write_text(json.dumps(merge_template(functions_of(first), stage), indent=1))
         if out.exists():
             shutil.rmtree(out)
         _chalice_package(stage_dir, stage, out, merge)

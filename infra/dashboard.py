@@ -61,5 +61,7 @@ def dashboard_body(functions: list[str]) -> dict[str, Any]:
         _widget("SES reputation: bounce and complaint rate",
                 [["AWS/SES", "Reputation.BounceRate"], ["AWS/SES", "Reputation.ComplaintRate"]], 12, 24,
                 stat="Maximum", period=3600, annotations={"horizontal": [{"label": "alarm", "value": 0.02}]}),
+        _widget("SMS delivered (share of SMS sent, account-wide) - alarm below 0.9", [["AWS/SNS", "SMSSuccessRate"]],
+                0, 30, stat="Average", period=3600, annotations={"horizontal": [{"label": "alarm", "value": 0.9}]}),
     ]
     return {"widgets": widgets}

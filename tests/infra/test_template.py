@@ -83,11 +83,11 @@ def test_functions_are_wired(template: dict[str, Any]) -> None:
         assert on_failure == {"Type": "SQS", "Destination": {"Fn::GetAtt": ["FailureQueue", "Arn"]}}
     # Tracer() costs ~175 ms of cold start: never on the API; Active tracing needs no SDK.
     assert props(template, "APIHandler")["Tracing"] == "PassThrough"
-    assert props(template, "APIHandler")["Environment"]["Variables"]["RELAIS_STAGE"] == "prod"
+    assert template["Globals"]["Function"]["Environment"]["Variables"]["RELAIS_STAGE"] == {"Ref": "Stage"}
 
 
 def test_scheduler_group_role_and_dead_letter_queue(template: dict[str, Any]) -> None:
-    assert props(template, "ScheduleGroup")["Name"] == {"Ref": "ScheduleGroupName"}
+    assert props(template, "ScheduleGroup")["Name"] == {"Fn::Sub": "relais-${Stage}"}
     role = props(template, "SchedulerRole")
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "scheduler.amazonaws.com"}
     statements = role["Policies"][0]["PolicyDocument"]["Statement"]
@@ -118,11 +118,23 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def test_each_function_has_its_own_policy_file() -> None:
-    config = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]
-    assert config["autogen_policy"] is False
-    for name in FUNCTIONS.values():
-        assert config["lambda_functions"][name]["iam_policy_file"] == f"policy-{name}.json"
+def test_each_function_has_its_own_policy_file_in_every_deployed_stage() -> None:
+    from infra.build import chalice_config
+
+    for stage in ("staging", "prod", "demo"):
+        config = chalice_config(stage)  # Chalice applies the top level to every stage
+        assert config["autogen_policy"] is False and config["stages"] == {stage: {"api_gateway_stage": stage}}
+        for name in FUNCTIONS.values():
+            assert config["lambda_functions"][name]["iam_policy_file"] == f"policy-{name}.json"
+
+
+def test_the_local_stage_is_never_packaged() -> None:
+    import pytest
+
+    from infra.build import chalice_config
+
+    with pytest.raises(SystemExit, match="dev pages"):
+        chalice_config("local")
 
 
 def test_policies_are_least_privilege(template: dict[str, Any]) -> None:
