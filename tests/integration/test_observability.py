@@ -28,6 +28,7 @@ from chalice.test import Client
 
 import app as relais_app
 from chalicelib import clock, links, store
+from chalicelib.metrics import STEP_METRICS
 from tests.infra.test_bounces import notifications, ses_event, sns
 from tests.integration.conftest import FORM_HEADERS, People, sent_messages, tomorrow_paris
 from tests.integration.test_admin import csrf_of, draft_of, login_link, session_cookie
@@ -71,10 +72,6 @@ class Lambdas:
 
     def bounce(self, message_id: str, address: str) -> Any:
         return invoke("handle_bounce", relais_app.handle_bounce, sns(ses_event("Bounce", message_id, address)))
-
-    def run_once(self) -> int:  # what login_link expects of a pump
-        self.drain()
-        return 0
 
 
 class _RuntimeHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -162,11 +159,12 @@ def api_gateway_event(method: str, path: str, resource: str, path_parameters: di
             "body": None, "isBase64Encoded": False}
 
 
-def sign_in(client: Client, lambdas: Lambdas, aws: str) -> dict[str, str]:
+def sign_in(client: Client, lambdas: Lambdas, aws: str) -> tuple[dict[str, str], str]:
+    """The manager's session, opened with the emailed link; and the link's secret."""
     path = login_link(client, lambdas, aws)
     response = client.http.post(path, headers=FORM_HEADERS, body="")
     assert response.status_code == 303
-    return {"Cookie": session_cookie(response)}
+    return {"Cookie": session_cookie(response)}, path.rsplit("/", 1)[1]
 
 
 def create_request(client: Client, people: People, session: dict[str, str], kind: str = "intervention") -> str:
@@ -276,7 +274,7 @@ def test_a_page_served_as_lambda_serves_it_prints_one_json_line(client: Client, 
 def test_one_query_by_ticket_follows_it_through_every_function_and_no_line_holds_a_contact_or_a_secret(
         client: Client, people: People, lambdas: Lambdas, aws: str) -> None:
     with printed() as lines:
-        session = sign_in(client, lambdas, aws)
+        session, login = sign_in(client, lambdas, aws)
         ticket_id = create_request(client, people, session)
         lambdas.drain()
         path = intervention_to_closed(client, lambdas, session, ticket_id)
@@ -293,6 +291,10 @@ def test_one_query_by_ticket_follows_it_through_every_function_and_no_line_holds
     for line in logged:  # a line about a ticket is found by the ticket's id
         if line.get("ticket_id"):
             assert line.get("correlation_id") == line["ticket_id"], line
+        if "{ticket_id}" in str(line.get("route")):
+            assert line.get("correlation_id"), line
+        if is_metric(line) and metric_series([line]) & {(name, "service", "relais") for name in STEP_METRICS.values()}:
+            assert line.get("correlation_id"), line  # a ticket step
     followed = [line for line in logged if line.get("correlation_id") == ticket_id]
     functions = {line.get("function_name") for line in followed}
     assert {"relais-prod-dispatch_outbox", "relais-prod-fire_schedule", "relais-prod-handle_bounce"} <= functions
@@ -302,9 +304,9 @@ def test_one_query_by_ticket_follows_it_through_every_function_and_no_line_holds
                                                                             "ses event"}
     assert any(is_metric(line) and line.get("correlation_id") == ticket_id for line in logged)
 
-    login = login_link(client, lambdas, aws).rsplit("/", 1)[1]
     text = "\n".join(lines)
-    private = [people.plumber.phone, "612345678", people.plumber.email, people.manager.email, path.rsplit("/", 1)[1], login]
+    private = [people.plumber.phone, "0612345678", "612345678", people.plumber.email, people.manager.email,
+               path.rsplit("/", 1)[1], login]
     for value in private:
         assert value and value not in text
     assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", text), "an email address in the logs"
@@ -317,7 +319,7 @@ def test_every_dashboard_metric_receives_a_value_over_a_lifecycle(client: Client
     from infra.dashboard import dashboard_body
 
     with printed() as lines:
-        session = sign_in(client, lambdas, aws)
+        session, _ = sign_in(client, lambdas, aws)
         # A quote rejected; a quote accepted that becomes the intervention, walked to closed.
         rejected = create_request(client, people, session, "quote")
         accepted = create_request(client, people, session, "quote")
