@@ -146,6 +146,27 @@ def test_the_end_of_work_with_proofs_sent_six_times_at_once_is_recorded_once(cli
     assert len(done.data["files"]) == 4 and stored_bytes(done.data["files"][-1]) == PDF
 
 
+def test_a_new_request_with_files_created_by_six_clicks_at_once_is_created_once(client: Client, people: People) -> None:
+    from tests.integration.test_admin import csrf_of, draft_of, signed_in_headers
+    from tests.integration.test_conversation import upload
+
+    headers = signed_in_headers(client, people)
+    form = client.http.get("/admin/tickets/new", headers=headers).body.decode()
+    hidden = {"csrf": csrf_of(form), "draft": draft_of(form)}
+    fields = [*hidden.items(), ("request_kind", "intervention"), ("contractor_id", people.plumber.contractor_id),
+              ("title", "Infiltration plafond"), ("description", "Voir photos."), ("site_address", "2 rue Sala, Lyon"),
+              ("urgency", "normal"), ("channels", "email")]
+    for n in range(3):
+        fields += [("file_key", upload(client, "/admin/drafts/uploads", hidden, f"plafond{n}.jpg", "image/jpeg", JPEG, headers)),
+                   ("file_name", f"plafond{n}.jpg")]
+    body = urlencode(fields)
+    results = submit_together(6, lambda: client.http.post("/admin/tickets", headers={**FORM_HEADERS, **headers}, body=body))
+    assert len(set(results)) == 1 and results[0][0] == 303, results
+    ticket_id = results[0][1].rsplit("/", 1)[1]
+    [created] = events(ticket_id, "created")
+    assert [f["name"] for f in created.data["files"]] == ["plafond0.jpg", "plafond1.jpg", "plafond2.jpg"]
+
+
 # -- 2. the check cannot be raced: what was checked is what is stored, and a key serves once -----
 
 def test_a_reupload_between_the_check_and_the_copy_is_not_what_gets_stored(
