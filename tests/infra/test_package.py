@@ -111,15 +111,15 @@ class StagePackage:
     template: dict[str, Any]
 
     def environment(self, function: str) -> dict[str, str]:
-        """The function's variables as the stage's template sets them: its literal values, and for
-        the stack's resources (Refs) the test's stand-ins on the moto server."""
+        """Only the variables the stage's template declares: its literal values, and for the stack's
+        resources (Refs) the test's stand-ins on the moto server; plus the AWS_* ones Lambda sets
+        (here the moto server's endpoint and test credentials)."""
         declared = {**self.template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}),
                     **self.template["Resources"][self.functions[function].logical_id]["Properties"]
                     .get("Environment", {}).get("Variables", {})}
-        stand_ins = {k: v for k, v in os.environ.items() if k.startswith(("AWS_", "RELAIS_")) and k != "RELAIS_STAGE"}
-        literal = {k: v for k, v in declared.items() if isinstance(v, str)}
-        return {**stand_ins, **{k: os.environ[k] for k in declared if k in os.environ and k not in literal},
-                **literal}
+        aws = {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
+        return {**aws, **{k: v if isinstance(v, str) else os.environ[k] for k, v in declared.items()
+                          if isinstance(v, str) or k in os.environ}}
 
     def invoke(self, function: str, *events: Any) -> list[Any]:
         outcome = as_lambda.invoke(self.task, self.functions[function], list(events), self.environment(function))
