@@ -195,7 +195,8 @@ def bound_streams() -> None:
     ShardIterator.get = get_once  # type: ignore[method-assign]
 
 
-# -- GSI queries proportional to the page, as in DynamoDB -----------------------------------------
+# -- Queries proportional to the partition and the page, as in DynamoDB ---------------------------
+# A table Query reads the partition only.
 # moto answers a GSI Query by walking every item of the table and sorting the whole partition,
 # so a list page would cost O(table) and a benchmark would measure moto, not Relais. This keeps,
 # per index partition, the items sorted by (index sort key, table keys) and hands moto only the
@@ -242,6 +243,15 @@ def _sort_key(table: Any, range_attr: str | None, attrs: dict[str, Any]) -> tupl
     return tuple(str(getattr(attrs.get(name), "value", attrs.get(name)) or "") for name in names)
 
 
+def _over(table: Any, items: list[Any], query: Any) -> Any:
+    """Runs moto's query with `all_items()` answering only `items` (requests are serialised)."""
+    table.all_items = lambda: list(items)
+    try:
+        return query()
+    finally:
+        del table.all_items
+
+
 def index_gsi_queries() -> None:
     import bisect
 
@@ -260,6 +270,11 @@ def index_gsi_queries() -> None:
         args = (hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward, projection_expressions)
         kwargs = {"index_name": index_name, "consistent_read": consistent_read, "filter_expression": filter_expression,
                   "hash_key_conditions": hash_key_conditions, "range_key_conditions": range_key_conditions, **filter_kwargs}
+        if not index_name and hash_key is not None:
+            # A table Query: moto walks (and sorts) every item of the table; hand it the partition.
+            partition = self.items.get(hash_key)
+            members = [] if partition is None else list(partition.values()) if self.range_key_attr else [partition]
+            return _over(self, members, lambda: original(self, *args, **kwargs))
         index = next((i for i in self.global_indexes if i.name == index_name), None) if index_name else None
         if (index is None or not isinstance(index, GlobalSecondaryIndex) or not limit or filter_kwargs
                 or not hash_key_conditions or len(hash_key_conditions) != 1 or len(range_key_conditions or []) > 1):
@@ -280,11 +295,7 @@ def index_gsi_queries() -> None:
             if not range_comparison or (attr is not None and attr.compare(range_comparison, range_objs)):
                 window.append(item)
             position += step
-        self.all_items = lambda: list(window)  # moto matches, pages and projects this window only
-        try:
-            return original(self, *args, **kwargs)
-        finally:
-            del self.all_items
+        return _over(self, window, lambda: original(self, *args, **kwargs))  # moto matches, pages, projects the window
 
     query._relais_window = True  # type: ignore[attr-defined]
     Table.query = query  # type: ignore[method-assign]
