@@ -127,6 +127,17 @@ def test_alarms_for_throttles_ses_complaints_and_sms_failures(stacks: dict[str, 
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
 
 
+@pytest.mark.parametrize("stage", STAGES)
+def test_cfn_lint_is_clean_for_every_stage(stacks: dict[str, dict[str, Any]], stage: str, tmp_path: Path) -> None:
+    import sys
+
+    template = tmp_path / "sam.json"
+    template.write_text(json.dumps(stacks[stage]))
+    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), str(template)], capture_output=True,
+                            text=True)
+    assert (result.returncode, result.stdout.strip()) == (0, ""), result.stdout + result.stderr
+
+
 def checkov() -> Path:
     tool = ROOT / ".venv-tools" / "bin" / "checkov"
     if not tool.exists():  # `make test` installs it; a bare pytest run installs it the same way
