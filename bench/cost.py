@@ -374,8 +374,8 @@ def run_lifecycle() -> Lifecycle:
 # -- the bill --------------------------------------------------------------------------------------
 
 def memory_sizes() -> dict[str, int]:
-    """Each function's memory (MB) in the prod stage, as .chalice/config.json gives it to the template."""
-    config = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]
+    """Each function's memory (MB), as .chalice/config.json gives it to the template (every stage alike)."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
     default = int(config.get("lambda_memory_size", 128))
     return defaultdict(lambda: default, {name: int(spec.get("lambda_memory_size", default))
                                          for name, spec in config.get("lambda_functions", {}).items()})

@@ -31,11 +31,17 @@ PHOTO_NAME = "joint fendu.jpg"
 
 
 def prod_environment() -> dict[str, str]:
-    """What Lambda gives the prod stage's functions: the stage's variables from .chalice/config.json,
-    the stack's names (here, the test's resources), the region, and no endpoint override."""
-    stage = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]
+    """What Lambda gives the prod stage's functions: the template's environment (its literal values and
+    the stage; the stack's names are the test's resources, already in the environment), the region,
+    and no endpoint override."""
+    from cfnlint.decode import cfn_yaml
+
+    template = cfn_yaml.loads((ROOT / "infra" / "template.yml").read_text(), "template.yml")
+    declared = template["Globals"]["Function"]["Environment"]["Variables"]
+    stage = {name: ("prod" if value == {"Ref": "Stage"} else value) for name, value in declared.items()}
     env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_ENDPOINT_URL")}
-    return {**env, **stage.get("environment_variables", {}), "AWS_REGION": REGION, "RELAIS_BASE_URL": BASE_URL}
+    return {**env, **{name: value for name, value in stage.items() if isinstance(value, str)},
+            "AWS_REGION": REGION, "RELAIS_BASE_URL": BASE_URL}
 
 
 def bucket_cors_rules(app_origin: str) -> list[dict[str, Any]]:
