@@ -87,7 +87,6 @@ def login_email_counts(address: str, client: str, now: datetime) -> list[tuple[A
 
 TOO_MANY_AT_ONCE = "Trop de fichiers en cours d'envoi : attendez deux minutes, puis réessayez."
 TOO_MANY_THIS_HOUR = "Trop de fichiers envoyés en une heure : réessayez plus tard."
-_GRANT_ATTEMPTS = 12  # files of one message ask at the same moment; each round lets at least one through
 
 
 class UploadGrants(RelaisItem, discriminator="upload_grants"):
@@ -101,7 +100,9 @@ def grant_upload(holder: str, now: datetime, lifetime_seconds: int) -> str | Non
     """Count one upload permission for `holder`; None when given, else why not (a French msgid)."""
     config, moment = settings(), now.timestamp()
     pk = f"UPLOADS#{tokens.sha256_hex(holder)[:32]}"
-    for _ in range(_GRANT_ATTEMPTS):
+    # Files of one message ask at the same moment. A lost round means another request took a place,
+    # so after `upload_limit_at_once` + 1 rounds the limit itself answers: no false refusal.
+    for _ in range(config.upload_limit_at_once + 1):
         try:
             grants = UploadGrants.get(pk, "GRANTS", consistent_read=True)
         except UploadGrants.DoesNotExist:

@@ -49,6 +49,8 @@ def create_all(table: str, bucket: str, sender: str, key_parameter: str, region:
     dynamodb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
     s3 = boto3.client("s3")
     _ignore_exists(s3.create_bucket, Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    # Versioned as the stack creates it: the upload check copies exactly the version it read.
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     boto3.client("sesv2").create_email_identity(EmailIdentity=sender)
     ssm = boto3.client("ssm")
     _ignore_exists(ssm.put_parameter, Name=key_parameter, Value=key or secrets.token_urlsafe(48), Type="SecureString")

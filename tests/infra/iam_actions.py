@@ -17,10 +17,15 @@ def actions_for(service: str, operation: str, params: dict[str, Any]) -> set[str
         return {TRANSACT_PARTS[kind] for item in params["TransactItems"] for kind in item}
     if service == "dynamodb" and operation == "TransactGetItems":
         return {"dynamodb:GetItem"}
+    # S3 authorises a call naming a version as the *Version action (the bucket is versioned).
     if service == "s3" and operation in S3_READS:
-        return {"s3:GetObject"}
-    if service == "s3" and operation == "CopyObject":
-        return {"s3:GetObject", "s3:PutObject"}  # read the source, write the copy
+        return {"s3:GetObjectVersion" if params.get("VersionId") else "s3:GetObject"}
+    if service == "s3" and operation == "DeleteObject" and params.get("VersionId"):
+        return {"s3:DeleteObjectVersion"}
+    if service == "s3" and operation == "CopyObject":  # read the source, write the copy
+        source = params.get("CopySource")
+        versioned = (isinstance(source, dict) and source.get("VersionId")) or "?versionId=" in str(source)
+        return {"s3:GetObjectVersion" if versioned else "s3:GetObject", "s3:PutObject"}
     actions = {f"{PREFIXES.get(service, service)}:{operation}"}
     if service == "ssm" and params.get("WithDecryption"):
         actions.add("kms:Decrypt")  # a SecureString is decrypted with the caller's rights on its key
