@@ -288,7 +288,9 @@ def _change_manager(actor_id: str, manager_id: str, actions: list[Any]) -> None:
     except TransactWriteError as exc:
         if _failed_at(exc, 0):
             raise NotAdministrateur(actor_id) from exc
-        raise NotFound(manager_id) from exc
+        if _failed_at(exc, 1):
+            raise NotFound(manager_id) from exc
+        raise  # throttled or down: an error, not a wrong "not found"
     forget_choices()  # this container's lists show the change at once
 
 

@@ -161,6 +161,20 @@ def walk(client: Client, people: People, aws: str, recorder: Recorder) -> str:
     signed_in = client.http.post(login_link(client, pump, aws), headers=FORM_HEADERS, body="")
     assert signed_in.status_code == 303
     manager = {"Cookie": session_cookie(signed_in)}
+    # As an administrateur, the manager invites a colleague, then makes them an administrateur too.
+    managers = client.http.get("/admin/managers", headers=manager).body.decode()
+    new_token = re.search(r'name="new_token" value="([^"]+)"', managers)
+    assert new_token, "no invitation form on the managers page"
+    invited = client.http.post("/admin/managers", headers={**FORM_HEADERS, **manager}, body=urlencode(
+        {"csrf": csrf_of(managers), "new_token": new_token.group(1), "name": "Paul Girard",
+         "email": "paul.girard@gestion-demo.fr", "language": "fr", "role": "gestionnaire"}))
+    assert invited.status_code == 303
+    managers = client.http.get("/admin/managers", headers=manager).body.decode()
+    colleague = re.search(r'action="/admin/managers/([^/"]+)/role"', managers)
+    assert colleague, "no role button for the invited manager"
+    promoted = client.http.post(f"/admin/managers/{colleague.group(1)}/role", headers={**FORM_HEADERS, **manager},
+                                body=urlencode({"csrf": csrf_of(managers), "role": "administrateur"}))
+    assert promoted.status_code == 303
     # The request with a photo, from the admin form; the dispatcher's invocation crashes, the sweep
     # sends it (the email carries the photo).
     form = client.http.get("/admin/tickets/new", headers=manager).body.decode()

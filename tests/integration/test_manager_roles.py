@@ -137,3 +137,41 @@ def test_managers_saved_before_roles_become_administrateurs_with_the_upgrade(cli
     assert directory.grant_roles_to_managers() == 0  # a second run writes nothing
     assert 'id="invite"' in client.http.get("/admin/managers", headers=headers).body.decode()
     assert upgrade_data.__doc__ and "administrateurs" in upgrade_data.__doc__
+
+
+def test_a_manager_change_the_database_refuses_for_another_reason_is_an_error_not_a_missing_manager(
+        people: People, monkeypatch: Any) -> None:
+    """Only a failed condition means "not an administrateur" or "no such manager": a throttled or
+    failing table surfaces as the error it is (a 500 page, logged), never as a wrong answer."""
+    from botocore.exceptions import ClientError
+    from pynamodb.exceptions import TransactWriteError
+
+    colleague = directory.save_manager("Paul Girard", "paul.girard@gestion-demo.fr", role=directory.GESTIONNAIRE)
+
+    class Throttled:
+        def __init__(self, **_: Any) -> None:
+            pass
+
+        def __enter__(self) -> Throttled:
+            return self
+
+        def condition_check(self, *_: Any, **__: Any) -> None:
+            pass
+
+        def update(self, *_: Any, **__: Any) -> None:
+            pass
+
+        def __exit__(self, *_: Any) -> None:
+            error = ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
+                                "TransactWriteItems")
+            raise TransactWriteError("throttled", cause=error)
+
+    monkeypatch.setattr(directory, "TransactWrite", Throttled)
+    try:
+        directory.set_manager_role(people.manager.manager_id, colleague.manager_id, directory.ADMINISTRATEUR)
+    except (directory.NotFound, directory.NotAdministrateur) as wrong:
+        raise AssertionError(f"a throttled write was read as {type(wrong).__name__}") from wrong
+    except TransactWriteError:
+        pass
+    else:
+        raise AssertionError("the throttled write was taken as done")
