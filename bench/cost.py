@@ -473,31 +473,13 @@ def report(lines: list[Line]) -> str:
 
 
 def main() -> None:
-    from bench.run import REGION, bench_env, free_port
+    from bench.run import bench_env, free_port, stand_in
 
     port = free_port()
     os.environ.update(bench_env(port))
     os.environ.pop("RELAIS_DEV_OUTBOX_ARCHIVE", None)
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    from moto.server import ThreadedMotoServer
-
-    from local import resources
-    from local.moto_patches import index_gsi_queries, serialise_dynamodb
-
-    serialise_dynamodb()
-    index_gsi_queries()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        env = os.environ
-        resources.create_all(env["RELAIS_TABLE"], env["RELAIS_BUCKET"], env["RELAIS_SENDER_EMAIL"],
-                             env["RELAIS_SIGNING_KEY_PARAMETER"], REGION)
-        with contextlib.redirect_stdout(io.StringIO()):  # the functions' metric lines (EMF)
-            run = run_lifecycle()
-    finally:
-        server.stop()
+    with stand_in(port), contextlib.redirect_stdout(io.StringIO()):  # the functions' metric lines (EMF)
+        run = run_lifecycle()
     print(report(bill(run)))
     print(sweep_per_month(run))
 

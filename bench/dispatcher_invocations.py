@@ -12,12 +12,11 @@ Lambda hands the dispatcher; invocations are this run's stream batches with at l
 from __future__ import annotations
 
 import io
-import logging
 import os
 from contextlib import redirect_stdout
 from typing import Any
 
-from bench.run import REGION, ROOT, bench_env, free_port
+from bench.run import ROOT, bench_env, free_port, stand_in
 
 # The filter before issue 10: every notification and event record, the dispatcher's own updates included.
 PREVIOUS = [{"dynamodb": {"NewImage": {"item_type": {"S": ["notification", "event"]}}}}]
@@ -25,29 +24,20 @@ PREVIOUS = [{"dynamodb": {"NewImage": {"item_type": {"S": ["notification", "even
 
 def _walk() -> Any:
     from chalice.test import Client
-    from moto.server import ThreadedMotoServer
 
     port = free_port()
     env = bench_env(port)
     os.environ.update(env)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
+    with stand_in(port):
         import app as relais_app
-        from local import resources
         from tests.infra.lifecycle import Recorder, walk
         from tests.integration.conftest import make_people
 
-        resources.create_all(env["RELAIS_TABLE"], env["RELAIS_BUCKET"], env["RELAIS_SENDER_EMAIL"],
-                             env["RELAIS_SIGNING_KEY_PARAMETER"], REGION)
         recorder = Recorder()
         with Client(relais_app.app, project_dir=str(ROOT), stage_name="local") as client, recorder.installed(), \
                 redirect_stdout(io.StringIO()):  # the EMF metric lines
             walk(client, make_people(), env["AWS_ENDPOINT_URL"], recorder)
         return recorder
-    finally:
-        server.stop()
 
 
 def report() -> str:

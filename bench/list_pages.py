@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench.run import bench_env, free_port
+from bench.run import bench_env, free_port, stand_in
 
 SMALL, LARGE = int(os.environ.get("BENCH_SMALL", "500")), int(os.environ.get("BENCH_LARGE", "50000"))
 WARMUP, SAMPLES = 20, 200
@@ -86,29 +86,14 @@ def _count_calls(call: Callable[[], Any]) -> list[str]:
 def main() -> int:
     port = free_port()
     _environment(port)
-    from moto.server import ThreadedMotoServer
-
-    from local.moto_patches import index_gsi_queries, serialise_dynamodb
-
-    serialise_dynamodb()
-    index_gsi_queries()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
     started = time.perf_counter()
-    try:
-        import logging
-
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    with stand_in(port, key="bench-key"):
         from chalice.test import Client
 
         import app as relais_app
         from chalicelib import auth, clock, directory, tokens
         from chalicelib.keys import signing_key
         from chalicelib.models import LoginToken
-        from local import resources
-
-        resources.create_all(os.environ["RELAIS_TABLE"], os.environ["RELAIS_BUCKET"], "relais@gestion-demo.fr",
-                             os.environ["RELAIS_SIGNING_KEY_PARAMETER"], "eu-west-3", key="bench-key")
         manager = directory.save_manager("Claire Martin", "claire.martin@gestion-demo.fr")
         contractor = directory.save_contractor(name="Karim Benali", company="", trade="", phone="+33612345678",
                                                email=None, channels=["sms"])
@@ -138,8 +123,6 @@ def main() -> int:
                 figures[size] = (_p50(list_page), _p50(attention_page))
             list_calls = _count_calls(list_page)
             attention_calls = _count_calls(attention_page)
-    finally:
-        server.stop()
 
     ratio = figures[LARGE][0] / figures[SMALL][0]
     attention_ratio = figures[LARGE][1] / figures[SMALL][1]

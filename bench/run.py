@@ -64,6 +64,30 @@ def bench_env(port: int) -> dict[str, str]:
     }
 
 
+@contextmanager
+def stand_in(port: int, key: str | None = None) -> Iterator[None]:
+    """The AWS stand-in of a bench: moto on 127.0.0.1:`port`, patched as for the tests and `make run`
+    (local/moto_patches.py), with Relais's resources as os.environ names them (set it first:
+    settings are read once)."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    from local import moto_patches, resources
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    moto_patches.apply_all()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        env = os.environ
+        resources.create_all(env["RELAIS_TABLE"], env["RELAIS_BUCKET"], env["RELAIS_SENDER_EMAIL"],
+                             env["RELAIS_SIGNING_KEY_PARAMETER"], REGION, key=key)
+        yield
+    finally:
+        server.stop()
+
+
 @dataclass
 class Figure:
     name: str
@@ -342,6 +366,19 @@ def _timed(call: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
+def interleaved(first: Callable[[], Any], second: Callable[[], Any], warmup: int = WARMUP,
+                samples: int = SAMPLES) -> tuple[list[float], list[float]]:
+    """Both sides timed in turns after a warm-up, so a busy moment of the machine weighs on both."""
+    for _ in range(warmup):
+        first()
+        second()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(samples):
+        times[0].append(_timed(first))
+        times[1].append(_timed(second))
+    return times
+
+
 def measure_latency(world: World) -> Figure:
     header(f"(c) p50 latency: form GET (chalice.test.Client) ÷ raw DynamoDB Query "
            f"({SAMPLES} each after {WARMUP} warm-up, interleaved)")
@@ -361,14 +398,7 @@ def measure_latency(world: World) -> Figure:
     def form_get() -> None:
         world.get_form(path)
 
-    for _ in range(WARMUP):
-        form_get()
-        raw_query()
-    gets: list[float] = []
-    queries: list[float] = []
-    for _ in range(SAMPLES):
-        gets.append(_timed(form_get))
-        queries.append(_timed(raw_query))
+    gets, queries = interleaved(form_get, raw_query)
     get_p50, query_p50 = statistics.median(gets), statistics.median(queries)
     ratio = get_p50 / query_p50
     ok = ratio <= TARGET_LATENCY_RATIO
@@ -500,20 +530,9 @@ def main() -> int:
 
     figures = measure_imports(child_env)
 
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
+    with stand_in(port):
         from chalice.test import Client
 
-        from local import resources
-
-        resources.create_all(env["RELAIS_TABLE"], env["RELAIS_BUCKET"], env["RELAIS_SENDER_EMAIL"],
-                             env["RELAIS_SIGNING_KEY_PARAMETER"], REGION)
         import app as relais_app
 
         counter = CallCounter()
@@ -522,8 +541,6 @@ def main() -> int:
             figures += measure_calls(world, counter)
             figures.append(measure_latency(world))
             figures += measure_first_page(world, child_env)
-    finally:
-        server.stop()
 
     print_table(figures)
     targets = [f for f in figures if not f.info]

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.run import ROOT, bench_env, free_port
+from bench.run import ROOT, bench_env, free_port, interleaved, stand_in
 
 WARMUP, SAMPLES = 10, 50
 TARGET_RATIO = 1.2
@@ -68,16 +68,7 @@ def _ticket_with_a_thread(client: Any) -> str:
 
 
 def _pair(name: str, slow_side: Callable[[], Any], fast_side: Callable[[], Any], labels: tuple[str, str]) -> dict[str, Any]:
-    for _ in range(WARMUP):
-        slow_side()
-        fast_side()
-    a: list[float] = []
-    b: list[float] = []
-    for _ in range(SAMPLES):
-        for side, times in ((slow_side, a), (fast_side, b)):
-            start = time.perf_counter()
-            side()
-            times.append(time.perf_counter() - start)
+    a, b = interleaved(slow_side, fast_side, WARMUP, SAMPLES)
     median_a, median_b = statistics.median(a), statistics.median(b)
     ratio = max(median_a, median_b) / min(median_a, median_b)
     ok = ratio <= TARGET_RATIO
@@ -92,27 +83,12 @@ def main() -> int:
     started = time.perf_counter()
     port = free_port()
     _environment(port)
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    from moto.server import ThreadedMotoServer
-
-    from local.moto_patches import index_gsi_queries, serialise_dynamodb
-
-    serialise_dynamodb()
-    index_gsi_queries()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
     print(f"Relais timing bench — python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), "
           f"load average {os.getloadavg()[0]:.2f}, moto on 127.0.0.1:{port}")
-    try:
+    with stand_in(port):
         from chalice.test import Client
 
-        from local import resources
-
         env = os.environ
-        resources.create_all(env["RELAIS_TABLE"], env["RELAIS_BUCKET"], env["RELAIS_SENDER_EMAIL"],
-                             env["RELAIS_SIGNING_KEY_PARAMETER"], "eu-west-3")
         _raise_login_limits()
         import app as relais_app
         from chalicelib import ids
@@ -138,8 +114,6 @@ def main() -> int:
                 _pair("POST /admin/login", lambda: login(known_email),
                       lambda: login(f"personne{next(unknown_count)}@example.com"), ("a manager's address", "an unknown address")),
             ]
-    finally:
-        server.stop()
 
     print("\n== Summary (Markdown) ==")
     print("| figure | measured | target | result |")
