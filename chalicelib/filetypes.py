@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -42,7 +41,6 @@ KINDS = (JPEG, PNG, WEBP, HEIC, PDF, DOCX, XLSX, ODT, ODS, DOC, XLS)
 
 # Declared types the upload form accepts; each must match what the bytes turn out to be.
 DECLARED = {kind.content_type: kind for kind in KINDS} | {"image/heif": HEIC}
-BY_CONTENT_TYPE = DECLARED
 
 HEAD_BYTES = 128  # enough for every magic number and an ODF `mimetype` first member
 MAX_ZIP_MEMBERS = 10_000  # a document has tens or hundreds; more is not one we accept
@@ -64,6 +62,8 @@ def _odf_mimetype(head: bytes) -> bytes | None:
 
 def _zip_kind(file: BinaryIO, head: bytes) -> Kind | None:
     """OOXML and ODF by the members they cannot do without, never by "it is a ZIP"."""
+    import zipfile  # here: it pulls in shutil, bz2 and lzma, which a cold start rarely needs
+
     try:
         with zipfile.ZipFile(file) as archive:
             names = archive.namelist()  # the central directory only: nothing is decompressed
@@ -74,7 +74,7 @@ def _zip_kind(file: BinaryIO, head: bytes) -> Kind | None:
     members = set(names)
     mimetype = _odf_mimetype(head)
     if mimetype is not None:
-        return _ODF_TYPES.get(mimetype) if names[0] == "mimetype" and "META-INF/manifest.xml" in members else None
+        return _ODF_TYPES.get(mimetype) if names and names[0] == "mimetype" and "META-INF/manifest.xml" in members else None
     if "[Content_Types].xml" not in members or "_rels/.rels" not in members:
         return None
     if "word/document.xml" in members:

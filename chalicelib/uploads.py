@@ -204,7 +204,7 @@ def _check_incoming(key: str, file_id: str, display: str) -> _Checked:
 def _already_in(key: str, file_id: str, display: str) -> _Checked:
     """The file an identical submission in flight has already copied in (double click)."""
     final = _head(_final_key(key))
-    kind = filetypes.BY_CONTENT_TYPE.get(str(final.get("ContentType"))) if final else None
+    kind = filetypes.DECLARED.get(str(final.get("ContentType"))) if final else None
     if final is None or kind is None:
         raise FileRejected(display, NOT_RECEIVED)
     stored = StoredFile(file_id, _final_key(key), filetypes.named(display, kind), int(final["ContentLength"]),
@@ -254,7 +254,7 @@ def _copy_in(checked: _Checked) -> StoredFile:
                 CopySourceIfMatch=checked.etag,  # the bytes the check read, not a re-upload since
                 IfNoneMatch="*",  # a ticket's file, once in, is never replaced
                 MetadataDirective="REPLACE", ContentType=stored.content_type,
-                ContentDisposition=_disposition(stored.name, filetypes.BY_CONTENT_TYPE[stored.content_type]),
+                ContentDisposition=_disposition(stored.name, filetypes.DECLARED[stored.content_type]),
                 Metadata={"checked-etag": checked.etag.strip('"')})
             version_id = str(copied.get("VersionId") or "")
             break
@@ -268,8 +268,10 @@ def _copy_in(checked: _Checked) -> StoredFile:
             break
     try:
         _delete(checked.incoming, checked.version_id)
-    except ClientError:
-        pass  # already deleted by the identical submission; incoming/ expires anyway
+    except ClientError as exc:
+        if not _is_gone(exc):  # a lost grant or an outage must show, not leave files behind silently
+            raise
+        # else already deleted by the identical submission
     return replace(stored, version_id=version_id)
 
 
@@ -314,7 +316,7 @@ def download_url(file: dict[str, Any]) -> str:
     """A presigned GET valid 5 minutes, under the type and extension of what the file is: a raster
     image shows inline, anything else downloads as an attachment. Files recorded before names and
     types were tied to the bytes get the same treatment from their recorded type."""
-    kind = filetypes.BY_CONTENT_TYPE.get(str(file.get("content_type")))
+    kind = filetypes.DECLARED.get(str(file.get("content_type")))
     name = clean_display_name(str(file.get("name", "fichier")))
     if kind is not None:
         name = filetypes.named(name, kind)

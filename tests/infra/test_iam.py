@@ -26,7 +26,9 @@ SES_RAW = {"ses:SendRawEmail": "SES v2 SendEmail with Raw content (attachments, 
                                "SendRawEmail; granted with SendEmail, as AWS's own SES grants do"}
 # Needed on AWS, never seen as a call of ours (moto has no Lambda service in front of the code).
 NOT_CALLED_BY_OUR_CODE: dict[str, dict[str, str]] = {
-    "api_handler": {**LAMBDA_LOGS},
+    "api_handler": {**LAMBDA_LOGS,
+                    "s3:ListBucket": "S3 answers 404 for a missing key or version only to a caller that may list the "
+                                     "bucket (else 403): a double submit reads 'already moved' from that 404"},
     "dispatch_outbox": {
         **LAMBDA_LOGS, **ON_FAILURE, **SES_RAW,
         "dynamodb:DescribeStream": "Lambda's stream poller reads the table's stream with the function's role",

@@ -117,3 +117,10 @@ def test_the_served_extension_is_the_one_of_what_the_file_is(name: str, kind: fi
 
 def test_only_raster_images_are_ever_inline() -> None:
     assert {k.name for k in filetypes.KINDS if k.is_image} == {"JPEG", "PNG", "WebP"}
+
+
+def test_an_odf_header_with_an_empty_directory_is_refused_not_a_crash() -> None:
+    """The ODF `mimetype` member in the local header, but a central directory listing nothing."""
+    odt = ODT[:ODT.index(b"PK\x01\x02")]  # the first local header and its data
+    empty_directory = b"PK\x05\x06" + b"\x00" * 18
+    assert identify(odt + empty_directory, filetypes.ODT.content_type) is None
