@@ -31,6 +31,11 @@ def resolve(template: dict[str, Any], value: Any) -> str | None:
         return value
     if isinstance(value, dict) and "Ref" in value:
         return parameters.get(value["Ref"])
+    if isinstance(value, dict) and "Fn::If" in value:  # a condition on a parameter, at its default
+        condition, when_true, when_false = value["Fn::If"]
+        left, right = template["Conditions"][condition]["Fn::Equals"]
+        equal = resolve(template, left) == resolve(template, right)
+        return resolve(template, when_true if equal else when_false)
     if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
         text = str(value["Fn::Sub"])
         for name, default in parameters.items():
