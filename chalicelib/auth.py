@@ -74,17 +74,21 @@ def request_login_link(email: str, client: str, now: datetime) -> bool:
         return True  # no manager has it: nothing to send, nothing to count
     manager = directory.find_manager_by_email(email)
     token, notification = _login_items(manager if manager is not None and manager.active else None, now)
-    try:
-        with TransactWrite(connection=store.connection()) as transaction:
-            for counter, actions, condition in throttle.login_email_counts(email, client, now):
-                transaction.update(counter, actions=actions, condition=condition)
-            transaction.save(token)
-            transaction.save(notification)
-    except TransactWriteError as exc:
-        if exc.cause_response_code == "TransactionCanceledException":
-            return False  # a counter is used up: nothing was written
-        raise RuntimeError("could not record the login link") from exc
-    return True
+    for attempt in range(2):
+        try:
+            with TransactWrite(connection=store.connection()) as transaction:
+                for counter, actions, condition in throttle.login_email_counts(email, client, now):
+                    transaction.update(counter, actions=actions, condition=condition)
+                transaction.save(token)
+                transaction.save(notification)
+            return True
+        except TransactWriteError as exc:
+            if store.cancelled_by(exc, "ConditionalCheckFailed"):
+                return False  # a counter is used up (only they have conditions): nothing was written
+            if attempt == 0 and store.cancelled_by(exc, "TransactionConflict"):
+                continue  # another sign-in counted on the same counter at that moment (DynamoDB): once more
+            raise RuntimeError("could not record the login link") from exc
+    raise AssertionError("unreachable")
 
 
 def send_invitation(manager: Manager, now: datetime) -> None:

@@ -233,6 +233,8 @@ def _administrateur_check(transaction: TransactWrite, actor_id: str) -> None:
 
 def _save_manager(manager: Manager, only_if_new: bool, invited_by: str | None = None) -> Manager:
     """The manager and the claim on their email, together. Raises Duplicate({"email": holder})."""
+    from chalicelib import store
+
     claims = {"email": manager_email_claim_pk(manager.email)}
     try:
         with TransactWrite(connection=_connection()) as transaction:
@@ -243,18 +245,13 @@ def _save_manager(manager: Manager, only_if_new: bool, invited_by: str | None = 
     except TransactWriteError as exc:
         if only_if_new and _exists(Manager, manager.pk):
             raise AlreadyExists(manager.manager_id) from exc
-        if invited_by is not None and _failed_at(exc, 2):
+        if invited_by is not None and store.cancelled_by(exc, "ConditionalCheckFailed", range(2, 3)):
             raise NotAdministrateur(invited_by) from exc
+        if not store.cancelled_by(exc, "ConditionalCheckFailed"):
+            raise  # throttled or down: an error, not "this address is already a manager's"
         raise Duplicate(_holders(claims, manager.manager_id) or {"email": ""}) from exc
     forget_choices()  # this container's lists show the change at once
     return manager
-
-
-def _failed_at(exc: TransactWriteError, position: int) -> bool:
-    """Whether the transaction's item at `position` is one whose condition failed."""
-    reasons = exc.cancellation_reasons
-    reason = reasons[position] if position < len(reasons) else None
-    return reason is not None and reason.code == "ConditionalCheckFailed"
 
 
 def save_manager(name: str, email: str, language: str = "fr", manager_id: str | None = None,
@@ -279,6 +276,8 @@ def invite_manager(name: str, email: str, language: str, manager_id: str | None 
 def _change_manager(actor_id: str, manager_id: str, actions: list[Any]) -> None:
     """Another manager's profile, changed by an administrateur (checked in the same transaction).
     Raises NotFound, or NotAdministrateur when the actor lost the role or was deactivated meanwhile."""
+    from chalicelib import store
+
     if actor_id == manager_id:
         raise NotAdministrateur(actor_id)  # one's own role and activity are changed by another administrateur
     try:
@@ -286,9 +285,9 @@ def _change_manager(actor_id: str, manager_id: str, actions: list[Any]) -> None:
             _administrateur_check(transaction, actor_id)
             transaction.update(Manager(manager_pk(manager_id), PROFILE), actions=actions, condition=Manager.pk.exists())
     except TransactWriteError as exc:
-        if _failed_at(exc, 0):
+        if store.cancelled_by(exc, "ConditionalCheckFailed", range(1)):
             raise NotAdministrateur(actor_id) from exc
-        if _failed_at(exc, 1):
+        if store.cancelled_by(exc, "ConditionalCheckFailed", range(1, 2)):
             raise NotFound(manager_id) from exc
         raise  # throttled or down: an error, not a wrong "not found"
     forget_choices()  # this container's lists show the change at once

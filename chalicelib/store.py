@@ -157,6 +157,14 @@ def apply_change(change: Change) -> None:
         raise Conflict(change.ticket.ticket_id) from exc
 
 
+def cancelled_by(exc: TransactWriteError, code: str, positions: range | None = None) -> bool:
+    """Whether DynamoDB cancelled the transaction for `code` (ConditionalCheckFailed,
+    TransactionConflict…) at one of `positions` (any item when None)."""
+    reasons = exc.cancellation_reasons
+    return any(reason is not None and reason.code == code and (positions is None or index in positions)
+               for index, reason in enumerate(reasons))
+
+
 def find_submission(submission_id: str) -> Submission | None:
     """The marker of a form already recorded, if any."""
     try:

@@ -52,7 +52,7 @@ def record_wrong_link(client: str, now: datetime, started: float | None = None) 
     counter.update(actions=[WrongLinkCount.hits.add(1),
                             WrongLinkCount.expires.set(window_end + timedelta(seconds=window_seconds))])
     if int(counter.hits) > settings().wrong_link_limit:
-        for stale in [k for k, w in _over_limit.items() if w != window]:
+        for stale in [k for k, w in list(_over_limit.items()) if w != window]:  # chalice local is threaded
             del _over_limit[stale]
         _over_limit[key] = window
         return True
