@@ -240,7 +240,7 @@ def main() -> None:
     finally:
         global _stopping
         _stopping = True  # from here on, signals wait for the save
-    _save_and_stop(children, saver)
+        _save_and_stop(children, saver)  # here: also when a signal lands while an `except` above runs
     if failed:
         raise SystemExit(1)
 

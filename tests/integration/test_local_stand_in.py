@@ -238,24 +238,25 @@ def test_the_dev_outbox_pages_newest_first(client: Client, people: People, pump:
 
 
 def test_dev_schedules_answers_when_a_timer_goes_between_its_list_and_its_read(
-        client: Client, people: People, pump: Any, aws: str) -> None:
+        client: Client, people: People, pump: Any, aws: str, monkeypatch: Any) -> None:
     first, second = new_ticket(people), new_ticket(people)
     pump.drain()
     names = sorted(_schedules(aws))
     gone = f"{first.ticket_id}-reminder"
 
-    def fired_meanwhile(**_: Any) -> None:  # the pump fires and deletes it while the page is being built
-        boto3.client("scheduler").delete_schedule(Name=gone, GroupName="relais")
+    from chalicelib import dev_schedules
 
-    from chalicelib import aws as relais_aws
+    listed = dev_schedules.pending
 
-    relais_aws.client("scheduler").meta.events.register_first("after-call.scheduler.ListSchedules", fired_meanwhile)
-    try:
-        page = client.http.get("/dev/schedules")
-    finally:
-        relais_aws.client("scheduler").meta.events.unregister("after-call.scheduler.ListSchedules", fired_meanwhile)
-    if gone in _schedules(aws):  # the list was read in one go: the timer goes between the page and the click
+    def fired_meanwhile() -> list[Any]:  # the pump fires and deletes it right after the page's list was read
+        snapshot = listed()
         boto3.client("scheduler").delete_schedule(Name=gone, GroupName="relais")
+        return snapshot
+
+    monkeypatch.setattr(dev_schedules, "pending", fired_meanwhile)
+    page = client.http.get("/dev/schedules")
+    monkeypatch.setattr(dev_schedules, "pending", listed)
+    assert gone not in _schedules(aws)
 
     assert page.status_code == 200
     assert second.ticket_id in page.body.decode() and len(names) >= 4
