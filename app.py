@@ -52,7 +52,7 @@ def index() -> Response:
 @app.lambda_function(name="dispatch_outbox")
 def dispatch_outbox(event: dict[str, Any], context: Any) -> dict[str, int]:
     """Fed by the table's DynamoDB Stream: sends each new outbox item."""
-    from chalicelib import dispatcher  # here, not on top: the API's cold start never needs boto3
+    from chalicelib.outbox import dispatcher  # here, not on top: the API's cold start never needs boto3
 
     return dispatcher.handle_stream_records(event.get("Records", []))
 
@@ -60,7 +60,7 @@ def dispatch_outbox(event: dict[str, Any], context: Any) -> dict[str, int]:
 @app.lambda_function(name="fire_schedule")
 def fire_schedule(event: dict[str, Any], context: Any) -> str:
     """Invoked by EventBridge Scheduler at a timer's time (the event is the schedule's input)."""
-    from chalicelib import timers
+    from chalicelib.usecases import timers
 
     return timers.fire(event)
 
@@ -68,7 +68,7 @@ def fire_schedule(event: dict[str, Any], context: Any) -> str:
 @app.lambda_function(name="sweep_outbox")
 def sweep_outbox(event: dict[str, Any], context: Any) -> dict[str, int]:
     """Every minute: retries after backoff, and items whose sender died mid-way."""
-    from chalicelib import dispatcher
+    from chalicelib.outbox import dispatcher
 
     return dispatcher.sweep()
 
@@ -77,6 +77,6 @@ def sweep_outbox(event: dict[str, Any], context: Any) -> dict[str, int]:
 def handle_bounce(event: dict[str, Any], context: Any) -> dict[str, int]:
     """Subscribed to the SES bounce/complaint topic: the address is marked undeliverable, the
     ticket says so, and the contractor gets the message by SMS instead."""
-    from chalicelib import bounces
+    from chalicelib.usecases import bounces
 
     return bounces.handle_sns_records(event.get("Records", []))

@@ -286,9 +286,10 @@ def run_lifecycle() -> Lifecycle:
     from chalice.test import Client
 
     import app as relais_app
-    from chalicelib import clock, timers
     from chalicelib.config import settings
-    from chalicelib.models import ticket_pk
+    from chalicelib.data.models import ticket_pk
+    from chalicelib.domain import clock
+    from chalicelib.usecases import timers
     from local import resources
     from local.pump import Pump
     from tests.integration.conftest import make_people, sent_messages

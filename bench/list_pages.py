@@ -35,8 +35,9 @@ def _seed(first: int, count: int, manager: Any, contractor: Any) -> None:
     """`count` tickets, their activity spread over the past two years, in batches of 25 items."""
     import boto3
 
-    from chalicelib import clock, ids, listing
-    from chalicelib.models import Ticket, ticket_pk
+    from chalicelib.data import listing
+    from chalicelib.data.models import Ticket, ticket_pk
+    from chalicelib.domain import clock, ids
 
     client = boto3.client("dynamodb")
     table = os.environ["RELAIS_TABLE"]
@@ -91,9 +92,11 @@ def main() -> int:
         from chalice.test import Client
 
         import app as relais_app
-        from chalicelib import auth, clock, directory, tokens
-        from chalicelib.keys import signing_key
-        from chalicelib.models import LoginToken
+        from chalicelib.aws.signing_keys import signing_key
+        from chalicelib.data import directory
+        from chalicelib.data.models import LoginToken
+        from chalicelib.domain import clock, tokens
+        from chalicelib.usecases import auth
         manager = directory.save_manager("Claire Martin", "claire.martin@gestion-demo.fr")
         contractor = directory.save_contractor(name="Karim Benali", company="", trade="", phone="+33612345678",
                                                email=None, channels=["sms"])

@@ -285,7 +285,8 @@ class World:
     """The app, a manager and a contractor, on the moto server."""
 
     def __init__(self, client: Any) -> None:
-        from chalicelib import contacts, directory
+        from chalicelib.data import directory
+        from chalicelib.domain import contacts
 
         self.client = client
         self.manager = directory.save_manager("Claire Martin", "claire.martin@gestion-demo.fr")
@@ -296,8 +297,10 @@ class World:
 
     def new_ticket(self) -> tuple[str, str]:
         """A fresh intervention request; returns (ticket id, contractor form path)."""
-        from chalicelib import clock, links, store, tickets
-        from chalicelib.validation import NewRequest
+        from chalicelib.data import links, store
+        from chalicelib.domain import clock
+        from chalicelib.domain.forms import NewRequest
+        from chalicelib.usecases import tickets
 
         request = NewRequest("", "intervention", "Fuite sous l'évier", "Fuite au lot 12.", "14 rue des Lilas, Lyon",
                              "Digicode 4521B", "urgent", ("sms", "email"))
@@ -314,7 +317,7 @@ class World:
 
 
 def _tomorrow_paris() -> str:
-    from chalicelib import clock
+    from chalicelib.domain import clock
 
     return (clock.paris(clock.now()) + timedelta(days=1)).date().isoformat()
 
@@ -342,7 +345,7 @@ def measure_calls(world: World, counter: CallCounter) -> list[Figure]:
     if response.status_code != 303:
         raise RuntimeError(f"accept POST -> {response.status_code}: {response.body[:500]!r}")
 
-    from chalicelib import store
+    from chalicelib.data import store
 
     state = store.load_ticket(ticket_id).ticket.state
     get_ok = len(get_calls) == TARGET_GET_CALLS
@@ -385,7 +388,7 @@ def measure_latency(world: World) -> Figure:
     import boto3
 
     from chalicelib.config import settings
-    from chalicelib.models import ticket_pk
+    from chalicelib.data.models import ticket_pk
 
     ticket_id, path = world.new_ticket()
     dynamodb = boto3.client("dynamodb")
@@ -422,7 +425,7 @@ from pathlib import Path
 t0, c0 = time.perf_counter(), time.process_time()
 import app
 if len(sys.argv) > 3:
-    from chalicelib import rendering
+    from chalicelib.i18n import rendering
     rendering.COMPILED_DIR = Path(sys.argv[3])
 ticket_id, secret = sys.argv[1], sys.argv[2]
 resource = "/t/{ticket_id}/{secret}"
@@ -465,9 +468,9 @@ def _cpu_median(runs: Timings) -> float:
 def measure_first_page(world: World, env: dict[str, str]) -> list[Figure]:
     header(f"(info) cold start to the first form page ÷ cold boto3 to its first Query "
            f"(fresh interpreters, bytecode cached, median of {FIRST_RUNS}, interleaved)")
-    from chalicelib import rendering
     from chalicelib.config import settings
-    from chalicelib.models import ticket_pk
+    from chalicelib.data.models import ticket_pk
+    from chalicelib.i18n import rendering
 
     ticket_id, path = world.new_ticket()
     page_args, query_args = (ticket_id, path.rsplit("/", 1)[1]), (settings().table_name, ticket_pk(ticket_id))

@@ -40,7 +40,7 @@ def _environment(port: int) -> None:
 
 
 def _raise_login_limits() -> None:
-    from chalicelib import throttle
+    from chalicelib.data import throttle
 
     throttle.LOGIN_EMAILS_PER_ADDRESS = throttle.LOGIN_EMAILS_PER_CLIENT = 10**9  # type: ignore[misc]
 
@@ -91,7 +91,7 @@ def main() -> int:
         env = os.environ
         _raise_login_limits()
         import app as relais_app
-        from chalicelib import ids
+        from chalicelib.domain import ids
 
         with Client(relais_app.app, project_dir=ROOT, stage_name="local") as client:
             ticket_id = _ticket_with_a_thread(client)

@@ -167,7 +167,7 @@ CATALOG: dict[str, str] = {
     "Voici votre lien de connexion, valable 15 minutes et utilisable une seule fois :":
         "Here is your sign-in link, valid for 15 minutes and usable only once:",
     "Si vous n'avez rien demandé, ignorez ce message.": "If you did not request this, please ignore this message.",
-    # -- validation errors (chalicelib/validation.py) --------------------------------------------
+    # -- validation errors (chalicelib/domain/forms.py) --------------------------------------------
     "Indiquez la date d'intervention.": "Please enter the date of the job.",
     "Date invalide (format attendu : JJ/MM/AAAA).": "Invalid date (expected format: DD/MM/YYYY).",
     "Indiquez l'heure d'intervention.": "Please enter the time of the job.",
@@ -191,7 +191,7 @@ CATALOG: dict[str, str] = {
     "Urgence inconnue.": "Unknown urgency.",
     "Type de demande inconnu.": "Unknown request type.",
     "Choisissez au moins un canal : SMS ou e-mail.": "Select at least one channel: SMS or email.",
-    # -- contact errors (chalicelib/contacts.py) -------------------------------------------------
+    # -- contact errors (chalicelib/domain/contacts.py) -------------------------------------------------
     "Numéro de téléphone invalide.": "Invalid phone number.",
     "Adresse e-mail invalide.": "Invalid email address.",
     # -- page errors and notices (chalicelib/web) ------------------------------------------------

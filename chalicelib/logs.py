@@ -7,7 +7,7 @@ would print each line again as text). Modules log through children of it
 
 Every line carries the Lambda `request_id`, and `correlation_id` = the ticket id while a ticket
 is being handled: API request, stream record, timer fire, send, bounce. The EMF metric lines
-carry both too (chalicelib/metrics.py). Never log a phone number, an email address or a link.
+carry both too (chalicelib/outbox/metrics.py). Never log a phone number, an email address or a link.
 """
 
 from __future__ import annotations

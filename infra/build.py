@@ -7,7 +7,7 @@ this machine builds with Python 3.11, so nothing in the zip comes from the build
 
 1. Stages a copy of what Lambda runs (app.py, chalicelib/, .chalice/ with the policy files) plus
    `vendor/templates` (Chalice puts vendor/'s contents at the zip root, where
-   chalicelib/rendering.py looks for templates/), with an empty requirements.txt: Chalice would
+   chalicelib/i18n/rendering.py looks for templates/), with an empty requirements.txt: Chalice would
    pick wheels for the interpreter it runs on. The working tree is never touched, so builds can
    run while others work in it.
 2. `chalice package` once to learn which functions the app has and their logical ids.
@@ -18,7 +18,7 @@ this machine builds with Python 3.11, so nothing in the zip comes from the build
    3.13 --platform manylinux2014_x86_64 --only-binary=:all:`: MarkupSafe's speedups are the only
    compiled part), without what the Lambda Python runtime already has (boto3, botocore and their
    dependencies), compiles the Jinja2 templates to Python modules (`compiled_templates/`, which
-   chalicelib/rendering.py prefers), and adds bytecode compiled by the target's own interpreter
+   chalicelib/i18n/rendering.py prefers), and adds bytecode compiled by the target's own interpreter
    (infra/lambda_python.sh) with `--invalidation-mode unchecked-hash`: /var/task is read-only, so
    without it every cold start compiles our modules again; unchecked hash-based pycs are used
    without even a stat. 3.11 bytecode would be ignored by 3.13: none is shipped.
@@ -214,7 +214,7 @@ def _write_zip(source: Path, target: Path) -> None:
 def rewrite_zip(zip_path: Path) -> dict[str, int]:
     """Add the target's wheels but the runtime-provided ones, compile the templates, add the
     target's unchecked-hash bytecode."""
-    from chalicelib import rendering
+    from chalicelib.i18n import rendering
 
     with tempfile.TemporaryDirectory(prefix="relais-zip-") as tmp:
         tree = Path(tmp) / "task"

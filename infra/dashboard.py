@@ -1,6 +1,6 @@
 """The CloudWatch dashboard `relais-<Stage>` (body for Fn::Sub: ${AWS::Region} and ${Stage} are filled in).
 
-Rows: ticket steps and timers (EMF metrics from chalicelib/metrics.py), deliveries by channel and
+Rows: ticket steps and timers (EMF metrics from chalicelib/outbox/metrics.py), deliveries by channel and
 SES, errors, latency, and the outbox/queues that say something is stuck.
 """
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.metrics import NAMESPACE, OUTBOX_AGE, SERVICE
+from chalicelib.outbox.metrics import NAMESPACE, OUTBOX_AGE, SERVICE
 
-# The main steps of a ticket and the timers (chalicelib/metrics.py maps each event type to its metric;
+# The main steps of a ticket and the timers (chalicelib/outbox/metrics.py maps each event type to its metric;
 # tests/integration/test_observability.py walks a lifecycle and sees every one of these receive a value).
 STEPS = ("TicketsCreated", "RequestsAccepted", "RequestsRefused", "QuotesSubmitted", "QuotesAccepted",
          "QuotesRejected", "PresencesConfirmed", "InterventionsCompleted", "InterventionsCompletedWithInvoice",

@@ -4,12 +4,12 @@
 
 Run it once after each deploy, with the operator's AWS credentials; it writes nothing when the
 table is up to date, and is safe while the app serves.
-- List summaries (chalicelib/listing.py): a version that adds or changes one leaves older
+- List summaries (chalicelib/data/listing.py): a version that adds or changes one leaves older
   tickets without it until they change; each ticket is rewritten only if it did not change meanwhile.
-- Links saved before signing-key versions were recorded get theirs (chalicelib/links.py), so
+- Links saved before signing-key versions were recorded get theirs (chalicelib/data/links.py), so
   the next rotation of the key keeps them working. Run it before rotating the key.
 - Managers saved before roles existed become administrateurs, as they could all manage the
-  managers until then (chalicelib/directory.py); until it runs they count as gestionnaires.
+  managers until then (chalicelib/data/directory.py); until it runs they count as gestionnaires.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import os
 def main() -> None:
     if not os.environ.get("RELAIS_TABLE"):
         raise SystemExit("RELAIS_TABLE=<the deployed table's name> is required")
-    from chalicelib import directory, links, listing
+    from chalicelib.data import directory, links, listing
 
     table = os.environ["RELAIS_TABLE"]
     print(f"{table}: ticket lists rebuilt for {listing.rebuild_summaries()} ticket(s).")

@@ -275,7 +275,7 @@ def _start(children: Children) -> Saver:
     state = LocalState(STATE_DIR, "relais", env["AWS_ENDPOINT_URL"])
     if state.restore():
         print("Data restored from .local/.", flush=True)
-        from chalicelib import directory, links, listing
+        from chalicelib.data import directory, links, listing
 
         # Saved by an older version: what the newer one derives (as `make upgrade-data` does).
         repaired, recorded = listing.rebuild_summaries(), links.record_key_versions()
@@ -302,13 +302,13 @@ def _start(children: Children) -> Saver:
 
 def _loop(children: Children, saver: Saver) -> None:
     import app as relais_app
-    from chalicelib import dev_schedules
+    from chalicelib.dev import scheduler
     from local import resources
     from local.pump import Pump
     from local.seed import MANAGER_EMAIL
 
     pump = Pump(resources.stream_arn("relais"), relais_app.dispatch_outbox, relais_app.sweep_outbox,
-                sweep_every=2.0, fire_due=dev_schedules.fire_due)
+                sweep_every=2.0, fire_due=scheduler.fire_due)
     base = f"http://127.0.0.1:{PORT}"
     print("\nRelais is running.\n"
           f"  Admin:      {base}/admin/login   (sign in as {MANAGER_EMAIL})\n"

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chalicelib import clock, contacts, directory, store, tickets, tokens
-from chalicelib.validation import Acceptance, NewRequest, Refusal
+from chalicelib.data import directory, store
+from chalicelib.domain import clock, contacts, tokens
+from chalicelib.domain.forms import Acceptance, NewRequest, Refusal
+from chalicelib.usecases import tickets
 
 MANAGER_EMAIL = "claire.martin@gestion-demo.fr"
 

@@ -175,10 +175,10 @@ class LocalState:
 
 def recreate_timers() -> int:
     """Places every schedule the tickets want now (those due during the stop fire at once)."""
-    from chalicelib import planning
+    from chalicelib.aws.schedules import Scheduler
     from chalicelib.config import settings
-    from chalicelib.models import Ticket
-    from chalicelib.schedules import Scheduler
+    from chalicelib.data.models import Ticket
+    from chalicelib.usecases import planning
 
     scheduler, placed = Scheduler(), 0
     for ticket in Ticket.scan():

@@ -57,9 +57,10 @@ def aws(moto_server: str) -> Iterator[str]:
     urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))
     resources.create_all(os.environ["RELAIS_TABLE"], os.environ["RELAIS_BUCKET"], os.environ["RELAIS_SENDER_EMAIL"],
                          os.environ["RELAIS_SIGNING_KEY_PARAMETER"], REGION, key=TEST_KEY)
-    from chalicelib import directory, keys, throttle
+    from chalicelib.aws import signing_keys
+    from chalicelib.data import directory, throttle
 
     directory.forget_choices()
     throttle.forget()  # the clients this container knew over the wrong-link limit were in the old table
-    keys.forget()  # the stand-in was reset: its signing key is version 1 again
+    signing_keys.forget()  # the stand-in was reset: its signing key is version 1 again
     yield moto_server

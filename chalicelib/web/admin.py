@@ -12,31 +12,24 @@ from urllib.parse import quote, unquote, urlencode, urlsplit
 from chalice import Blueprint
 from chalice.app import Response
 
-from chalicelib import clock, deferred, ids, lifecycle, store, throttle, tokens
+from chalicelib.aws.signing_keys import signer
 from chalicelib.config import settings
-from chalicelib.keys import signer
-from chalicelib.lifecycle import Actor, NotAllowed, State
-from chalicelib.web import http
+from chalicelib.data import store, throttle
+from chalicelib.domain import clock, ids, lifecycle, tokens
+from chalicelib.domain.lifecycle import Actor, NotAllowed, State
+from chalicelib.web import deferred, http
 
-# Loaded by the first admin request, not by a contractor's (see chalicelib/deferred.py).
+# Loaded by the first admin request, not by a contractor's (see chalicelib/web/deferred.py).
 if TYPE_CHECKING:
-    from chalicelib import (
-        auth,
-        completion,
-        conversation,
-        directory,
-        listing,
-        planning,
-        quotes,
-        tickets,
-        uploads,
-        validation,
-        workspace,
-    )
+    from chalicelib.aws import uploads
+    from chalicelib.data import directory, listing
+    from chalicelib.domain import forms
+    from chalicelib.usecases import auth, completion, conversation, planning, quotes, ticket_admin, tickets
 else:
-    auth, directory, listing, planning = deferred.modules("auth", "directory", "listing", "planning")
-    completion, conversation, quotes = deferred.modules("completion", "conversation", "quotes")
-    tickets, uploads, validation, workspace = deferred.modules("tickets", "uploads", "validation", "workspace")
+    auth, completion, conversation, planning, quotes, ticket_admin, tickets = deferred.modules(
+        "usecases.auth", "usecases.completion", "usecases.conversation", "usecases.planning", "usecases.quotes",
+        "usecases.ticket_admin", "usecases.tickets")
+    directory, listing, uploads, forms = deferred.modules("data.directory", "data.listing", "aws.uploads", "domain.forms")
 
 bp = Blueprint(__name__)
 
@@ -267,13 +260,13 @@ def create_ticket(session: auth.Session) -> Response:
         return http.redirect(f"/admin/tickets/{ticket_id}")
     contractor = directory.get_contractor(form.get("contractor_id")) if form.get("contractor_id") else None
     channels = form.getlist("channels") or ([str(c) for c in contractor.channels] if contractor else [])
-    checked = validation.validate_new_request(form.as_dict(), channels)
+    checked = forms.validate_new_request(form.as_dict(), channels)
     errors = dict(checked.errors)
     if form.get("contractor_id") and (contractor is None or not contractor.active):
         errors["contractor_id"] = "Cet intervenant n'existe pas ou a été désactivé."
     attached = list(zip(form.getlist("file_key"), form.getlist("file_name"), strict=False))
-    if len(attached) > validation.MESSAGE_MAX_FILES:
-        errors["files"] = validation.TOO_MANY_FILES
+    if len(attached) > forms.MESSAGE_MAX_FILES:
+        errors["files"] = forms.TOO_MANY_FILES
     if errors or checked.value is None or contractor is None:
         return _new_ticket_page(session, 400, errors, values)
     accepted, rejected = uploads.verify_all(ticket_id, attached)  # a new ticket has no recorded files yet
@@ -370,13 +363,13 @@ ManagerAction = Callable[[store.TicketView, "auth.Session", http.Form, str, date
 
 def _optional_reason(form: http.Form) -> str:
     reason = form.get("reason").strip()
-    if len(reason) > validation.REASON_MAX:
+    if len(reason) > forms.REASON_MAX:
         raise _Invalid({"reason": "Le motif est trop long."})
     return reason
 
 
 def _required_reason(form: http.Form) -> str:
-    checked = validation.validate_reason(form.as_dict())
+    checked = forms.validate_reason(form.as_dict())
     if not checked.ok or checked.value is None:
         raise _Invalid(checked.errors)
     return checked.value
@@ -397,7 +390,7 @@ MANAGER_ACTIONS: dict[str, ManagerAction] = {
     "request_invoice": lambda v, s, f, sid, now: completion.request_invoice(v, s.manager, sid, now),
     "waive_invoice": lambda v, s, f, sid, now: completion.waive_invoice(v, s.manager, sid, now),
     "close": lambda v, s, f, sid, now: completion.close(v, s.manager, sid, now),
-    "mark_read": lambda v, s, f, sid, now: workspace.mark_read(v, s.manager, sid, now),
+    "mark_read": lambda v, s, f, sid, now: ticket_admin.mark_read(v, s.manager, sid, now),
     "reassign": lambda v, s, f, sid, now: _reassign(v, s, f, sid, now),
     "reassign_quote": lambda v, s, f, sid, now: _reassign(v, s, f, sid, now),
     "resend": lambda v, s, f, sid, now: _resend(v, s, f, now),
@@ -409,9 +402,9 @@ def _change_owner(view: store.TicketView, session: auth.Session, form: http.Form
     owner = directory.get_manager(form.get("manager_id")) if form.get("manager_id") else None
     try:
         if owner is None:
-            raise workspace.OwnerUnavailable(form.get("manager_id"))
-        return workspace.change_owner(view, session.manager, owner, submission_id, now)
-    except workspace.OwnerUnavailable as exc:
+            raise ticket_admin.OwnerUnavailable(form.get("manager_id"))
+        return ticket_admin.change_owner(view, session.manager, owner, submission_id, now)
+    except ticket_admin.OwnerUnavailable as exc:
         raise _Invalid({"manager_id": "Choisissez un autre gestionnaire actif."}) from exc
 
 
@@ -420,15 +413,15 @@ def _reassign(view: store.TicketView, session: auth.Session, form: http.Form, su
     if contractor is None or not contractor.active or contractor.contractor_id == view.ticket.contractor_id:
         raise _Invalid({"contractor_id": "Choisissez un autre intervenant actif."})
     try:
-        return workspace.reassign(view, session.manager, contractor, submission_id, now)
+        return ticket_admin.reassign(view, session.manager, contractor, submission_id, now)
     except tickets.ContractorUnavailable as exc:
         raise _Invalid({"contractor_id": "L'intervenant n'a pas de coordonnées pour le canal choisi."}) from exc
 
 
 def _resend(view: store.TicketView, session: auth.Session, form: http.Form, now: datetime) -> Any:
     try:
-        return workspace.resend(view, session.manager, form.get("notification_id"), now)
-    except workspace.NotResendable as exc:
+        return ticket_admin.resend(view, session.manager, form.get("notification_id"), now)
+    except ticket_admin.NotResendable as exc:
         raise _Invalid({"notification_id": "Cette notification n'est pas en échec."}) from exc
 
 

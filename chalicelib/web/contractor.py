@@ -16,17 +16,21 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint
 from chalice.app import Response
 
-from chalicelib import clock, deferred, lifecycle, links, store, throttle, tokens
-from chalicelib.keys import signer
-from chalicelib.lifecycle import Actor, NotAllowed, State
-from chalicelib.web import http
+from chalicelib.aws.signing_keys import signer
+from chalicelib.data import links, store, throttle
+from chalicelib.domain import clock, lifecycle, tokens
+from chalicelib.domain.lifecycle import Actor, NotAllowed, State
+from chalicelib.web import deferred, http
 
-# Behind the answers only: opening the link does not load them (see chalicelib/deferred.py).
+# Behind the answers only: opening the link does not load them (see chalicelib/web/deferred.py).
 if TYPE_CHECKING:
-    from chalicelib import completion, conversation, quotes, site_visit, tickets, uploads, validation
+    from chalicelib.aws import uploads
+    from chalicelib.domain import forms
+    from chalicelib.usecases import completion, conversation, quotes, site_visit, tickets
 else:
-    completion, conversation, quotes, site_visit = deferred.modules("completion", "conversation", "quotes", "site_visit")
-    tickets, uploads, validation = deferred.modules("tickets", "uploads", "validation")
+    completion, conversation, quotes, site_visit, tickets = deferred.modules(
+        "usecases.completion", "usecases.conversation", "usecases.quotes", "usecases.site_visit", "usecases.tickets")
+    uploads, forms = deferred.modules("aws.uploads", "domain.forms")
 
 bp = Blueprint(__name__)
 
@@ -136,7 +140,7 @@ CHANGED_MEANWHILE = "La demande a changé entre-temps et votre réponse n'a pas 
 
 
 def _act(view: store.TicketView, secret: str, handler: Handler) -> Response:
-    """One contractor action: token, validation, the use case; the same page for every outcome.
+    """One contractor action: token, forms, the use case; the same page for every outcome.
 
     A double click or a retry lands on the same confirmation; a ticket that moved on meanwhile
     (cancelled, already answered) comes back with its current state and nothing written."""
@@ -165,7 +169,7 @@ def _act(view: store.TicketView, secret: str, handler: Handler) -> Response:
     return confirmation
 
 
-def _checked(result: validation.Result[Any]) -> Any:
+def _checked(result: forms.Result[Any]) -> Any:
     if not result.ok or result.value is None:
         raise _Invalid(result.errors)
     return result.value
@@ -182,15 +186,15 @@ def _stored(view: store.TicketView, pairs: list[tuple[str, str]],
 def _answer(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
     decision = form.get("decision")
     if decision == "accept":
-        return tickets.accept_request(view, _checked(validation.validate_acceptance(form.as_dict(), now)), submission_id, now)
+        return tickets.accept_request(view, _checked(forms.validate_acceptance(form.as_dict(), now)), submission_id, now)
     if decision == "refuse":
-        return tickets.refuse_request(view, _checked(validation.validate_refusal(form.as_dict())), submission_id, now)
+        return tickets.refuse_request(view, _checked(forms.validate_refusal(form.as_dict())), submission_id, now)
     raise _Invalid({"decision": "Choisissez : accepter ou refuser la demande."})
 
 
 def _quote(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
     keys, names = form.getlist("quote_key"), form.getlist("quote_name")
-    quote = _checked(validation.validate_quote(form.as_dict(), keys, names, clock.paris(now).date()))
+    quote = _checked(forms.validate_quote(form.as_dict(), keys, names, clock.paris(now).date()))
     [file] = _stored(view, [quote.file], frozenset({quote.file[0]}))
     return quotes.submit_quote(view, quote, file, submission_id, now)
 
@@ -199,7 +203,7 @@ SAME_PLAN = "C'est déjà la date et l'heure prévues : choisissez-en d'autres."
 
 
 def _reschedule(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
-    acceptance = _checked(validation.validate_acceptance(form.as_dict(), now))
+    acceptance = _checked(forms.validate_acceptance(form.as_dict(), now))
     if (acceptance.planned_date, acceptance.planned_time) == (view.ticket.planned_date, view.ticket.planned_time):
         raise _Invalid({"planned_date": SAME_PLAN})  # nothing to tell the manager, no new calendar file
     return site_visit.reschedule(view, acceptance, submission_id, now)
@@ -210,14 +214,14 @@ def _presence(view: store.TicketView, form: http.Form, submission_id: str, now: 
 
 
 def _late(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
-    late_until = _checked(validation.validate_late(form.as_dict(), view.ticket.late_until or view.ticket.planned_time))
+    late_until = _checked(forms.validate_late(form.as_dict(), view.ticket.late_until or view.ticket.planned_time))
     return site_visit.report_late(view, late_until, submission_id, now)
 
 
 def _completion(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
     proofs = list(zip(form.getlist("proof_key"), form.getlist("proof_name"), strict=False))
     invoice_keys, invoice_names = form.getlist("invoice_key"), form.getlist("invoice_name")
-    done = _checked(validation.validate_completion(form.as_dict(), proofs, invoice_keys, invoice_names,
+    done = _checked(forms.validate_completion(form.as_dict(), proofs, invoice_keys, invoice_names,
                                                    clock.paris(now).date()))
     invoice_pairs = [done.invoice.file] if done.invoice else []
     files = _stored(view, proofs + invoice_pairs, frozenset(key for key, _ in invoice_pairs))
@@ -226,7 +230,7 @@ def _completion(view: store.TicketView, form: http.Form, submission_id: str, now
 
 
 def _invoice(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
-    invoice = _checked(validation.validate_invoice(form.as_dict(), form.getlist("invoice_key"), form.getlist("invoice_name")))
+    invoice = _checked(forms.validate_invoice(form.as_dict(), form.getlist("invoice_key"), form.getlist("invoice_name")))
     [file] = _stored(view, [invoice.file], frozenset({invoice.file[0]}))
     return completion.submit_invoice(view, invoice, file, submission_id, now)
 

@@ -24,11 +24,11 @@ def outbox_page() -> Response:
     """A page of messages, newest first (`?offset=`): one small read, however long the day."""
     if not settings().is_local:
         return NOT_FOUND
-    from chalicelib import dev_outbox  # local stage only: never loaded in the cloud
+    from chalicelib.dev import mail_catcher  # local stage only: never loaded in the cloud
 
     offset = _count("offset", 0)
-    messages, total = dev_outbox.page(offset, dev_outbox.PAGE_SIZE)
-    return http.html("dev/outbox.html", messages=messages, offset=offset, total=total, size=dev_outbox.PAGE_SIZE)
+    messages, total = mail_catcher.page(offset, mail_catcher.PAGE_SIZE)
+    return http.html("dev/outbox.html", messages=messages, offset=offset, total=total, size=mail_catcher.PAGE_SIZE)
 
 
 @bp.route("/dev/outbox.json", methods=["GET"])
@@ -36,25 +36,26 @@ def outbox_json() -> Response:
     """The newest messages first; `?offset=` and `?limit=` (at most 500) page back in time."""
     if not settings().is_local:
         return NOT_FOUND
-    from chalicelib import dev_outbox
+    from chalicelib.dev import mail_catcher
 
     fields = ("channel", "to", "subject", "body", "links", "sent_at", "attachments")
-    messages, total = dev_outbox.page(_count("offset", 0), _count("limit", 100))
+    messages, total = mail_catcher.page(_count("offset", 0), _count("limit", 100))
     return Response(body=[{k: m.get(k) for k in fields} for m in messages], status_code=200,
                     headers={"X-Total-Count": str(total)})
 
 
 def _csrf() -> str:
-    from chalicelib.keys import signer
+    from chalicelib.aws.signing_keys import signer
 
     return signer().dumps("dev", "schedules")
 
 
 def _schedules_page(fired: str = "", status: int = 200) -> Response:
-    from chalicelib import clock, dev_schedules
+    from chalicelib.dev import scheduler
+    from chalicelib.domain import clock
 
     listing = [{"name": s.name, "at_iso": clock.iso(s.at), "step": s.payload.get("step", ""),
-                "ticket_id": s.payload.get("ticket_id", "")} for s in dev_schedules.pending()]
+                "ticket_id": s.payload.get("ticket_id", "")} for s in scheduler.pending()]
     return http.html("dev/schedules.html", status=status, schedules=listing, csrf=_csrf(), fired=fired)
 
 
@@ -74,14 +75,14 @@ def schedules_page() -> Response:
 def fire_schedule() -> Response:
     if not settings().is_local:
         return NOT_FOUND
-    from chalicelib import dev_schedules
-    from chalicelib.keys import signer
+    from chalicelib.aws.signing_keys import signer
+    from chalicelib.dev import scheduler
 
     form = http.form(bp.current_request)
     if signer().loads("dev", form.get("csrf"), 24 * 3600) != "schedules":
         return _schedules_page("Jeton de sécurité invalide. Rechargez la page et réessayez.", 403)
-    schedule = next((s for s in dev_schedules.pending() if s.name == form.get("name")), None)
+    schedule = next((s for s in scheduler.pending() if s.name == form.get("name")), None)
     if schedule is None:
         return _schedules_page("Cette minuterie n'existe plus (déjà déclenchée ou remplacée).", 404)
-    outcome = dev_schedules.fire(schedule)
+    outcome = scheduler.fire(schedule)
     return http.redirect(f"/dev/schedules?fired={outcome}")

@@ -11,8 +11,8 @@ from urllib.parse import parse_qs
 from chalice import Chalice
 from chalice.app import Request, Response
 
-from chalicelib import rendering
 from chalicelib.config import settings
+from chalicelib.i18n import rendering
 
 FORM_CONTENT_TYPES = ["application/x-www-form-urlencoded"]
 
@@ -126,7 +126,9 @@ def json_error(message: str, language: str, status: int = 400) -> Response:
 
 def presign_response(ticket_id: str, form: Form, language: str, holder: str) -> Response:
     """The presigned POST for one file, counted against `holder`'s permissions, or a JSON error naming it."""
-    from chalicelib import clock, i18n, uploads
+    from chalicelib import i18n
+    from chalicelib.aws import uploads
+    from chalicelib.domain import clock
 
     try:
         size = int(form.get("size") or "0")
@@ -150,7 +152,7 @@ def file_pairs(form: Form, refused: list[Any] | None = None, field: str = "file"
 
 def file_redirect(events: list[Any], file_id: str) -> Response:
     """To a 5-minute presigned GET of a file recorded in this thread; 404 for anything else."""
-    from chalicelib import uploads
+    from chalicelib.aws import uploads
 
     for event in events:
         for file in (event.data or {}).get("files", []):

@@ -12,16 +12,18 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint
 from chalice.app import Response
 
-from chalicelib import clock, deferred, ids
-from chalicelib.keys import signer
-from chalicelib.web import http
+from chalicelib.aws.signing_keys import signer
+from chalicelib.domain import clock, ids
+from chalicelib.web import deferred, http
 from chalicelib.web.admin import admin_page, signed_in
 
-# Loaded by the first request for these pages (see chalicelib/deferred.py).
+# Loaded by the first request for these pages (see chalicelib/web/deferred.py).
 if TYPE_CHECKING:
-    from chalicelib import auth, contacts, directory
+    from chalicelib.data import directory
+    from chalicelib.domain import contacts
+    from chalicelib.usecases import auth
 else:
-    auth, contacts, directory = deferred.modules("auth", "contacts", "directory")
+    auth, contacts, directory = deferred.modules("usecases.auth", "domain.contacts", "data.directory")
 
 bp = Blueprint(__name__)
 

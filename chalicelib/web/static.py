@@ -7,7 +7,7 @@ import re
 from chalice import Blueprint
 from chalice.app import Response
 
-from chalicelib.rendering import TEMPLATES_DIR
+from chalicelib.i18n.rendering import TEMPLATES_DIR
 
 bp = Blueprint(__name__)
 

@@ -116,7 +116,7 @@ def _loads(image: Any) -> None:
 
 
 def _messages(ticket_id: str) -> list[Any]:
-    from chalicelib import store
+    from chalicelib.data import store
 
     return [e for e in store.load_ticket(ticket_id).events if e.event_type == "message"]
 
@@ -127,7 +127,9 @@ def _s3_object(key: str) -> bytes:
 
 def _contractor_writes_a_photo(ticket_id: str, data: bytes, name: str, body: str) -> None:
     """A message with a photo already sent by the contractor (what the first test does in the browser)."""
-    from chalicelib import clock, conversation, ids, store, tickets, tokens
+    from chalicelib.data import store
+    from chalicelib.domain import clock, ids, tokens
+    from chalicelib.usecases import conversation, tickets
 
     key = f"incoming/tickets/{ticket_id}/{ids.new_id()}/{name}"
     boto3.client("s3").put_object(Bucket=os.environ["RELAIS_BUCKET"], Key=key, Body=data, ContentType="image/png")
@@ -180,7 +182,7 @@ def test_the_contractor_writes_with_a_photo_from_the_phone(relais: Relais, phone
 
 
 def test_the_manager_answers_with_a_pdf_and_the_contractor_downloads_it(relais: Relais, desktop: Any, phone: Any) -> None:
-    from chalicelib.formatting import filesize
+    from chalicelib.i18n.formatting import filesize
     from tests.integration.conftest import new_ticket
 
     ticket = new_ticket(relais.people)

@@ -28,7 +28,7 @@ MAIN_STEPS = ["Demande envoyée", "Devis envoyé", "Devis accepté", "Demande ac
 
 
 def _today() -> str:
-    from chalicelib import clock
+    from chalicelib.domain import clock
 
     return clock.paris(clock.now()).date().isoformat()
 
@@ -99,7 +99,7 @@ def _fire(page: Any, ticket_id: str, step_label: str) -> None:
 
 
 def _state(ticket_id: str) -> str:
-    from chalicelib import store
+    from chalicelib.data import store
 
     return str(store.load_ticket(ticket_id).ticket.state)
 

@@ -24,8 +24,8 @@ ACCESS = "Digicode 4521B, 3e étage gauche. Clé chez la gardienne."
 
 def _tomorrow() -> tuple[str, str]:
     """Tomorrow in Paris, as the date input takes it and as the pages write it."""
-    from chalicelib import clock
-    from chalicelib.formatting import long_date
+    from chalicelib.domain import clock
+    from chalicelib.i18n.formatting import long_date
 
     day = (clock.paris(clock.now()) + timedelta(days=1)).date().isoformat()
     return day, long_date(day)
@@ -79,7 +79,7 @@ def _create_request(page: Any, relais: Relais) -> str:
 
 
 def test_manager_sends_a_request_and_the_contractor_accepts_on_a_phone(relais: Relais, desktop: Any, phone: Any) -> None:
-    from chalicelib import store
+    from chalicelib.data import store
 
     manager = desktop.new_page()
     _sign_in(relais, manager)
@@ -161,7 +161,7 @@ def test_manager_sends_a_request_and_the_contractor_accepts_on_a_phone(relais: R
 
 
 def test_a_refusal_needs_a_reason(relais: Relais, phone: Any) -> None:
-    from chalicelib import store
+    from chalicelib.data import store
     from tests.integration.conftest import new_ticket
 
     ticket = new_ticket(relais.people)
@@ -201,8 +201,9 @@ def test_accept_and_refuse_sit_side_by_side_on_a_phone(relais: Relais, phone: An
 
 
 def test_a_long_title_without_spaces_stays_on_a_phones_width(relais: Relais, phone: Any) -> None:
-    from chalicelib import clock, tickets
-    from chalicelib.validation import NewRequest
+    from chalicelib.domain import clock
+    from chalicelib.domain.forms import NewRequest
+    from chalicelib.usecases import tickets
 
     title = "Remplacement_du_groupe_de_securite_chauffe_eau_appartement_du_cinquieme_etage"
     request = NewRequest("", "intervention", title, "Fuite_au_groupe_de_securite_" * 6, "14_rue_des_Lilas_" * 5, "",

@@ -27,7 +27,7 @@ import botocore.client
 import pytest
 from chalice.test import Client
 
-from chalicelib import clock
+from chalicelib.domain import clock
 from local.stream import StreamReader
 from tests.infra.test_bounces import KARIM_EMAIL, sent_email, ses_event, sns
 from tests.integration.conftest import FORM_HEADERS, People, link_path, sent_messages, tomorrow_paris
@@ -55,10 +55,10 @@ class Recorder:
 
     @contextmanager
     def running(self, function: str) -> Iterator[None]:
-        from chalicelib import keys
+        from chalicelib.aws import signing_keys
 
         outer, self.current = self.current, function
-        keys.forget()  # a fresh container: nothing cached by another function
+        signing_keys.forget()  # a fresh container: nothing cached by another function
         try:
             yield
         finally:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib import directory, store
-from chalicelib.models import Contractor, Event, Notification, RelaisItem, ticket_pk
+from chalicelib.data import directory, store
+from chalicelib.data.models import Contractor, Event, Notification, RelaisItem, ticket_pk
 from tests.integration.conftest import People, new_ticket, sent_messages
 
 KARIM_EMAIL = "karim@plomberie-benali.fr"
@@ -140,7 +140,8 @@ def test_dispatcher_and_bounce_logs_hold_no_address_or_phone(people: People, pum
     import logging
 
     import app as relais_app
-    from chalicelib import bounces, dispatcher
+    from chalicelib.outbox import dispatcher
+    from chalicelib.usecases import bounces
 
     assert bounces.logger and dispatcher.logger  # their loggers exist before we open them up
     # Powertools' child loggers carry their own level (POWERTOOLS_LOG_LEVEL), and "relais" does not

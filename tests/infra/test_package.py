@@ -63,8 +63,9 @@ RENDER = """
 import json, sys
 import jinja2
 import app
-from chalicelib import messages, rendering
-from chalicelib.models import Ticket
+from chalicelib.i18n import rendering
+from chalicelib.outbox import notification_text
+from chalicelib.data.models import Ticket
 assert app.__file__.startswith(sys.argv[1]), app.__file__
 assert rendering.__cached__ and 'botocore' in sys.modules
 def parsing(*args, **kwargs):
@@ -74,8 +75,8 @@ page = rendering.render("admin/login.html", session=None, errors={}, email="")
 params = {"reference": "2026-00001", "title": "Fuite", "description": "Fuite au lot 12.", "site_address": "14 rue des Lilas",
           "access_notes": "", "urgency": "urgent", "request_kind": "intervention", "contractor_name": "Karim",
           "manager_name": "Claire", "planned_date": None, "planned_time": None, "link_number": 1}
-email = messages.render_email("intervention_request", "fr", params, "https://relais.example.fr/t/X/Y")
-sms = messages.render_sms("intervention_request", "fr", params, "https://relais.example.fr/t/X/Y")
+email = notification_text.render_email("intervention_request", "fr", params, "https://relais.example.fr/t/X/Y")
+sms = notification_text.render_sms("intervention_request", "fr", params, "https://relais.example.fr/t/X/Y")
 import markupsafe
 print(json.dumps({"page": page, "subject": email.subject, "html": email.html, "sms": sms,
                   "loader": type(rendering.environment().loader).__name__, "version": sys.version.split()[0],
@@ -154,8 +155,8 @@ def api_gateway_get(path: str, resource: str) -> dict[str, Any]:
 
 def test_every_function_answers_its_event_on_the_target_runtime(stage_package: StagePackage, client: Client,
                                                                  people: People, aws: str) -> None:
-    from chalicelib import directory
     from chalicelib.config import settings
+    from chalicelib.data import directory
     from local import resources
 
     runtimes = {stage_package.template["Resources"][f.logical_id]["Properties"].get("Runtime")

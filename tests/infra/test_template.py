@@ -53,7 +53,7 @@ def test_bucket_is_private_encrypted_versioned_with_cors_and_lifecycle(template:
     assert rules["ExpireAbandonedUploads"]["Prefix"] == "incoming/"
     assert rules["ExpireAbandonedUploads"]["ExpirationInDays"] == 1
     assert rules["AbortIncompleteMultipartUploads"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
-    from chalicelib import uploads
+    from chalicelib.aws import uploads
 
     assert uploads.incoming_prefix("X").startswith("incoming/")
 
@@ -200,7 +200,7 @@ def test_alarms_are_wired_to_their_metrics(template: dict[str, Any]) -> None:
     assert (bounce["MetricName"], bounce["Threshold"], bounce["ComparisonOperator"]) == (
         "Reputation.BounceRate", 0.02, "GreaterThanOrEqualToThreshold")
     stuck = alarms["OutboxStuckAlarm"]
-    from chalicelib import metrics
+    from chalicelib.outbox import metrics
 
     assert (stuck["Namespace"], stuck["MetricName"], stuck["Threshold"]) == (metrics.NAMESPACE, metrics.OUTBOX_AGE, 900)
     assert stuck["Dimensions"] == [{"Name": "service", "Value": metrics.SERVICE}]

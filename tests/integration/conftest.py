@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib import clock, contacts, directory
-from chalicelib.models import Contractor, Manager
+from chalicelib.data import directory
+from chalicelib.data.models import Contractor, Manager
+from chalicelib.domain import clock, contacts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 
@@ -89,8 +90,8 @@ LOGIN_HEADERS = {**FORM_HEADERS, "Origin": "http://127.0.0.1:8000"}
 
 
 def new_ticket(people: People, contractor: Contractor | None = None, channels: tuple[str, ...] = ("sms", "email")) -> Any:
-    from chalicelib import tickets
-    from chalicelib.validation import NewRequest
+    from chalicelib.domain.forms import NewRequest
+    from chalicelib.usecases import tickets
 
     request = NewRequest("", "intervention", "Fuite sous l'évier", "Fuite au lot 12.", "14 rue des Lilas, Lyon",
                          "Digicode 4521B", "urgent", channels)
@@ -99,7 +100,7 @@ def new_ticket(people: People, contractor: Contractor | None = None, channels: t
 
 def contractor_path(ticket_id: str) -> str:
     """The contractor's link, as the SMS carries it (derived the way the dispatcher does)."""
-    from chalicelib import links, store
+    from chalicelib.data import links, store
 
     view = store.load_ticket(ticket_id)
     link = links.current_link(view)

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pytest
 from chalice.test import Client
 
-from chalicelib import store
+from chalicelib.data import store
 from tests.integration.conftest import FORM_HEADERS, LOGIN_HEADERS, People, new_ticket, sent_messages
 
 LOGIN_LINK = re.compile(r"http://127\.0\.0\.1:8000(/admin/login/[A-Za-z0-9_-]+)")
@@ -32,9 +32,11 @@ def session_cookie(response: Any) -> str:
 
 def _login_secret(people: People) -> str:
     """A login link's secret, as if the manager had asked for it and opened the email."""
-    from chalicelib import auth, clock, directory, tokens
-    from chalicelib.keys import signing_key
-    from chalicelib.models import LoginToken
+    from chalicelib.aws.signing_keys import signing_key
+    from chalicelib.data import directory
+    from chalicelib.data.models import LoginToken
+    from chalicelib.domain import clock, tokens
+    from chalicelib.usecases import auth
 
     nonce = tokens.new_nonce()
     secret = tokens.derive_login_secret(signing_key(), nonce)
@@ -82,8 +84,8 @@ def test_a_manager_signs_in_with_an_emailed_single_use_link(client: Client, peop
 
 
 def test_an_expired_login_link_is_refused(client: Client, people: People, pump: Any, aws: str) -> None:
-    from chalicelib import tokens
-    from chalicelib.models import LoginToken
+    from chalicelib.data.models import LoginToken
+    from chalicelib.domain import tokens
 
     path = login_link(client, pump, aws)
     token = LoginToken.get(f"LOGIN#{tokens.sha256_hex(path.rsplit('/', 1)[1])}", "LOGIN")
@@ -241,7 +243,7 @@ def test_a_form_sent_after_the_session_ended_gets_a_page_that_says_so(client: Cl
 
 
 def test_the_login_page_speaks_the_language_of_the_manager_who_asked(client: Client, people: People) -> None:
-    from chalicelib import directory
+    from chalicelib.data import directory
 
     english = directory.save_manager("John Smith", "john.smith@gestion-demo.fr", language="en")
     secret = _login_secret(People(english, people.plumber, people.email_only))
@@ -250,7 +252,8 @@ def test_the_login_page_speaks_the_language_of_the_manager_who_asked(client: Cli
 
 
 def test_a_manager_with_an_accented_domain_can_sign_in(client: Client, people: People, pump: Any, aws: str) -> None:
-    from chalicelib import contacts, directory
+    from chalicelib.data import directory
+    from chalicelib.domain import contacts
 
     directory.save_manager("Élise Durand", contacts.normalise_email("elise@gérance-durand.fr"))
     asked = client.http.post("/admin/login", headers=LOGIN_HEADERS, body=urlencode({"email": "Elise@Gérance-Durand.fr"}))

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from chalicelib import store
+from chalicelib.data import store
 from tests.integration.conftest import People, contractor_path, new_ticket, tomorrow_paris
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,9 +36,10 @@ print(json.dumps(report))
 """
 
 # The use cases behind the POSTs and the admin's modules: none of them serves the form GET.
-WRITE_SIDE = {"chalicelib.changes", "chalicelib.validation", "chalicelib.tickets", "chalicelib.completion",
-              "chalicelib.conversation", "chalicelib.uploads", "chalicelib.auth", "chalicelib.directory",
-              "chalicelib.listing", "chalicelib.workspace"}
+WRITE_SIDE = {"chalicelib.usecases.changes", "chalicelib.domain.forms", "chalicelib.usecases.tickets",
+              "chalicelib.usecases.completion", "chalicelib.usecases.conversation", "chalicelib.aws.uploads",
+              "chalicelib.usecases.auth", "chalicelib.data.directory", "chalicelib.data.listing",
+              "chalicelib.usecases.ticket_admin"}
 
 
 def test_a_cold_start_loads_the_write_side_only_when_the_contractor_answers(people: People) -> None:
@@ -53,18 +54,18 @@ def test_a_cold_start_loads_the_write_side_only_when_the_contractor_answers(peop
     assert "boto3" not in report["after_import"] and "jinja2" not in report["after_import"]
     assert report["get_status"] == 200
     assert not WRITE_SIDE & set(report["after_get"])
-    assert "boto3" not in report["after_get"]  # AWS clients come from botocore, on pynamodb's session (chalicelib/aws.py)
+    assert "boto3" not in report["after_get"]  # AWS clients come from botocore, on pynamodb's session (chalicelib/aws/clients.py)
 
     assert report["post_status"] == 303  # to the confirmation
-    assert {"chalicelib.changes", "chalicelib.validation", "chalicelib.tickets"} <= set(report["after_post"])
+    assert {"chalicelib.usecases.changes", "chalicelib.domain.forms", "chalicelib.usecases.tickets"} <= set(report["after_post"])
     view = store.load_ticket(ticket.ticket_id)
     assert view.ticket.state == "scheduled" and view.ticket.planned_time == "14:30"
 
 
 def test_aws_clients_reuse_the_botocore_session_of_the_table(aws: str) -> None:
     """A second session would load botocore's endpoint and retry data again on every cold start."""
-    from chalicelib import aws as clients
-    from chalicelib.models import RelaisItem
+    from chalicelib.aws import clients
+    from chalicelib.data.models import RelaisItem
 
     clients.reset_clients()  # pynamodb's sessions are per thread: make this test's thread the one creating them
     loader = RelaisItem._get_connection().connection.session.get_component("data_loader")

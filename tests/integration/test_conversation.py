@@ -14,8 +14,9 @@ import pytest
 import requests
 from chalice.test import Client
 
-from chalicelib import store, uploads
-from chalicelib.models import Event, RelaisItem, ticket_pk
+from chalicelib.aws import uploads
+from chalicelib.data import store
+from chalicelib.data.models import Event, RelaisItem, ticket_pk
 from tests.integration.conftest import FORM_HEADERS, People, contractor_path, new_ticket, sent_messages
 from tests.integration.test_admin import csrf_of, signed_in_headers
 
@@ -150,7 +151,7 @@ def test_a_png_saved_as_jpg_is_accepted_and_kept_as_what_it_is(client: Client, t
 
 def _put_incoming(ticket_id: str, name: str, data: bytes, content_type: str) -> str:
     """An object as a client that ignores the presigned policy could leave it (emulators do not enforce it)."""
-    from chalicelib import ids
+    from chalicelib.domain import ids
 
     key = f"incoming/tickets/{ticket_id}/{ids.new_id()}/{name}"
     boto3.client("s3").put_object(Bucket="relais-test-files", Key=key, Body=data, ContentType=content_type)
@@ -266,7 +267,8 @@ def test_the_contact_button_is_on_the_form_in_every_state(client: Client, people
     path = contractor_path(ticket.ticket_id)
     assert "Contacter le gestionnaire" in client.http.get(path).body.decode()
     view = store.load_ticket(ticket.ticket_id)
-    from chalicelib import clock, tickets
+    from chalicelib.domain import clock
+    from chalicelib.usecases import tickets
 
     tickets.cancel_ticket(view, people.manager, "", "cancel-form-000000000000000000001", clock.now())
     assert "Contacter le gestionnaire" in client.http.get(path).body.decode()
@@ -307,7 +309,7 @@ def test_request_files_are_attached_to_the_email_and_listed_on_the_form(client: 
 
 def test_request_files_over_10_mb_are_sent_as_links(client: Client, people: People, pump: Any, aws: str,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib import dispatcher
+    from chalicelib.outbox import dispatcher
 
     monkeypatch.setattr(dispatcher, "ATTACHMENTS_MAX_BYTES", len(PDF) + 10)  # same rule, smaller files
     ticket_id, _ = _create_with_files(client, people, [("plan.pdf", "application/pdf", PDF), ("photo.jpg", "image/jpeg", JPEG)])

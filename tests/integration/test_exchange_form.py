@@ -10,8 +10,10 @@ from urllib.parse import urlencode
 import pytest
 from chalice.test import Client
 
-from chalicelib import clock, store, tickets
-from chalicelib.models import Event, Notification, RelaisItem, ticket_pk
+from chalicelib.data import store
+from chalicelib.data.models import Event, Notification, RelaisItem, ticket_pk
+from chalicelib.domain import clock
+from chalicelib.usecases import tickets
 from tests.integration.conftest import (
     FORM_HEADERS,
     People,

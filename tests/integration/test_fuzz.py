@@ -23,7 +23,7 @@ import pytest
 from chalice.local import LambdaEventConverter
 from chalice.test import Client
 
-from chalicelib import directory, throttle
+from chalicelib.data import directory, throttle
 from tests.integration.conftest import People, contractor_path, form_token, new_ticket, tomorrow_paris
 from tests.integration.test_admin import csrf_of, draft_of, signed_in_headers
 

@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 import pytest
 from chalice.test import Client
 
-from chalicelib import ids, throttle
+from chalicelib.data import throttle
+from chalicelib.domain import ids
 from tests.integration.conftest import FORM_HEADERS, People, contractor_path, form_token, new_ticket, tomorrow_paris
 from tests.integration.test_admin import csrf_of, signed_in_headers
 from tests.integration.test_sign_in import dynamodb_work
@@ -124,7 +125,7 @@ CANCEL_DIALOG = re.compile(r'class="action action-cancel"[^>]*data-confirm="([^"
 
 
 def test_the_cancel_dialog_says_the_contractor_can_still_write_and_they_can(client: Client, people: People) -> None:
-    from chalicelib import directory
+    from chalicelib.data import directory
 
     ticket = new_ticket(people)
     headers = signed_in_headers(client, people)
@@ -153,6 +154,6 @@ def test_the_cancel_dialog_says_the_contractor_can_still_write_and_they_can(clie
     message = client.http.post(f"{path}/messages", headers=FORM_HEADERS,
                                body=urlencode({"form_token": form_token(form), "body": "J'avais déjà commandé la pièce."}))
     assert message.status_code == 303  # ...but still writing to the manager
-    from chalicelib import store
+    from chalicelib.data import store
 
     assert [e.event_type for e in store.load_ticket(ticket.ticket_id).events][-1] == "message"

@@ -15,8 +15,11 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from chalicelib import changes, clock, keys, links, store, tickets, tokens
-from chalicelib.models import Link, ticket_pk
+from chalicelib.aws import signing_keys
+from chalicelib.data import links, store
+from chalicelib.data.models import Link, ticket_pk
+from chalicelib.domain import clock, tokens
+from chalicelib.usecases import changes, tickets
 from tests.integration.conftest import (
     FORM_HEADERS,
     LOGIN_HEADERS,
@@ -34,7 +37,7 @@ from tests.integration.test_admin import signed_in_headers
 def rotate() -> None:
     boto3.client("ssm").put_parameter(Name=os.environ["RELAIS_SIGNING_KEY_PARAMETER"], Value=secrets.token_urlsafe(48),
                                       Type="SecureString", Overwrite=True)
-    keys.forget()  # what each container does by itself within keys._CACHE_SECONDS
+    signing_keys.forget()  # what each container does by itself within signing_keys._CACHE_SECONDS
 
 
 def last_sms_link(aws: str) -> str:
@@ -49,7 +52,7 @@ def test_links_and_forms_from_before_a_rotation_keep_working(client: Client, peo
 
     rotate()
 
-    assert keys.current().version == 2
+    assert signing_keys.current().version == 2
     assert client.http.get(path).status_code == 200
     view = store.load_ticket(ticket.ticket_id)
     tickets.post_message(view, changes.manager_who(people.manager), "Le code a changé : 7788", [],
@@ -127,31 +130,31 @@ def test_a_link_saved_before_versions_were_recorded_survives_the_rotation(client
 
 def test_a_container_that_has_not_seen_the_rotation_yet_accepts_what_others_sign(monkeypatch: pytest.MonkeyPatch,
                                                                                  people: People) -> None:
-    before = keys.signer()  # this container read version 1...
+    before = signing_keys.signer()  # this container read version 1...
     boto3.client("ssm").put_parameter(Name=os.environ["RELAIS_SIGNING_KEY_PARAMETER"], Value=secrets.token_urlsafe(48),
                                       Type="SecureString", Overwrite=True)
-    signed_elsewhere = tokens.SignedTokens(keys._get_parameter(os.environ["RELAIS_SIGNING_KEY_PARAMETER"]).value)
+    signed_elsewhere = tokens.SignedTokens(signing_keys._get_parameter(os.environ["RELAIS_SIGNING_KEY_PARAMETER"]).value)
     token = signed_elsewhere.dumps("session", {"m": people.manager.manager_id, "s": "x"})  # ...another one signs with 2
     real = time.monotonic
-    monkeypatch.setattr(keys.time, "monotonic", lambda: real() + 60)  # a minute later, still inside the 5-minute cache
+    monkeypatch.setattr(signing_keys.time, "monotonic", lambda: real() + 60)  # a minute later, still inside the 5-minute cache
 
     assert before.loads("session", token, 3600) == {"m": people.manager.manager_id, "s": "x"}
-    assert keys.current().version == 2  # and this container signs with the new version from now on
-    assert tokens.SignedTokens(keys.signing_key()).loads("session", token, 3600) is not None
+    assert signing_keys.current().version == 2  # and this container signs with the new version from now on
+    assert tokens.SignedTokens(signing_keys.signing_key()).loads("session", token, 3600) is not None
 
 
 def test_ssm_failing_does_not_fail_a_container_that_has_the_key(monkeypatch: pytest.MonkeyPatch, people: People) -> None:
     from tests.integration.test_outbox import Outage
 
-    key = keys.current()
+    key = signing_keys.current()
     real = time.monotonic
-    monkeypatch.setattr(keys.time, "monotonic", lambda: real() + 400)  # the 5-minute cache ran out
+    monkeypatch.setattr(signing_keys.time, "monotonic", lambda: real() + 400)  # the 5-minute cache ran out
     with Outage("ssm", "GetParameter") as outage:
-        assert keys.current() == key
+        assert signing_keys.current() == key
         for _ in range(50):  # forged tokens would each ask SSM for a newer key
-            assert keys.signer().loads("session", "a.b.c", 3600) is None
-        assert outage.calls == 1  # then nothing before keys._RECHECK_SECONDS
-        keys.forget()
+            assert signing_keys.signer().loads("session", "a.b.c", 3600) is None
+        assert outage.calls == 1  # then nothing before signing_keys._RECHECK_SECONDS
+        signing_keys.forget()
         with pytest.raises(Exception, match="Could not connect"):
-            keys.current()  # a cold start without a key cannot sign anything: it fails
-    assert keys.current() == key
+            signing_keys.current()  # a cold start without a key cannot sign anything: it fails
+    assert signing_keys.current() == key

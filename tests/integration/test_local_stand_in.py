@@ -140,7 +140,7 @@ def _versions(key: str) -> list[bytes]:
 
 def _whole(ticket_id: str) -> list[dict[str, Any]]:
     """Every item of the ticket's partition (ticket, events, links, notifications), as stored."""
-    from chalicelib.models import ticket_pk
+    from chalicelib.data.models import ticket_pk
 
     return list(boto3.client("dynamodb").query(TableName=TABLE, KeyConditionExpression="pk = :pk", ConsistentRead=True,
                                                 ExpressionAttributeValues={":pk": {"S": ticket_pk(ticket_id)}})["Items"])
@@ -244,18 +244,18 @@ def test_dev_schedules_answers_when_a_timer_goes_between_its_list_and_its_read(
     names = sorted(_schedules(aws))
     gone = f"{first.ticket_id}-reminder"
 
-    from chalicelib import dev_schedules
+    from chalicelib.dev import scheduler
 
-    listed = dev_schedules.pending
+    listed = scheduler.pending
 
     def fired_meanwhile() -> list[Any]:  # the pump fires and deletes it right after the page's list was read
         snapshot = listed()
         boto3.client("scheduler").delete_schedule(Name=gone, GroupName="relais")
         return snapshot
 
-    monkeypatch.setattr(dev_schedules, "pending", fired_meanwhile)
+    monkeypatch.setattr(scheduler, "pending", fired_meanwhile)
     page = client.http.get("/dev/schedules")
-    monkeypatch.setattr(dev_schedules, "pending", listed)
+    monkeypatch.setattr(scheduler, "pending", listed)
     assert gone not in _schedules(aws)
 
     assert page.status_code == 200

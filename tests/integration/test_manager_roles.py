@@ -11,8 +11,8 @@ from typing import Any
 
 from chalice.test import Client
 
-from chalicelib import directory
-from chalicelib.models import Manager
+from chalicelib.data import directory
+from chalicelib.data.models import Manager
 from tests.integration.conftest import FORM_HEADERS, People, sent_messages
 from tests.integration.test_admin import csrf_of, login_link, signed_in_headers
 from tests.integration.test_people import _invite, _post

@@ -27,8 +27,9 @@ from chalice.local import LambdaContext
 from chalice.test import Client
 
 import app as relais_app
-from chalicelib import clock, links, store
-from chalicelib.metrics import STEP_METRICS
+from chalicelib.data import links, store
+from chalicelib.domain import clock
+from chalicelib.outbox.metrics import STEP_METRICS
 from tests.infra.test_bounces import notifications, ses_event, sns
 from tests.integration.conftest import FORM_HEADERS, People, sent_messages, tomorrow_paris
 from tests.integration.test_admin import csrf_of, draft_of, login_link, session_cookie
@@ -94,7 +95,8 @@ class _RuntimeHandler(logging.StreamHandler):  # type: ignore[type-arg]
 @contextmanager
 def printed() -> Iterator[list[str]]:
     """The lines the functions print while inside (filled in on the way out)."""
-    from chalicelib import bounces, dispatcher, timers
+    from chalicelib.outbox import dispatcher
+    from chalicelib.usecases import bounces, timers
 
     assert bounces.logger and dispatcher.logger and timers.logger  # loaded: their loggers get the prod level below
     buffer = io.StringIO()
@@ -315,7 +317,7 @@ def test_one_query_by_ticket_follows_it_through_every_function_and_no_line_holds
 
 def test_every_dashboard_metric_receives_a_value_over_a_lifecycle(client: Client, people: People, lambdas: Lambdas,
                                                                    aws: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib import dispatcher
+    from chalicelib.outbox import dispatcher
     from infra.dashboard import dashboard_body
 
     with printed() as lines:

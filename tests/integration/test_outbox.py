@@ -9,9 +9,10 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from chalice.test import Client
 
-from chalicelib import aws as aws_clients
-from chalicelib import dispatcher, store
-from chalicelib.models import Notification
+from chalicelib.aws import clients as aws_clients
+from chalicelib.data import store
+from chalicelib.data.models import Notification
+from chalicelib.outbox import dispatcher
 from tests.integration.conftest import People, new_ticket, sent_messages
 
 
@@ -98,7 +99,7 @@ def test_a_send_that_fails_once_is_retried_and_delivered(people: People, pump: A
 def test_an_item_whose_sender_died_is_picked_up_after_its_lease(people: People, pump: Any, aws: str) -> None:
     from datetime import timedelta
 
-    from chalicelib import clock
+    from chalicelib.domain import clock
 
     ticket = new_ticket(people, channels=("sms",))
     sms = notification(ticket.ticket_id, "sms")

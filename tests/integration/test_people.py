@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 import pytest
 from chalice.test import Client
 
-from chalicelib import directory
-from chalicelib.directory import ContractorTicket, UniqueClaim
+from chalicelib.data import directory
+from chalicelib.data.directory import ContractorTicket, UniqueClaim
 from tests.integration.conftest import FORM_HEADERS, LOGIN_HEADERS, People, new_ticket, sent_messages
 from tests.integration.test_admin import LOGIN_LINK, csrf_of, draft_of, login_link, signed_in_headers
 
@@ -353,7 +353,7 @@ def test_a_contractor_saved_before_contact_claims_existed_can_be_edited(client: 
 @pytest.mark.parametrize("bad", ["A" * 3000, "../x", "", "01ARZ3NDEKTSV4RRFFQ69G5FA"])
 def test_an_id_from_a_browser_that_cannot_be_ours_is_not_looked_up(aws: str, bad: str) -> None:
     # Real DynamoDB answers a key over 2 KB with an error (a 500), not with "not found".
-    from chalicelib import directory
+    from chalicelib.data import directory
     from local.dynamodb_calls import counting
 
     with counting() as calls:

@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib import clock, listing, store, tickets, tokens
-from chalicelib.listing import Filters
-from chalicelib.models import Ticket, TicketSummary, ticket_pk
-from chalicelib.validation import Acceptance
+from chalicelib.data import listing, store
+from chalicelib.data.listing import Filters
+from chalicelib.data.models import Ticket, TicketSummary, ticket_pk
+from chalicelib.domain import clock, tokens
+from chalicelib.domain.forms import Acceptance
+from chalicelib.usecases import tickets
 from local.dynamodb_calls import counting
 from tests.integration.conftest import People, new_ticket, tomorrow_paris
 from tests.integration.test_admin import signed_in_headers

@@ -6,8 +6,10 @@ from urllib.parse import urlencode
 
 from chalice.test import Client
 
-from chalicelib import clock, store, tickets
-from chalicelib.validation import NewRequest
+from chalicelib.data import store
+from chalicelib.domain import clock
+from chalicelib.domain.forms import NewRequest
+from chalicelib.usecases import tickets
 from tests.integration.conftest import People, form_token, link_path, sent_messages, tomorrow_paris
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pytest
 from chalice.test import Client
 
-from chalicelib import throttle
+from chalicelib.data import throttle
 from tests.integration.conftest import FORM_HEADERS, LOGIN_HEADERS, People, sent_messages
 
 KNOWN = "claire.martin@gestion-demo.fr"
@@ -87,7 +87,7 @@ def test_an_unknown_address_costs_the_same_database_work_as_a_managers(client: C
 
 def test_a_deactivated_managers_address_is_answered_like_an_unknown_one(client: Client, people: People, pump: Any,
                                                                         aws: str) -> None:
-    from chalicelib import directory
+    from chalicelib.data import directory
 
     bruno = directory.save_manager("Bruno Petit", "bruno.petit@gestion-demo.fr", role=directory.GESTIONNAIRE)
     directory.set_manager_active(people.manager.manager_id, bruno.manager_id, False)
@@ -138,7 +138,7 @@ def test_two_sign_ins_counting_on_the_same_counter_at_once_both_get_their_link(
     from pynamodb.exceptions import CancellationReason, TransactWriteError
     from pynamodb.transactions import TransactWrite
 
-    from chalicelib import auth
+    from chalicelib.usecases import auth
 
     conflicts = [TransactWriteError("conflict", cause=VerboseClientError(
         {"Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"}}, "TransactWriteItems",

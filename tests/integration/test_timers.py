@@ -14,7 +14,10 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from chalicelib import clock, dev_schedules, store, timers
+from chalicelib.data import store
+from chalicelib.dev import scheduler
+from chalicelib.domain import clock
+from chalicelib.usecases import timers
 from tests.integration.conftest import FORM_HEADERS, People, contractor_path, new_ticket, sent_messages, tomorrow_paris
 from tests.integration.test_admin import csrf_of, signed_in_headers
 from tests.integration.test_conversation import JPEG, PDF, upload
@@ -256,8 +259,8 @@ def test_the_manager_waives_the_invoice_and_the_chase_stops(client: Client, peop
 # -- quotes -------------------------------------------------------------------------------------
 
 def quote_ticket(people: People) -> Any:
-    from chalicelib import tickets
-    from chalicelib.validation import NewRequest
+    from chalicelib.domain.forms import NewRequest
+    from chalicelib.usecases import tickets
 
     request = NewRequest("", "quote", "Remplacement chauffe-eau", "300 L", "14 rue des Lilas", "", "normal", ("sms", "email"))
     return tickets.create_request(people.manager, people.plumber, request, clock.now())
@@ -365,7 +368,7 @@ def test_the_dev_schedules_page_fires_a_timer_now(client: Client, people: People
                              body=urlencode({"csrf": csrf, "name": f"{ticket.ticket_id}-presence_check"}))
     assert fired.status_code == 303
     assert "Je suis sur place" in client.http.get(path).body.decode()
-    assert dev_schedules.pending() == [] or all(p.payload["step"] != "presence_check" for p in dev_schedules.pending())
+    assert scheduler.pending() == [] or all(p.payload["step"] != "presence_check" for p in scheduler.pending())
 
 
 def test_a_file_already_in_the_thread_cannot_be_sent_again_as_ones_own_quote(client: Client, people: People) -> None:

@@ -17,8 +17,9 @@ import pytest
 import requests
 from chalice.test import Client
 
-from chalicelib import aws, clock, uploads
-from chalicelib.models import Event, RelaisItem, ticket_pk
+from chalicelib.aws import clients, uploads
+from chalicelib.data.models import Event, RelaisItem, ticket_pk
+from chalicelib.domain import clock
 from tests.integration.conftest import FORM_HEADERS, People, contractor_path, new_ticket
 from tests.integration.test_conversation import JPEG, PDF, contractor_message, message_token, presign
 from tests.integration.test_timers import accepted_ticket, token
@@ -87,7 +88,7 @@ def s3_calls() -> Iterator[list[tuple[str, dict[str, Any]]]]:
     def record(params: dict[str, Any], model: Any, **_: Any) -> None:
         calls.append((model.name, dict(params)))
 
-    events_ = aws.client("s3").meta.events
+    events_ = clients.client("s3").meta.events
     events_.register("provide-client-params.s3.*", record)
     yield calls
     events_.unregister("provide-client-params.s3.*", record)
@@ -103,7 +104,7 @@ def before_copy() -> Iterator[list[Any]]:
         while hooks:
             hooks.pop(0)()
 
-    events_ = aws.client("s3").meta.events
+    events_ = clients.client("s3").meta.events
     events_.register("before-call.s3.CopyObject", run)
     yield hooks
     events_.unregister("before-call.s3.CopyObject", run)

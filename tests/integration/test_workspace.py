@@ -11,8 +11,11 @@ from urllib.parse import urlencode
 import pytest
 from chalice.test import Client
 
-from chalicelib import clock, directory, dispatcher, listing, store, tickets, tokens, workspace
-from chalicelib.validation import NewRequest
+from chalicelib.data import directory, listing, store
+from chalicelib.domain import clock, tokens
+from chalicelib.domain.forms import NewRequest
+from chalicelib.outbox import dispatcher
+from chalicelib.usecases import ticket_admin, tickets
 from local.dynamodb_calls import counting
 from tests.integration.conftest import FORM_HEADERS, People, contractor_path, new_ticket, sent_messages, tomorrow_paris
 from tests.integration.test_admin import signed_in_headers
@@ -309,11 +312,11 @@ def test_a_failure_between_reading_and_reassigning_stops_the_reassign(people: Pe
     fail_for_good(pump)  # ...and fails for good before the reassign is written
 
     with pytest.raises(store.Conflict):
-        workspace.reassign(read, people.manager, people.email_only, tokens.new_random_secret(), clock.now())
+        ticket_admin.reassign(read, people.manager, people.email_only, tokens.new_random_secret(), clock.now())
 
     assert store.load_ticket(ticket.ticket_id).ticket.contractor_id == people.plumber.contractor_id
     assert [i.ticket_id for i in listing.attention_for(people.manager.manager_id)["delivery_failed"]] == [ticket.ticket_id]
-    workspace.reassign(store.load_ticket(ticket.ticket_id), people.manager, people.email_only, tokens.new_random_secret(),
+    ticket_admin.reassign(store.load_ticket(ticket.ticket_id), people.manager, people.email_only, tokens.new_random_secret(),
                        clock.now())  # read again: it goes through and sets the failure aside
     assert listing.attention_for(people.manager.manager_id)["delivery_failed"] == []
 
@@ -321,7 +324,7 @@ def test_a_failure_between_reading_and_reassigning_stops_the_reassign(people: Pe
 def test_a_transaction_dynamodb_refuses_is_not_reported_as_a_change_meanwhile(people: People) -> None:
     from pynamodb.exceptions import TransactWriteError
 
-    from chalicelib import changes
+    from chalicelib.usecases import changes
 
     view = store.load_ticket(new_ticket(people).ticket_id)
     event = changes.new_event(view.ticket, changes.manager_who(people.manager), "mark_read", clock.now(), {})
@@ -336,10 +339,10 @@ def test_a_change_computed_before_a_resend_cannot_bring_the_failure_back(client:
     fail_for_good(pump)
     stale = store.load_ticket(ticket.ticket_id)  # what a concurrent request read: the SMS still failed
     failed = next(n for n in stale.notifications if n.status == "failed")
-    workspace.resend(store.load_ticket(ticket.ticket_id), people.manager, failed.notification_id, clock.now())
+    ticket_admin.resend(store.load_ticket(ticket.ticket_id), people.manager, failed.notification_id, clock.now())
 
     with pytest.raises(store.Conflict):
-        workspace.mark_read(stale, people.manager, tokens.new_random_secret(), clock.now())
+        ticket_admin.mark_read(stale, people.manager, tokens.new_random_secret(), clock.now())
 
     pump.drain()
     assert listing.attention_for(people.manager.manager_id)["delivery_failed"] == []

@@ -7,7 +7,7 @@ from email.parser import BytesParser
 
 import pytest
 
-from chalicelib.channels import Attachment, Email, _mime
+from chalicelib.aws.channels import Attachment, Email, _mime
 
 SUBJECTS = [
     "Intervention n°2026-00042 confirmée : jeudi 3 décembre 2026 à 14:30",

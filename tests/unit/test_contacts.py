@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.contacts import InvalidContact, mask_email, mask_phone, normalise_email, normalise_phone, receives_sms
+from chalicelib.domain.contacts import InvalidContact, mask_email, mask_phone, normalise_email, normalise_phone, receives_sms
 
 
 @pytest.mark.parametrize("raw", ["06 12 34 56 78", "+33 6 12 34 56 78", "06.12.34.56.78", "0612345678", "+33612345678",

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from chalicelib import filetypes
+from chalicelib.domain import filetypes
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 56
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 53

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.formatting import local_datetime, long_date
+from chalicelib.i18n.formatting import local_datetime, long_date
 
 
 @pytest.mark.parametrize(("value", "language", "expected"), [

@@ -17,8 +17,11 @@ from typing import Any
 
 import pytest
 
-from chalicelib import contacts, formatting, i18n, messages, rendering, validation
+from chalicelib import i18n
+from chalicelib.domain import contacts, forms
+from chalicelib.i18n import formatting, rendering
 from chalicelib.i18n_en import CATALOG
+from chalicelib.outbox import notification_text
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
@@ -126,7 +129,7 @@ def _module_messages(path: Path, namespace: dict[str, Any]) -> _Messages:
 
 
 def python_message_sources() -> list[tuple[Path, dict[str, Any]]]:
-    sources = [(CHALICELIB / "validation.py", vars(validation)), (CHALICELIB / "contacts.py", vars(contacts))]
+    sources = [(CHALICELIB / "domain/forms.py", vars(forms)), (CHALICELIB / "domain/contacts.py", vars(contacts))]
     sources += [(path, {}) for path in sorted((CHALICELIB / "web").glob("*.py"))]
     return sources
 
@@ -145,9 +148,9 @@ def exercised_validation_messages() -> set[str]:
     """Messages whose text depends on a parameter, produced by actually failing each limit."""
     form = {"contractor_id": "C1", "title": "t", "description": "d", "site_address": "a"}
     produced: set[str] = set()
-    for field, limit in [("title", validation.TITLE_MAX), ("description", validation.DESCRIPTION_MAX),
-                         ("site_address", validation.ADDRESS_MAX), ("access_notes", validation.ACCESS_NOTES_MAX)]:
-        produced |= set(validation.validate_new_request({**form, field: "x" * (limit + 1)}, ["sms"]).errors.values())
+    for field, limit in [("title", forms.TITLE_MAX), ("description", forms.DESCRIPTION_MAX),
+                         ("site_address", forms.ADDRESS_MAX), ("access_notes", forms.ACCESS_NOTES_MAX)]:
+        produced |= set(forms.validate_new_request({**form, field: "x" * (limit + 1)}, ["sms"]).errors.values())
     return produced
 
 
@@ -307,7 +310,7 @@ def test_a_french_page_stays_french() -> None:
 
 
 def test_english_admin_errors_from_code_are_translated() -> None:
-    checked = validation.validate_new_request({"contractor_id": "C1", "urgency": "?"}, [])  # a contractor: the channel too
+    checked = forms.validate_new_request({"contractor_id": "C1", "urgency": "?"}, [])  # a contractor: the channel too
     output = rendering.render("admin/new_ticket.html", "en", session=SESSION, contractors=CONTRACTORS, values={},
                               errors=checked.errors)
     assert len(checked.errors) >= 5
@@ -347,7 +350,7 @@ ALERT_AMOUNTS = {"quote": {"amount_excl": "1500.00", "amount_incl": "1800.00", "
      "Invoice no. F-2026-118: €480.00"),
 ])
 def test_a_manager_alert_writes_amounts_and_dates_in_the_managers_language(language: str, quote: str, invoice: str) -> None:
-    rendered = messages.render_email("manager_alert", language, {**MESSAGE_PARAMS, **ALERT_AMOUNTS, "alert": "submit_quote"},
+    rendered = notification_text.render_email("manager_alert", language, {**MESSAGE_PARAMS, **ALERT_AMOUNTS, "alert": "submit_quote"},
                                      "https://relais.example/a")
     for part in (rendered.text, html.unescape(rendered.html)):
         assert quote in part and invoice in part and "Bring a ladder" in part
@@ -355,7 +358,7 @@ def test_a_manager_alert_writes_amounts_and_dates_in_the_managers_language(langu
 
 @pytest.mark.parametrize("alert", sorted(formatting.ALERT_HEADLINES))
 def test_an_english_manager_alert_shows_no_french(alert: str) -> None:
-    rendered = messages.render_email("manager_alert", "en", {**MESSAGE_PARAMS, **ALERT_AMOUNTS, "alert": alert},
+    rendered = notification_text.render_email("manager_alert", "en", {**MESSAGE_PARAMS, **ALERT_AMOUNTS, "alert": alert},
                                      "https://relais.example/a")
     for part in (rendered.subject, rendered.text, rendered.html):
         assert _leftover_french(part) == []
@@ -363,20 +366,20 @@ def test_an_english_manager_alert_shows_no_french(alert: str) -> None:
 
 @pytest.mark.parametrize("name", MESSAGE_TEMPLATES)
 def test_an_english_email_shows_no_french(name: str) -> None:
-    rendered = messages.render_email(name, "en", MESSAGE_PARAMS, "https://relais.example/t/X/s")
+    rendered = notification_text.render_email(name, "en", MESSAGE_PARAMS, "https://relais.example/t/X/s")
     for part in (rendered.subject, rendered.text, rendered.html):
         assert _leftover_french(part) == []
 
 
 @pytest.mark.parametrize("name", SMS_TEMPLATES)
 def test_an_english_sms_shows_no_french(name: str) -> None:
-    sms = messages.render_sms(name, "en", MESSAGE_PARAMS, "https://relais.example/t/X/s")
+    sms = notification_text.render_sms(name, "en", MESSAGE_PARAMS, "https://relais.example/t/X/s")
     assert _leftover_french(sms) == []
     assert sms.endswith("https://relais.example/t/X/s")
 
 
 def test_an_english_intervention_email_reads_in_english() -> None:
-    rendered = messages.render_email("intervention_request", "en", MESSAGE_PARAMS, "https://relais.example/t/X/s")
+    rendered = notification_text.render_email("intervention_request", "en", MESSAGE_PARAMS, "https://relais.example/t/X/s")
     assert rendered.subject == "Work request no. R-2026-0042: Leaking pipe"
     assert "Hello Karim Benali," in rendered.text
     assert "View the job details" in rendered.html

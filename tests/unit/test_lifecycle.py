@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from chalicelib.lifecycle import (
+from chalicelib.domain.lifecycle import (
     OPEN_STATES,
     TERMINAL_STATES,
     TRANSITIONS,

@@ -13,10 +13,11 @@ import inspect
 from collections.abc import Iterator
 from pathlib import Path
 
-from chalicelib import changes, metrics
-from chalicelib.lifecycle import Action
+from chalicelib.domain.lifecycle import Action
+from chalicelib.outbox import metrics
+from chalicelib.usecases import changes
 
-CHALICELIB = Path(changes.__file__).parent
+CHALICELIB = Path(changes.__file__).parents[1]
 
 
 def _position(function: object, name: str) -> int:
@@ -110,7 +111,7 @@ class _Module:
 
 
 def written_event_types() -> set[str]:
-    return set().union(*(_Module(path).event_types() for path in sorted(CHALICELIB.glob("*.py"))))
+    return set().union(*(_Module(path).event_types() for path in sorted(CHALICELIB.rglob("*.py"))))
 
 
 def test_the_event_types_are_read_from_the_code() -> None:
@@ -124,6 +125,6 @@ def test_the_event_types_are_read_from_the_code() -> None:
 
 def test_every_event_type_the_product_writes_has_exactly_one_metric() -> None:
     written = written_event_types()
-    assert not written - set(metrics.STEP_METRICS), "event types without a metric (chalicelib/metrics.py)"
+    assert not written - set(metrics.STEP_METRICS), "event types without a metric (chalicelib/outbox/metrics.py)"
     assert not set(metrics.STEP_METRICS) - written, "metrics for event types nothing writes"
     assert not set(metrics.PEOPLE_STEPS) & set(metrics.SYSTEM_STEPS)

@@ -1,4 +1,4 @@
-"""The Lambda package renders from templates compiled at build time (chalicelib/rendering.py):
+"""The Lambda package renders from templates compiled at build time (chalicelib/i18n/rendering.py):
 every page, email and SMS must come out exactly as from the template files."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from jinja2 import Environment, ModuleLoader, TemplateSyntaxError
 
-from chalicelib import messages, rendering
+from chalicelib.i18n import rendering
+from chalicelib.outbox import notification_text
 from tests.unit.test_i18n import MESSAGE_PARAMS, MESSAGE_TEMPLATES, PAGES, SMS_TEMPLATES
 
 LINK = "https://relais.example/t/X/s"
@@ -43,7 +44,7 @@ def test_a_compiled_page_renders_as_its_template(template: str, context: dict[st
 @pytest.mark.parametrize("name", MESSAGE_TEMPLATES)
 def test_a_compiled_email_renders_as_its_template(name: str, language: str, monkeypatch: pytest.MonkeyPatch,
                                                   compiled: Environment) -> None:
-    from_files, from_modules = _both(lambda: messages.render_email(name, language, MESSAGE_PARAMS, LINK), monkeypatch,
+    from_files, from_modules = _both(lambda: notification_text.render_email(name, language, MESSAGE_PARAMS, LINK), monkeypatch,
                                      compiled)
     assert from_modules == from_files
     assert LINK in from_modules.text
@@ -51,7 +52,8 @@ def test_a_compiled_email_renders_as_its_template(name: str, language: str, monk
 
 @pytest.mark.parametrize("name", SMS_TEMPLATES)
 def test_a_compiled_sms_renders_as_its_template(name: str, monkeypatch: pytest.MonkeyPatch, compiled: Environment) -> None:
-    from_files, from_modules = _both(lambda: messages.render_sms(name, "fr", MESSAGE_PARAMS, LINK), monkeypatch, compiled)
+    from_files, from_modules = _both(lambda: notification_text.render_sms(name, "fr", MESSAGE_PARAMS, LINK),
+                                     monkeypatch, compiled)
     assert from_modules == from_files
     assert from_modules.endswith(LINK)
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.dev_schedules import _at
-from chalicelib.schedules import _expression
+from chalicelib.aws.schedules import _expression
+from chalicelib.dev.scheduler import _at
 
 
 def _instants(start: datetime, hours: int) -> list[datetime]:

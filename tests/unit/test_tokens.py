@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from chalicelib import tokens
-from chalicelib.tokens import SignedTokens, derive_link_secret, looks_like_secret, secret_matches
+from chalicelib.domain import tokens
+from chalicelib.domain.tokens import SignedTokens, derive_link_secret, looks_like_secret, secret_matches
 
 KEY = "k" * 48
 TICKET = "01JDQX3Y7Z8A9B0C1D2E3F4G5H"

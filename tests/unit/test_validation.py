@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.validation import Acceptance, validate_acceptance, validate_new_request, validate_refusal
+from chalicelib.domain.forms import Acceptance, validate_acceptance, validate_new_request, validate_refusal
 
 # Monday 1 June 2026, 10:00 in Paris (summer time, UTC+2).
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
@@ -213,13 +213,13 @@ def test_without_a_contractor_only_the_contractor_is_asked_for() -> None:
 def test_amounts_are_read_the_french_and_the_english_way(typed: str, amount: str) -> None:
     from decimal import Decimal
 
-    from chalicelib.validation import parse_amount
+    from chalicelib.domain.forms import parse_amount
 
     assert parse_amount(typed) == Decimal(amount)
 
 
 @pytest.mark.parametrize("typed", ["1,250", "1.250", "1.250.00", "1,25,000.00", "1.2.3", "12,345", "0,250.00", "01,250.00"])
 def test_an_amount_that_reads_two_ways_is_refused_rather_than_guessed(typed: str) -> None:
-    from chalicelib.validation import parse_amount
+    from chalicelib.domain.forms import parse_amount
 
     assert parse_amount(typed) is None  # 1.25 € or 1,250 €? the form asks again

@@ -1,0 +1,1 @@
+"""Thin adapters over AWS services (S3, SNS, SES, Scheduler, SSM). Never imports pages."""

@@ -1,0 +1,134 @@
+"""Contractor links: minting, resolving and expiring the secret URL of a ticket's form."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from chalicelib.aws import signing_keys
+from chalicelib.config import settings
+from chalicelib.data.models import Link, ticket_pk
+from chalicelib.data.store import TicketView
+from chalicelib.domain import clock, tokens
+
+
+class LinkNotFound(Exception):
+    """Malformed, unknown, or for another ticket: 404, with nothing said about why."""
+
+
+class LinkGone(Exception):
+    """Revoked, or the ticket ended long enough ago: 410 (in the language of the ticket's contractor)."""
+
+    def __init__(self, language: str = "fr") -> None:
+        super().__init__(language)
+        self.language = language
+
+
+def new_link(ticket_id: str, contractor_id: str, number: int, now: datetime) -> tuple[Link, str]:
+    nonce, key = tokens.new_nonce(), signing_keys.current()
+    secret = tokens.derive_link_secret(key.value, ticket_id, number, nonce)
+    link = Link(
+        ticket_pk(ticket_id),
+        f"LINK#{number:04d}",
+        ticket_id=ticket_id,
+        contractor_id=contractor_id,
+        number=number,
+        secret_hash=tokens.sha256_hex(secret),
+        nonce=nonce,
+        key_version=key.version,
+        created_at=clock.iso(now),
+    )
+    return link, secret
+
+
+def secret_of(link: Link) -> str:
+    """Derived again for each message that carries the link, from the key version it was made with."""
+    return tokens.derive_link_secret(signing_keys.at_version(link.key_version), link.ticket_id, int(link.number), link.nonce)
+
+
+def url_for(ticket_id: str, secret: str) -> str:
+    return f"{settings().base_url}/t/{ticket_id}/{secret}"
+
+
+_recent_ticket: str | None = None  # a ticket this container opened lately: see open_ticket
+_NO_TICKET = "0" * 26  # an id no ticket has (ULIDs of 1970)
+
+
+def open_ticket(ticket_id: str, secret: str, now: datetime) -> TicketView:
+    """The ticket behind a link: one Query when the link is right. LinkNotFound alike for a wrong
+    secret and for a ticket that does not exist, after the same work: one read that finds a ticket
+    (for an unknown ticket, the one this container opened last, checked and thrown away) and one
+    that finds none. A guesser cannot tell from the answer's timing which ticket ids exist."""
+    global _recent_ticket
+    from chalicelib.data import store
+
+    try:
+        view = store.load_ticket(ticket_id)
+    except store.NotFound:
+        if _recent_ticket is not None:
+            try:
+                _match(store.load_ticket(_recent_ticket), secret)
+            except store.NotFound:
+                _recent_ticket = None
+        raise LinkNotFound() from None
+    _recent_ticket = ticket_id
+    try:
+        resolve(view, secret, now)
+    except LinkNotFound:
+        try:
+            store.load_ticket(_NO_TICKET)  # what an unknown ticket's own read costs
+        except store.NotFound:
+            pass
+        raise
+    return view
+
+
+def _match(view: TicketView, secret: str) -> Link | None:
+    return next((link for link in view.links if tokens.secret_matches(secret, link.secret_hash)), None)
+
+
+def resolve(view: TicketView, secret: str, now: datetime) -> Link:
+    """The link of `view` whose secret this is, if it may still be used."""
+    match = _match(view, secret)
+    if match is None:
+        raise LinkNotFound()
+    if match.revoked:
+        raise LinkGone(view.ticket.contractor_language)
+    closed_at = view.ticket.closed_at
+    if closed_at and now > clock.parse_iso(closed_at) + timedelta(days=settings().link_lifetime_days_after_close):
+        raise LinkGone(view.ticket.contractor_language)
+    return match
+
+
+def current_link(view: TicketView) -> Link | None:
+    """The live link of the ticket's current contractor (newest first)."""
+    live = [link for link in view.links if not link.revoked and link.contractor_id == view.ticket.contractor_id]
+    return max(live, key=lambda link: int(link.number), default=None)
+
+
+def record_key_versions() -> int:
+    """Links saved before key versions were recorded get theirs: the version whose derived secret
+    matches the stored hash (so a rotation made meanwhile cannot mislead it). Without it, the first
+    rotation would change the link every later message carries. Returns how many were recorded."""
+    from pynamodb.exceptions import UpdateError
+
+    newest = signing_keys.current().version
+    recorded = 0
+    for link in Link.scan(Link.key_version.does_not_exist()):
+        version = next((v for v in range(newest, 0, -1) if _derives(link, v)), None)
+        if version is None:
+            continue  # made with a version SSM no longer keeps: nothing can send this link again
+        try:
+            link.update(actions=[Link.key_version.set(version)], condition=Link.key_version.does_not_exist())
+            recorded += 1
+        except UpdateError:
+            continue  # recorded meanwhile by another run
+    return recorded
+
+
+def _derives(link: Link, version: int) -> bool:
+    try:
+        key = signing_keys.at_version(version)
+    except LookupError:
+        return False
+    secret = tokens.derive_link_secret(key, link.ticket_id, int(link.number), link.nonce)
+    return tokens.secret_matches(secret, link.secret_hash)

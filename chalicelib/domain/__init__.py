@@ -1,0 +1,1 @@
+"""Pure rules: no AWS, no I/O, nothing of ours outside this package."""

@@ -1,0 +1,361 @@
+"""Form validation, pure: each function returns clean values or field errors (French msgids).
+
+Errors are keyed by field name so the page shows each one next to its field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Generic, TypeVar
+
+from chalicelib.domain.clock import PARIS
+
+COMMENT_MAX = 2000
+REASON_MAX = 2000
+TITLE_MAX = 200
+DESCRIPTION_MAX = 5000
+ADDRESS_MAX = 500
+ACCESS_NOTES_MAX = 2000
+MAX_PLANNING_DAYS = 366
+
+URGENCIES = ("normal", "urgent", "emergency")
+CHANNELS = ("sms", "email")
+
+T = TypeVar("T")
+
+
+@dataclass
+class Result(Generic[T]):
+    value: T | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    planned_date: str  # YYYY-MM-DD
+    planned_time: str  # HH:MM
+    comment: str
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    contractor_id: str
+    request_kind: str
+    title: str
+    description: str
+    site_address: str
+    access_notes: str
+    urgency: str
+    channels: tuple[str, ...]
+
+
+def _text(form: dict[str, str], name: str) -> str:
+    return (form.get(name) or "").strip()
+
+
+def _parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def _parse_time(value: str) -> time | None:
+    try:
+        return time.fromisoformat(value) if len(value) in (5, 8) else None
+    except ValueError:
+        return None
+
+
+def _exists_in_paris(day: date, hour: time) -> bool:
+    """False for wall-clock times skipped by the spring DST change (e.g. 02:30 in March)."""
+    local = datetime.combine(day, hour, tzinfo=PARIS)
+    back = local.astimezone(UTC).astimezone(PARIS)
+    return back.replace(tzinfo=None) == local.replace(tzinfo=None)
+
+
+def validate_acceptance(form: dict[str, str], now: datetime) -> Result[Acceptance]:
+    errors: dict[str, str] = {}
+    raw_date, raw_time, comment = _text(form, "planned_date"), _text(form, "planned_time"), _text(form, "comment")
+    day = _parse_date(raw_date)
+    hour = _parse_time(raw_time)
+    if not raw_date:
+        errors["planned_date"] = "Indiquez la date d'intervention."
+    elif day is None:
+        errors["planned_date"] = "Date invalide (format attendu : JJ/MM/AAAA)."
+    if not raw_time:
+        errors["planned_time"] = "Indiquez l'heure d'intervention."
+    elif hour is None:
+        errors["planned_time"] = "Heure invalide (format attendu : HH:MM)."
+    if day is not None and hour is not None:
+        moment = datetime.combine(day, hour, tzinfo=PARIS)
+        if not _exists_in_paris(day, hour):
+            errors["planned_time"] = "Cette heure n'existe pas ce jour-là (changement d'heure)."
+        elif moment <= now:
+            errors["planned_date"] = "La date et l'heure d'intervention sont déjà passées."
+        elif moment > now + timedelta(days=MAX_PLANNING_DAYS):
+            errors["planned_date"] = "La date d'intervention doit être dans les douze prochains mois."
+    if len(comment) > COMMENT_MAX:
+        errors["comment"] = f"Le commentaire dépasse {COMMENT_MAX} caractères."
+    if errors:
+        return Result(errors=errors)
+    assert day is not None and hour is not None
+    return Result(Acceptance(day.isoformat(), hour.strftime("%H:%M"), comment))
+
+
+def validate_refusal(form: dict[str, str]) -> Result[Refusal]:
+    reason = _text(form, "reason")
+    if not reason:
+        return Result(errors={"reason": "Indiquez le motif du refus."})
+    if len(reason) > REASON_MAX:
+        return Result(errors={"reason": f"Le motif dépasse {REASON_MAX} caractères."})
+    return Result(Refusal(reason))
+
+
+def _required(form: dict[str, str], name: str, limit: int, missing: str, errors: dict[str, str]) -> str:
+    value = _text(form, name)
+    if not value:
+        errors[name] = missing
+    elif len(value) > limit:
+        errors[name] = f"Ce champ dépasse {limit} caractères."
+    return value
+
+
+def validate_new_request(form: dict[str, str], channels: list[str]) -> Result[NewRequest]:
+    errors: dict[str, str] = {}
+    contractor_id = _text(form, "contractor_id")
+    if not contractor_id:
+        errors["contractor_id"] = "Choisissez un intervenant."
+    title = _required(form, "title", TITLE_MAX, "Indiquez un titre.", errors)
+    description = _required(form, "description", DESCRIPTION_MAX, "Décrivez l'intervention.", errors)
+    site_address = _required(form, "site_address", ADDRESS_MAX, "Indiquez l'adresse du site.", errors)
+    access_notes = _text(form, "access_notes")
+    if len(access_notes) > ACCESS_NOTES_MAX:
+        errors["access_notes"] = f"Ce champ dépasse {ACCESS_NOTES_MAX} caractères."
+    urgency = _text(form, "urgency") or "normal"
+    if urgency not in URGENCIES:
+        errors["urgency"] = "Urgence inconnue."
+    kind = _text(form, "request_kind") or "intervention"
+    if kind not in ("intervention", "quote"):
+        errors["request_kind"] = "Type de demande inconnu."
+    chosen = tuple(c for c in CHANNELS if c in channels)
+    # Without a contractor there is no preference to fall back on: "choose a contractor" says it all.
+    if len(chosen) != len(set(channels)) or (not chosen and contractor_id):
+        errors["channels"] = "Choisissez au moins un canal : SMS ou e-mail."
+    if errors:
+        return Result(errors=errors)
+    return Result(NewRequest(contractor_id, kind, title, description, site_address, access_notes, urgency, chosen))
+
+
+MESSAGE_MAX = 5000
+MESSAGE_MAX_FILES = 10
+TOO_MANY_FILES = f"Pas plus de {MESSAGE_MAX_FILES} fichiers par message."
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    body: str
+    files: tuple[tuple[str, str], ...]  # (S3 key, display name), checked against S3 before recording
+
+
+def validate_message(body: str, keys: list[str], names: list[str]) -> Result[NewMessage]:
+    text = body.strip()
+    if len(text) > MESSAGE_MAX:
+        return Result(errors={"body": f"Le message dépasse {MESSAGE_MAX} caractères."})
+    if len(keys) > MESSAGE_MAX_FILES:
+        return Result(errors={"files": TOO_MANY_FILES})
+    if not text and not keys:
+        return Result(errors={"body": "Écrivez un message ou joignez un fichier."})
+    padded = names + [""] * (len(keys) - len(names))
+    return Result(NewMessage(text, tuple(zip(keys, padded[: len(keys)], strict=True))))
+
+
+# -- quotes, end of work, invoices -------------------------------------------------------------
+
+AMOUNT_MAX = Decimal("10000000")
+INVOICE_NUMBER_MAX = 50
+COMPLETION_PAST_DAYS = 60
+FilePair = tuple[str, str]  # (S3 key, display name)
+
+
+@dataclass(frozen=True)
+class QuoteForm:
+    amount_excl: str  # "1234.50"
+    amount_incl: str
+    valid_until: str  # YYYY-MM-DD
+    comment: str
+    file: FilePair
+
+
+@dataclass(frozen=True)
+class InvoiceForm:
+    amount: str
+    number: str
+    file: FilePair
+
+
+@dataclass(frozen=True)
+class CompletionForm:
+    done_on: str  # YYYY-MM-DD
+    comment: str
+    proofs: tuple[FilePair, ...]
+    invoice: InvoiceForm | None
+
+
+# Thousands grouped by commas or dots, then a decimal part after the other sign: 1,250.00 · 1.250,00.
+_GROUPED = re.compile(r"([1-9]\d{0,2}(?:([.,])\d{3})+)(?:([.,])(\d{1,2}))?")
+
+
+def _ungrouped(text: str) -> str:
+    """'1,250.00' or '1.250,00' → '1250.00'. One group and no decimals ('1,250') stays ambiguous:
+    it is left for the caller to refuse rather than read as 1.25 or as 1250."""
+    match = _GROUPED.fullmatch(text)
+    if match is None:
+        return text.replace(",", ".")
+    digits, thousands, decimal, cents = match.groups()
+    if decimal == thousands or (decimal is None and digits.count(thousands) == 1):
+        return text.replace(",", ".")
+    return digits.replace(thousands, "") + (f".{cents}" if cents else "")
+
+
+def parse_amount(raw: str) -> Decimal | None:
+    """'1 234,50 €', '1,234.50' → Decimal('1234.50'); None unless a plain positive or zero amount in euros."""
+    text = _ungrouped(raw.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", ""))
+    if not text or text.count(".") > 1 or not text.replace(".", "").isdigit():
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    if value.as_tuple().exponent < -2 or value > AMOUNT_MAX:  # type: ignore[operator]
+        return None
+    return value.quantize(Decimal("0.01"))
+
+
+def _amount(form: dict[str, str], name: str, errors: dict[str, str], missing: str) -> Decimal | None:
+    raw = _text(form, name)
+    if not raw:
+        errors[name] = missing
+        return None
+    if raw.lstrip().startswith("-"):
+        errors[name] = "Le montant ne peut pas être négatif."
+        return None
+    value = parse_amount(raw)
+    if value is None:
+        errors[name] = "Montant invalide (exemple : 1 250,00)."
+    return value
+
+
+def _one_file(keys: list[str], names: list[str], errors: dict[str, str], field: str, missing: str) -> FilePair | None:
+    if not keys:
+        errors[field] = missing
+        return None
+    if len(keys) > 1:
+        errors[field] = "Un seul fichier ici."
+        return None
+    return keys[0], (names[0] if names else "")
+
+
+def validate_quote(form: dict[str, str], keys: list[str], names: list[str], today: date) -> Result[QuoteForm]:
+    errors: dict[str, str] = {}
+    excl = _amount(form, "amount_excl", errors, "Indiquez le montant HT.")
+    incl = _amount(form, "amount_incl", errors, "Indiquez le montant TTC.")
+    if excl is not None and incl is not None and incl < excl:
+        errors["amount_incl"] = "Le montant TTC ne peut pas être inférieur au montant HT."
+    raw_until = _text(form, "valid_until")
+    until = _parse_date(raw_until)
+    if not raw_until:
+        errors["valid_until"] = "Indiquez la date de validité du devis."
+    elif until is None:
+        errors["valid_until"] = "Date invalide (format attendu : JJ/MM/AAAA)."
+    elif until < today:
+        errors["valid_until"] = "La date de validité est déjà passée."
+    comment = _text(form, "comment")
+    if len(comment) > COMMENT_MAX:
+        errors["comment"] = f"Le commentaire dépasse {COMMENT_MAX} caractères."
+    file = _one_file(keys, names, errors, "quote_file", "Joignez le devis (PDF).")
+    if errors or excl is None or incl is None or until is None or file is None:
+        return Result(errors=errors)
+    return Result(QuoteForm(str(excl), str(incl), until.isoformat(), comment, file))
+
+
+def _invoice(form: dict[str, str], keys: list[str], names: list[str], errors: dict[str, str]) -> InvoiceForm | None:
+    amount = _amount(form, "invoice_amount", errors, "Indiquez le montant de la facture.")
+    if amount is not None and amount <= 0:
+        errors["invoice_amount"] = "Le montant de la facture doit être supérieur à zéro."
+    number = _text(form, "invoice_number")
+    if not number:
+        errors["invoice_number"] = "Indiquez le numéro de facture."
+    elif len(number) > INVOICE_NUMBER_MAX:
+        errors["invoice_number"] = f"Le numéro de facture dépasse {INVOICE_NUMBER_MAX} caractères."
+    file = _one_file(keys, names, errors, "invoice_file", "Joignez la facture (PDF).")
+    if amount is None or file is None or "invoice_amount" in errors or "invoice_number" in errors:
+        return None
+    return InvoiceForm(str(amount), number, file)
+
+
+def validate_invoice(form: dict[str, str], keys: list[str], names: list[str]) -> Result[InvoiceForm]:
+    errors: dict[str, str] = {}
+    invoice = _invoice(form, keys, names, errors)
+    return Result(errors=errors) if errors or invoice is None else Result(invoice)
+
+
+def validate_completion(form: dict[str, str], proofs: list[FilePair], invoice_keys: list[str], invoice_names: list[str],
+                        today: date) -> Result[CompletionForm]:
+    errors: dict[str, str] = {}
+    raw = _text(form, "done_on")
+    done_on = _parse_date(raw)
+    if not raw:
+        errors["done_on"] = "Indiquez la date de fin d'intervention."
+    elif done_on is None:
+        errors["done_on"] = "Date invalide (format attendu : JJ/MM/AAAA)."
+    elif done_on > today:
+        errors["done_on"] = "La date de fin ne peut pas être dans le futur."
+    elif done_on < today - timedelta(days=COMPLETION_PAST_DAYS):
+        errors["done_on"] = "La date de fin est trop ancienne."
+    if not proofs:
+        errors["proof_file"] = "Joignez au moins une photo ou un justificatif d'intervention."
+    elif len(proofs) > MESSAGE_MAX_FILES:
+        errors["proof_file"] = TOO_MANY_FILES
+    comment = _text(form, "comment")
+    if len(comment) > COMMENT_MAX:
+        errors["comment"] = f"Le commentaire dépasse {COMMENT_MAX} caractères."
+    wants_invoice = bool(invoice_keys or _text(form, "invoice_amount") or _text(form, "invoice_number"))
+    invoice = _invoice(form, invoice_keys, invoice_names, errors) if wants_invoice else None
+    if errors or done_on is None:
+        return Result(errors=errors)
+    return Result(CompletionForm(done_on.isoformat(), comment, tuple(proofs), invoice))
+
+
+def validate_late(form: dict[str, str], planned_time: str | None) -> Result[str]:
+    """'Je serai en retard': the new arrival time, later than the planned one, the same day."""
+    raw = _text(form, "late_until")
+    hour = _parse_time(raw)
+    if not raw:
+        return Result(errors={"late_until": "Indiquez votre nouvelle heure d'arrivée."})
+    if hour is None:
+        return Result(errors={"late_until": "Heure invalide (format attendu : HH:MM)."})
+    if planned_time and hour.strftime("%H:%M") <= planned_time:
+        return Result(errors={"late_until": "La nouvelle heure doit être après l'heure prévue."})
+    return Result(hour.strftime("%H:%M"))
+
+
+def validate_reason(form: dict[str, str]) -> Result[str]:
+    reason = _text(form, "reason")
+    if not reason:
+        return Result(errors={"reason": "Indiquez le motif."})
+    if len(reason) > REASON_MAX:
+        return Result(errors={"reason": f"Le motif dépasse {REASON_MAX} caractères."})
+    return Result(reason)

@@ -1,0 +1,1 @@
+"""What people and timers do to a ticket. Never imports pages."""

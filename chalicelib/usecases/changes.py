@@ -1,0 +1,125 @@
+"""One change to a ticket, the same way for every use case.
+
+The lifecycle says whether the actor may act; the ticket is changed in memory; the timers
+it now needs are compared with those it needed before; then the event, the ticket (with
+its version as condition), the notifications and the timer changes are written in one
+transaction. Either all of it happens or none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from chalicelib.config import settings
+from chalicelib.data import links, listing, store
+from chalicelib.data.models import Event, Link, Manager, Notification, RelaisItem, Ticket, ticket_pk
+from chalicelib.domain import clock, lifecycle
+from chalicelib.domain.lifecycle import Action, Actor, State
+from chalicelib.outbox import outgoing
+from chalicelib.usecases import planning
+
+
+@dataclass(frozen=True)
+class Who:
+    actor: Actor
+    actor_id: str
+    name: str
+
+
+SYSTEM = Who(Actor.SYSTEM, "relais", "")
+
+
+def contractor_of(view: store.TicketView) -> Who:
+    return Who(Actor.CONTRACTOR, view.ticket.contractor_id, view.ticket.contractor_name)
+
+
+def manager_who(manager: Manager) -> Who:
+    return Who(Actor.MANAGER, manager.manager_id, manager.name)
+
+
+def new_event(ticket: Ticket, who: Who, event_type: str, now: datetime, data: dict[str, Any]) -> Event:
+    return Event(
+        ticket_pk(ticket.ticket_id),
+        store.new_event_sk(),
+        ticket_id=ticket.ticket_id,
+        event_type=event_type,
+        actor=who.actor.value,
+        actor_name=who.name,
+        at=clock.iso(now),
+        data={"actor_id": who.actor_id, **data},
+    )
+
+
+def touch(ticket: Ticket, state: State, now: datetime) -> None:
+    ticket.state = state.value
+    ticket.updated_at = clock.iso(now)
+    ticket.gsi1sk = f"{ticket.updated_at}#{ticket.ticket_id}"
+    # Closed once: a message or a new owner afterwards does not extend the links' life. A refused
+    # request handed to another contractor is open again: its links live on.
+    ticket.closed_at = (ticket.closed_at or ticket.updated_at) if state in lifecycle.TERMINAL_STATES else None
+
+
+def timer_notifications(ticket: Ticket, before: dict[str, planning.Timer], now: datetime) -> list[Notification]:
+    after = planning.wanted(ticket, settings().timers)
+    return [
+        outgoing.timer_change(ticket.ticket_id, change.action, change.name,
+                            clock.iso(change.timer.at) if change.timer else None,
+                            change.timer.payload(ticket.ticket_id) if change.timer else None, now)
+        for change in planning.changes(ticket.ticket_id, before, after)
+    ]
+
+
+def to_contractor(
+    view: store.TicketView, template: str, now: datetime, extra: dict[str, Any] | None = None
+) -> list[Notification]:
+    """The contractor's notifications, carrying the ticket's live link (none if it was revoked)."""
+    link: Link | None = links.current_link(view)
+    return outgoing.to_contractor(view.ticket, template, now, int(link.number), extra) if link else []
+
+
+def transition(
+    view: store.TicketView,
+    who: Who,
+    action: Action,
+    now: datetime,
+    data: dict[str, Any],
+    notify: Callable[[Ticket], list[Notification]] | None = None,
+    submission_id: str | None = None,
+    change: Callable[[Ticket], None] | None = None,
+    event_type: str | None = None,
+    extra: list[RelaisItem] | None = None,
+    failures_cleared: bool = False,
+    updates: list[tuple[RelaisItem, list[Any], Any]] | None = None,
+) -> Event:
+    """Apply `action` by `who`; raises lifecycle.NotAllowed, store.Conflict or store.AlreadySubmitted.
+
+    `change` edits the ticket (after the lifecycle check); `notify` builds the notifications
+    from the changed ticket, so messages show the new planned date, amounts, and so on.
+    `failures_cleared`: the caller set the failed notifications aside (in `updates`, which
+    apply only to items still as read), so the ticket leaves À traiter's "delivery failed"
+    group unless another failure remains.
+    """
+    ticket = view.ticket
+    target = lifecycle.next_state(State(ticket.state), action, who.actor)
+    before = planning.wanted(ticket, settings().timers)
+    listed_before = listing.summary_keys(ticket)
+    if change is not None:
+        change(ticket)
+    if who.actor is Actor.CONTRACTOR:  # the manager is alerted and it shows as unread until marked read
+        ticket.unread_since = clock.iso(now)
+        ticket.unread_kind = "message" if action is Action.MESSAGE else "answer"
+    touch(ticket, target, now)
+    event = new_event(ticket, who, event_type or action.value, now, data)
+    notifications = (notify(ticket) if notify else []) + timer_notifications(ticket, before, now)
+    puts, deletes = listing.summary_writes(ticket, listed_before)
+    delivery_failed = listing.delivery_failed_item(ticket, view.notifications, view.events)
+    if delivery_failed:
+        puts.append(delivery_failed)
+    elif failures_cleared:
+        deletes.append(listing.delivery_failed_key(ticket))
+    store.apply_change(store.Change(ticket, event, notifications, submission_id=submission_id,
+                                    extra=puts + (extra or []), deletes=deletes, updates=updates or []))
+    return event

@@ -1,0 +1,59 @@
+"""The thread: either side sends a message with files; the other side is told.
+
+Shared by the contractor's form and the manager's ticket page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from chalicelib.aws import uploads
+from chalicelib.data import store
+from chalicelib.domain import forms
+from chalicelib.usecases import tickets
+
+ATTEMPTS = 3
+
+
+class MessageRejected(Exception):
+    """Field errors (French msgids) and files refused, each named; nothing was recorded."""
+
+    def __init__(self, errors: dict[str, str], files: list[uploads.FileRejected] | None = None) -> None:
+        super().__init__(errors)
+        self.errors, self.files = errors, files or []
+
+
+def send_message(
+    view: store.TicketView,
+    who_for: Callable[[store.TicketView], tickets.Who],
+    body: str,
+    keys: list[str],
+    names: list[str],
+    submission_id: str,
+    now: datetime,
+) -> None:
+    """Record the message once (a retry of the same form is a no-op); raises MessageRejected.
+
+    `view` is the ticket as the request already read it: the first try costs no second Query."""
+    checked = forms.validate_message(body, keys, names)
+    if not checked.ok or checked.value is None:
+        raise MessageRejected(checked.errors)
+    ticket_id = view.ticket.ticket_id
+    accepted, rejected = uploads.verify_all(ticket_id, list(checked.value.files), recorded=view.recorded_file_ids())
+    if rejected:
+        if store.find_submission(submission_id) is not None:
+            return  # an identical submission (double click) recorded these very files meanwhile
+        raise MessageRejected({"files": "Certains fichiers n'ont pas été acceptés."}, rejected)
+    files = [stored.as_dict() for stored in accepted]
+    for attempt in range(ATTEMPTS):  # a message never conflicts in meaning: retry on a concurrent change
+        if attempt:
+            view = store.load_ticket(ticket_id)
+        try:
+            tickets.post_message(view, who_for(view), checked.value.body, files, submission_id, now)
+            return
+        except store.AlreadySubmitted:
+            return
+        except store.Conflict:
+            continue
+    raise store.Conflict(ticket_id)

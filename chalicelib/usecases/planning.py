@@ -1,0 +1,103 @@
+"""Which timers a ticket needs, derived from the ticket alone.
+
+Each time-driven step (reminder, presence check, invoice request…) is one EventBridge
+one-time schedule with a fixed name per ticket and step. Its time comes from the ticket's
+own attributes, so after any change the wanted set is recomputed and compared with the
+set before: new or moved timers are (re)placed, vanished ones deleted. A timer that fires
+acts only if the ticket still wants exactly that timer: late, double or stale fires do nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from chalicelib.config import Timers
+from chalicelib.data.models import Ticket
+from chalicelib.domain import clock
+from chalicelib.domain.lifecycle import State
+
+REMINDER = "reminder"
+ANSWER_OVERDUE = "answer_overdue"
+PRESENCE_CHECK = "presence_check"
+PRESENCE_OVERDUE = "presence_overdue"
+COMPLETION_OFFER = "completion_offer"
+INVOICE_REQUEST = "invoice_request"
+INVOICE_OVERDUE = "invoice_overdue"
+STEPS = (REMINDER, ANSWER_OVERDUE, PRESENCE_CHECK, PRESENCE_OVERDUE, COMPLETION_OFFER, INVOICE_REQUEST, INVOICE_OVERDUE)
+
+
+@dataclass(frozen=True)
+class Timer:
+    step: str
+    at: datetime  # aware, UTC
+    round: int = 0  # which invoice request this is; 0 for the other steps
+
+    def payload(self, ticket_id: str) -> dict[str, Any]:
+        return {"ticket_id": ticket_id, "step": self.step, "at": clock.iso(self.at), "round": self.round}
+
+
+@dataclass(frozen=True)
+class TimerChange:
+    action: str  # "upsert" | "delete"
+    name: str
+    timer: Timer | None
+
+
+def schedule_name(ticket_id: str, step: str) -> str:
+    return f"{ticket_id}-{step}"
+
+
+def _planned(ticket: Ticket, hour: str | None = None) -> datetime | None:
+    if not ticket.planned_date or not ticket.planned_time:
+        return None
+    local = datetime.combine(datetime.fromisoformat(ticket.planned_date).date(),
+                             time.fromisoformat(hour or ticket.planned_time), tzinfo=clock.PARIS)
+    return local
+
+
+def wanted(ticket: Ticket, timers: Timers) -> dict[str, Timer]:
+    """The timers this ticket needs now, by step."""
+    state = State(ticket.state)
+    result: list[Timer] = []
+    if state in (State.SENT, State.QUOTE_REQUESTED) and ticket.request_sent_at:
+        sent = clock.parse_iso(ticket.request_sent_at)
+        if not ticket.reminders_sent:
+            result.append(Timer(REMINDER, sent + timedelta(hours=timers.reminder_hours)))
+        if not ticket.answer_alerted:
+            result.append(Timer(ANSWER_OVERDUE, sent + timedelta(hours=timers.answer_alert_hours)))
+    elif state is State.SCHEDULED and (planned := _planned(ticket)) is not None:
+        if not ticket.presence_requested_at:
+            result.append(Timer(PRESENCE_CHECK, planned))
+        elif not ticket.presence_alerted:
+            expected = _planned(ticket, ticket.late_until) or planned
+            result.append(Timer(PRESENCE_OVERDUE, expected + timedelta(minutes=timers.presence_grace_minutes)))
+    elif state is State.ON_SITE and ticket.on_site_at:
+        result.append(Timer(COMPLETION_OFFER,
+                            clock.parse_iso(ticket.on_site_at) + timedelta(hours=timers.completion_offer_hours)))
+    elif state in (State.COMPLETED, State.INVOICE_REQUESTED) and ticket.completed_at:
+        done = int(ticket.invoice_requests or 0)
+        due = (clock.parse_iso(ticket.completed_at) + timedelta(days=timers.invoice_first_days)
+               + timedelta(days=timers.invoice_every_days) * done)
+        if done < timers.invoice_max_requests:
+            result.append(Timer(INVOICE_REQUEST, due, round=done + 1))
+        elif not ticket.invoice_alerted:
+            result.append(Timer(INVOICE_OVERDUE, due))
+    return {timer.step: Timer(timer.step, timer.at.astimezone(clock.UTC_ZONE), timer.round) for timer in result}
+
+
+def changes(ticket_id: str, before: dict[str, Timer], after: dict[str, Timer]) -> list[TimerChange]:
+    """What to tell the Scheduler so that the ticket's schedules match `after`."""
+    result = [TimerChange("delete", schedule_name(ticket_id, step), None) for step in before if step not in after]
+    result += [TimerChange("upsert", schedule_name(ticket_id, step), timer)
+               for step, timer in after.items() if before.get(step) != timer]
+    return result
+
+
+def still_wanted(ticket: Ticket, timers: Timers, payload: dict[str, Any]) -> Timer | None:
+    """The timer a fire is for, if the ticket still wants exactly it (same step, time, round)."""
+    timer = wanted(ticket, timers).get(str(payload.get("step")))
+    if timer is None or timer.payload(ticket.ticket_id) != {**payload, "ticket_id": ticket.ticket_id}:
+        return None
+    return timer

@@ -1,0 +1,45 @@
+"""Quotes: the contractor sends one (amounts, validity, PDF); the manager accepts or rejects it.
+
+An accepted quote becomes the intervention: the form asks the date and time, as for a request.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.data import store
+from chalicelib.data.models import Event, Manager, Ticket
+from chalicelib.domain import clock
+from chalicelib.domain.forms import QuoteForm
+from chalicelib.domain.lifecycle import Action
+from chalicelib.outbox import outgoing
+from chalicelib.usecases import changes
+
+
+def submit_quote(view: store.TicketView, quote: QuoteForm, file: dict[str, Any], submission_id: str, now: datetime) -> Event:
+    details = {"amount_excl": quote.amount_excl, "amount_incl": quote.amount_incl, "valid_until": quote.valid_until,
+               "comment": quote.comment}
+
+    def keep(ticket: Ticket) -> None:
+        ticket.quote = {**details, "file": file}
+
+    def notify(ticket: Ticket) -> list[Any]:
+        return [outgoing.to_manager(ticket, "manager_alert", now, {"alert": "submit_quote", "details": [quote.comment], "quote": {
+            "amount_excl": quote.amount_excl, "amount_incl": quote.amount_incl, "valid_until": quote.valid_until}})]
+
+    return changes.transition(view, changes.contractor_of(view), Action.SUBMIT_QUOTE, now, {**details, "files": [file]},
+                              notify, submission_id, keep)
+
+
+def accept_quote(view: store.TicketView, manager: Manager, submission_id: str, now: datetime) -> Event:
+    def restart(ticket: Ticket) -> None:  # the request starts again, now as an intervention to plan
+        ticket.request_sent_at, ticket.reminders_sent, ticket.answer_alerted = clock.iso(now), 0, False
+
+    return changes.transition(view, changes.manager_who(manager), Action.ACCEPT_QUOTE, now, {},
+                              lambda _: changes.to_contractor(view, "quote_accepted", now), submission_id, restart)
+
+
+def reject_quote(view: store.TicketView, manager: Manager, reason: str, submission_id: str, now: datetime) -> Event:
+    return changes.transition(view, changes.manager_who(manager), Action.REJECT_QUOTE, now, {"reason": reason},
+                              lambda _: changes.to_contractor(view, "quote_rejected", now, {"reason": reason}), submission_id)

@@ -1,0 +1,55 @@
+"""The day of the intervention: change the date before it, confirm presence, announce a delay."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.data import store
+from chalicelib.data.models import Event, Ticket
+from chalicelib.domain import clock
+from chalicelib.domain.forms import Acceptance
+from chalicelib.domain.lifecycle import Action
+from chalicelib.outbox import outgoing
+from chalicelib.usecases import changes
+
+
+class TooLateToReschedule(Exception):
+    """The presence check was already sent: the contractor announces a delay instead."""
+
+
+def _alert(alert: str, now: datetime, details: list[str] | None = None) -> Any:
+    return lambda ticket: [outgoing.to_manager(ticket, "manager_alert", now, {"alert": alert, "details": details or []})]
+
+
+def reschedule(view: store.TicketView, acceptance: Acceptance, submission_id: str, now: datetime) -> Event:
+    """A new date and time: the manager is told, the presence check moves with it (same schedule name)."""
+    if view.ticket.presence_requested_at:
+        raise TooLateToReschedule()
+
+    def plan(ticket: Ticket) -> None:
+        ticket.planned_date, ticket.planned_time = acceptance.planned_date, acceptance.planned_time
+
+    def notify(ticket: Ticket) -> list[Any]:
+        calendar = [n for n in changes.to_contractor(view, "accepted", now, {"ics": True, "sequence": int(ticket.version or 0)})
+                    if n.channel == "email"]
+        return _alert("reschedule", now, [acceptance.comment])(ticket) + calendar
+
+    data = {"planned_date": acceptance.planned_date, "planned_time": acceptance.planned_time, "comment": acceptance.comment}
+    return changes.transition(view, changes.contractor_of(view), Action.RESCHEDULE, now, data, notify, submission_id, plan)
+
+
+def confirm_presence(view: store.TicketView, submission_id: str, now: datetime) -> Event:
+    def arrive(ticket: Ticket) -> None:
+        ticket.on_site_at = clock.iso(now)
+
+    return changes.transition(view, changes.contractor_of(view), Action.CONFIRM_PRESENCE, now, {},
+                              _alert("confirm_presence", now), submission_id, arrive)
+
+
+def report_late(view: store.TicketView, late_until: str, submission_id: str, now: datetime) -> Event:
+    def delay(ticket: Ticket) -> None:
+        ticket.late_until = late_until
+
+    return changes.transition(view, changes.contractor_of(view), Action.REPORT_LATE, now, {"late_until": late_until},
+                              _alert("report_late", now, [late_until]), submission_id, delay)

@@ -1,0 +1,140 @@
+"""Use cases of the request itself: create, accept, refuse, message, cancel, ask for a quote.
+
+Each goes through chalicelib.usecases.changes.transition: lifecycle check, event, ticket, outbox and
+timers in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.data import directory, links, listing, store
+from chalicelib.data.models import Contractor, Event, Manager, Ticket, ticket_pk
+from chalicelib.domain import clock, ids, lifecycle
+from chalicelib.domain.forms import Acceptance, NewRequest, Refusal
+from chalicelib.domain.lifecycle import Action, Actor, RequestKind, State
+from chalicelib.outbox import outgoing
+from chalicelib.usecases import changes
+from chalicelib.usecases.changes import Who, contractor_of, manager_who
+
+__all__ = ["ContractorUnavailable", "Who", "contractor_of", "manager_who"]
+
+
+class ContractorUnavailable(Exception):
+    """The chosen contractor is deactivated or cannot be reached on the chosen channels."""
+
+
+def contact_for(contractor: Contractor, channel: str) -> str | None:
+    """Where a message on this channel goes: the phone for SMS, the address for email."""
+    return {"sms": contractor.phone, "email": contractor.email}.get(channel)
+
+
+def create_request(
+    manager: Manager, contractor: Contractor, request: NewRequest, now: datetime, submission_id: str | None = None,
+    ticket_id: str | None = None, files: list[dict[str, Any]] | None = None,
+) -> Ticket:
+    """A new request, sent to the contractor. `ticket_id` comes from the form's draft when files were
+    uploaded before the ticket existed (their keys live under it)."""
+    if not contractor.active:
+        raise ContractorUnavailable("inactive")
+    if not all(contact_for(contractor, channel) for channel in request.channels):
+        raise ContractorUnavailable("channel")
+    ticket_id = ticket_id or ids.new_id()
+    kind = RequestKind(request.request_kind)
+    state = lifecycle.initial_state(kind)
+    ticket = Ticket(
+        ticket_pk(ticket_id),
+        "META",
+        ticket_id=ticket_id,
+        reference=store.next_reference(),
+        request_kind=kind.value,
+        state=state.value,
+        title=request.title,
+        description=request.description,
+        site_address=request.site_address,
+        access_notes=request.access_notes,
+        urgency=request.urgency,
+        channels=list(request.channels),
+        contractor_id=contractor.contractor_id,
+        contractor_name=contractor.name,
+        contractor_company=contractor.company,
+        contractor_phone=contractor.phone,
+        contractor_email=contractor.email,
+        contractor_language=contractor.language,
+        manager_id=manager.manager_id,
+        manager_name=manager.name,
+        manager_email=manager.email,
+        manager_language=manager.language,
+        created_at=clock.iso(now),
+        updated_at=clock.iso(now),
+        gsi1pk=f"OWNER#{manager.manager_id}",
+    )
+    ticket.lookup_key = f"REF#{ticket.reference}"
+    ticket.request_sent_at = clock.iso(now)
+    changes.touch(ticket, state, now)
+    link, _secret = links.new_link(ticket_id, contractor.contractor_id, 1, now)
+    data = {"state": state.value, "channels": list(request.channels), "files": files or []}
+    event = changes.new_event(ticket, manager_who(manager), "created", now, data)
+    notifications = outgoing.to_contractor(ticket, f"{kind.value}_request", now, int(link.number), {"files": files or []})
+    notifications += changes.timer_notifications(ticket, {}, now)
+    history = directory.history_item(ticket)  # the line in the contractor's ticket history
+    extra = [history, *listing.summaries(ticket)]
+    store.apply_change(store.Change(ticket, event, notifications, links=[link], submission_id=submission_id, extra=extra))
+    return ticket
+
+
+def accept_request(view: store.TicketView, acceptance: Acceptance, submission_id: str, now: datetime) -> Event:
+    def plan(ticket: Ticket) -> None:
+        ticket.planned_date, ticket.planned_time = acceptance.planned_date, acceptance.planned_time
+        # A new plan starts the day of the visit afresh (after a reassign or a quote on a planned job).
+        ticket.presence_requested_at = ticket.late_until = ticket.on_site_at = None
+        ticket.presence_alerted = False
+
+    def notify(ticket: Ticket) -> list[Any]:
+        confirmation = changes.to_contractor(view, "accepted", now, {"ics": True})
+        return [outgoing.to_manager(ticket, "manager_accepted", now, {"comment": acceptance.comment}),
+                *[n for n in confirmation if n.channel == "email"]]
+
+    data = {"planned_date": acceptance.planned_date, "planned_time": acceptance.planned_time, "comment": acceptance.comment}
+    return changes.transition(view, contractor_of(view), Action.ACCEPT, now, data, notify, submission_id, plan)
+
+
+def _refused_request(ticket: Ticket) -> str:
+    """What a refusal turns down: a quote to write, or an intervention (also after a quote)."""
+    return RequestKind.QUOTE.value if ticket.state == State.QUOTE_REQUESTED.value else RequestKind.INTERVENTION.value
+
+
+def refuse_request(view: store.TicketView, refusal: Refusal, submission_id: str, now: datetime) -> Event:
+    return changes.transition(
+        view, contractor_of(view), Action.REFUSE, now, {"reason": refusal.reason, "refused": _refused_request(view.ticket)},
+        lambda ticket: [outgoing.to_manager(ticket, "manager_refused", now, {"reason": refusal.reason})], submission_id)
+
+
+def post_message(view: store.TicketView, who: Who, body: str, files: list[dict[str, Any]], submission_id: str,
+                 now: datetime) -> Event:
+    """A message in the thread, from either side; the other side is told."""
+    extra = {"excerpt": body[:300], "author": who.name, "file_count": len(files)}
+
+    def notify(ticket: Ticket) -> list[Any]:
+        if who.actor is Actor.CONTRACTOR:
+            return [outgoing.to_manager(ticket, "manager_message", now, extra)]
+        return changes.to_contractor(view, "message", now, extra)
+
+    return changes.transition(view, who, Action.MESSAGE, now, {"body": body, "files": files}, notify, submission_id)
+
+
+def cancel_ticket(view: store.TicketView, manager: Manager, reason: str, submission_id: str, now: datetime) -> Event:
+    """Cancelled: the contractor is told, and every timer of the ticket is deleted."""
+    return changes.transition(view, manager_who(manager), Action.CANCEL, now, {"reason": reason},
+                              lambda _: changes.to_contractor(view, "cancelled", now, {"reason": reason}), submission_id)
+
+
+def request_quote(view: store.TicketView, manager: Manager, note: str, submission_id: str, now: datetime) -> Event:
+    """Ask for a quote on an open request: the contractor's form now asks for the quote."""
+    def restart(ticket: Ticket) -> None:
+        ticket.request_sent_at, ticket.reminders_sent, ticket.answer_alerted = clock.iso(now), 0, False
+
+    return changes.transition(view, manager_who(manager), Action.REQUEST_QUOTE, now, {"comment": note},
+                              lambda _: changes.to_contractor(view, "quote_request", now, {"comment": note}),
+                              submission_id, restart)
