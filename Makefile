@@ -45,9 +45,7 @@ run: $(STAMP)
 bench-soak: $(STAMP)
 	$(PY) -m bench.soak --tickets $(or $(N),1000)
 
-test: $(STAMP) $(LAMBDA_PY) $(TOOLS_STAMP) browser-deps
-	$(PY) -m ruff check .
-	$(PY) -m mypy chalicelib app.py
+test: lint $(LAMBDA_PY) $(TOOLS_STAMP) browser-deps
 	$(PY) -m pytest
 
 unit: $(STAMP)
@@ -62,6 +60,7 @@ browser: $(STAMP) browser-deps
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy chalicelib app.py
+	$(VENV)/bin/lint-imports --no-cache  # the rooms' rules (pyproject.toml [tool.importlinter])
 
 bench: $(STAMP)
 	$(PY) -m bench.run
