@@ -40,7 +40,7 @@ def test_zip_holds_the_templates_and_unchecked_hash_bytecode(package_dir: Path) 
     assert "templates/messages/intervention_request.email.html" in names
     tag = TARGET_CACHE_TAG
     magic = _target_magic_number()
-    for module in ("app", "chalicelib/rendering", "chalicelib/dispatcher", "jinja2/environment"):
+    for module in ("app", "chalicelib/i18n/rendering", "chalicelib/outbox/dispatcher", "jinja2/environment"):
         pyc = f"{Path(module).parent}/__pycache__/{Path(module).name}.{tag}.pyc".removeprefix("./")
         header = archive.read(pyc)[:16]
         assert header[:4] == magic  # the target interpreter's bytecode, which it will use
