@@ -1,7 +1,7 @@
 """Data access for tickets: one Query to read a ticket, one transaction to change it.
 
 The rest of the code never builds keys or conditions; it asks this module and gets
-domain exceptions back (`Conflict`, `AlreadySubmitted`, `NotFound`).
+domain exceptions back (`Conflict`, `AlreadySubmitted`, `NotFound`, `Busy`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock, ids
@@ -44,9 +44,21 @@ class Conflict(Exception):
 class AlreadySubmitted(Exception):
     """This exact form submission was already recorded (double click, retry)."""
 
-    def __init__(self, submission: Submission) -> None:
-        super().__init__(submission.pk)
-        self.submission = submission
+
+class Busy(Exception):
+    """DynamoDB wrote nothing, and not because of anyone's change: throttled, busy with another
+    transaction on the same items, or failing inside. People get a "try again in a moment" page
+    (web/http.py); a Lambda function fails, so that it is invoked again."""
+
+
+CONDITION_FAILED = "ConditionalCheckFailed"
+# Passing refusals. Those of a whole request come after botocore's own retries; a transaction's
+# cancellation reasons (the first three) botocore never retries.
+BUSY_CODES = frozenset({
+    "ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict",
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "InternalServerError",
+    "TransactionConflictException", "TransactionInProgressException",
+})
 
 
 @dataclass
@@ -149,20 +161,44 @@ def apply_change(change: Change) -> None:
             for item, actions, condition in change.updates:
                 transaction.update(item, actions=actions, condition=condition)
     except TransactWriteError as exc:
-        if exc.cause_response_code != "TransactionCanceledException":
-            raise  # not a condition that failed (too many items, a bad request): a bug, not a race
-        recorded = find_submission(change.submission_id) if change.submission_id else None
-        if recorded is not None:
-            raise AlreadySubmitted(recorded) from exc
+        failed = failed_conditions(exc)
+        if change.submission_id and 0 in failed:  # the marker, written first: this very form is recorded
+            raise AlreadySubmitted(change.submission_id) from exc
         raise Conflict(change.ticket.ticket_id) from exc
 
 
-def cancelled_by(exc: TransactWriteError, code: str, positions: range | None = None) -> bool:
-    """Whether DynamoDB cancelled the transaction for `code` (ConditionalCheckFailed,
-    TransactionConflict…) at one of `positions` (any item when None)."""
-    reasons = exc.cancellation_reasons
-    return any(reason is not None and reason.code == code and (positions is None or index in positions)
-               for index, reason in enumerate(reasons))
+def failed_conditions(exc: PynamoDBException) -> frozenset[int]:
+    """Why DynamoDB refused a write, read the same way by every caller: the positions whose condition
+    failed (in the order the transaction added its items; 0 for a single-item write). That is the
+    conflict a caller expects and names ("duplicate", "changed meanwhile"), so it is never empty:
+    any other refusal raises, Busy when it is passing (BUSY_CODES), the error itself otherwise (too
+    many items, a malformed request: a bug to see in the logs)."""
+    if isinstance(exc, TransactWriteError) and exc.cause_response_code == "TransactionCanceledException":
+        codes = [reason.code if reason is not None else "None" for reason in exc.cancellation_reasons]
+    else:
+        codes = [(exc.cause_response_code or "").removesuffix("Exception")]  # ConditionalCheckFailedException
+    failed = frozenset(index for index, code in enumerate(codes) if code == CONDITION_FAILED)
+    if failed:
+        return failed
+    if is_busy(exc):
+        raise Busy(exc.cause_response_code) from exc
+    raise exc
+
+
+def is_busy(exc: BaseException | None) -> bool:
+    """A write refused as Busy, or any call (a read too) DynamoDB still refused as busy after botocore's retries."""
+    if isinstance(exc, Busy):
+        return True
+    if not isinstance(exc, PynamoDBException):
+        return False
+    reasons = exc.cancellation_reasons if isinstance(exc, TransactWriteError) else []
+    return exc.cause_response_code in BUSY_CODES or any(r is not None and r.code in BUSY_CODES for r in reasons)
+
+
+def cancelled_by(exc: TransactWriteError, code: str) -> bool:
+    """Whether DynamoDB cancelled the transaction for `code` at some item: for a caller that retries
+    a TransactionConflict itself, before failed_conditions() calls it Busy."""
+    return any(reason is not None and reason.code == code for reason in exc.cancellation_reasons)
 
 
 def find_submission(submission_id: str) -> Submission | None:

