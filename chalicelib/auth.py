@@ -83,7 +83,7 @@ def request_login_link(email: str, client: str, now: datetime) -> bool:
                 transaction.save(notification)
             return True
         except TransactWriteError as exc:
-            if attempt == 0 and store.cancelled_by(exc, "TransactionConflict"):
+            if attempt == 0 and store.met_another_transaction(exc):
                 continue  # another sign-in counted on the same counter at that moment (DynamoDB): once more
             store.failed_conditions(exc)  # a busy table raises Busy: it is no "too many links"
             return False  # a counter is used up (only they have conditions): nothing was written

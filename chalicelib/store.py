@@ -137,34 +137,42 @@ def submission_pk(submission_id: str) -> str:
 
 def apply_change(change: Change) -> None:
     """Event + ticket (version-checked) + outbox + links + submission marker, atomically."""
-    try:
-        with TransactWrite(connection=connection()) as transaction:
-            if change.submission_id:
-                marker = Submission(
-                    submission_pk(change.submission_id),
-                    "SUBMIT",
-                    ticket_id=change.ticket.ticket_id,
-                    event_sk=change.event.sk,
-                    expires=clock.now() + SUBMISSION_TTL,
-                )
-                transaction.save(marker, condition=Submission.pk.does_not_exist())
-            transaction.save(change.event, condition=Event.sk.does_not_exist())
-            transaction.save(change.ticket)
-            for notification in change.notifications:
-                transaction.save(notification)
-            for link in change.links:
-                transaction.save(link)
-            for item in change.extra:
-                transaction.save(item)
-            for item in change.deletes:
-                transaction.delete(item)
-            for item, actions, condition in change.updates:
-                transaction.update(item, actions=actions, condition=condition)
-    except TransactWriteError as exc:
-        failed = failed_conditions(exc)
-        if change.submission_id and 0 in failed:  # the marker, written first: this very form is recorded
-            raise AlreadySubmitted(change.submission_id) from exc
-        raise Conflict(change.ticket.ticket_id) from exc
+    for attempt in range(2):
+        try:
+            _write(change)
+            return
+        except TransactWriteError as exc:
+            if attempt == 0 and met_another_transaction(exc):
+                continue  # nothing was written and every condition still guards it: the same write once more
+            failed = failed_conditions(exc)
+            if change.submission_id and 0 in failed:  # the marker, written first: this very form is recorded
+                raise AlreadySubmitted(change.submission_id) from exc
+            raise Conflict(change.ticket.ticket_id) from exc
+
+
+def _write(change: Change) -> None:
+    with TransactWrite(connection=connection()) as transaction:
+        if change.submission_id:
+            marker = Submission(
+                submission_pk(change.submission_id),
+                "SUBMIT",
+                ticket_id=change.ticket.ticket_id,
+                event_sk=change.event.sk,
+                expires=clock.now() + SUBMISSION_TTL,
+            )
+            transaction.save(marker, condition=Submission.pk.does_not_exist())
+        transaction.save(change.event, condition=Event.sk.does_not_exist())
+        transaction.save(change.ticket)
+        for notification in change.notifications:
+            transaction.save(notification)
+        for link in change.links:
+            transaction.save(link)
+        for item in change.extra:
+            transaction.save(item)
+        for item in change.deletes:
+            transaction.delete(item)
+        for item, actions, condition in change.updates:
+            transaction.update(item, actions=actions, condition=condition)
 
 
 def failed_conditions(exc: PynamoDBException) -> frozenset[int]:
@@ -195,10 +203,12 @@ def is_busy(exc: BaseException | None) -> bool:
     return exc.cause_response_code in BUSY_CODES or any(r is not None and r.code in BUSY_CODES for r in reasons)
 
 
-def cancelled_by(exc: TransactWriteError, code: str) -> bool:
-    """Whether DynamoDB cancelled the transaction for `code` at some item: for a caller that retries
-    a TransactionConflict itself, before failed_conditions() calls it Busy."""
-    return any(reason is not None and reason.code == code for reason in exc.cancellation_reasons)
+def met_another_transaction(exc: TransactWriteError) -> bool:
+    """Cancelled only because another transaction held one of its items at that moment (real
+    DynamoDB; moto runs them one after the other): a caller may send it once more itself, before
+    failed_conditions() calls it Busy."""
+    codes = {reason.code for reason in exc.cancellation_reasons if reason is not None}
+    return "TransactionConflict" in codes and CONDITION_FAILED not in codes
 
 
 def find_submission(submission_id: str) -> Submission | None:

@@ -27,17 +27,19 @@ from tests.integration.test_timers import act, fire, manager_action
 
 
 class TableBusy:
-    """DynamoDB refuses `operation` as botocore hands it over after its own retries: a transaction
-    cancelled for `reason` on its first item (botocore never retries a cancellation), or, with `code`,
-    the whole request refused (ProvisionedThroughputExceededException, InternalServerError…)."""
+    """DynamoDB refuses `operation` (`times` times, or always) as botocore hands it over after its own
+    retries: a transaction cancelled for `reason` on its first item (botocore never retries a
+    cancellation), or, with `code`, the whole request (ProvisionedThroughputExceededException…)."""
 
     def __init__(self, operation: str = "TransactWriteItems", reason: str = "ThrottlingError",
-                 code: str | None = None) -> None:
-        self.operation, self.reason, self.code, self.calls = operation, reason, code, 0
+                 code: str | None = None, times: int | None = None) -> None:
+        self.operation, self.reason, self.code, self.times, self.calls = operation, reason, code, times, 0
         clients = (store.connection().client, RelaisItem._get_connection().connection.client)
         self._clients = list({id(c): c for c in clients}.values())
 
-    def _refuse(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+    def _refuse(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        if self.times is not None and self.calls >= self.times:
+            return None  # sent to the moto server
         self.calls += 1
         if self.code is not None:
             status = 500 if self.code == "InternalServerError" else 400
@@ -119,6 +121,18 @@ def test_marking_read_or_resending_while_the_table_is_busy_is_no_change_meanwhil
     assert "a changé entre-temps" not in html.unescape(response.body.decode())
     busy_page_fields(response)
     assert [n.status for n in store.load_ticket(failing.ticket_id).notifications if n.channel == "sms"] == ["failed"]
+
+
+def test_a_change_that_meets_another_transaction_once_is_written_not_called_a_change_meanwhile(
+        client: Client, people: People) -> None:
+    """Real DynamoDB cancels a transaction that meets another one on the same item (TransactionConflict),
+    conditions unchecked: the same write goes once more, and holds if nothing it read has changed."""
+    written = new_ticket(people)
+    assert act(client, contractor_path(written.ticket_id), "messages", {"body": "Je passe demain."}).status_code == 303
+    with TableBusy(reason="TransactionConflict", times=1) as busy:
+        response = manager_action(client, people, written.ticket_id, "mark_read")
+    assert busy.calls == 1 and response.status_code == 303
+    assert not store.load_ticket(written.ticket_id).ticket.unread_since
 
 
 def test_a_contractor_message_while_the_table_is_busy_comes_back_to_be_sent_again(client: Client, people: People) -> None:
