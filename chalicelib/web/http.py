@@ -70,11 +70,11 @@ class Blueprint(chalice.Blueprint):
         def decorator(view: Callable[..., Response]) -> Callable[..., Response]:
             @wraps(view)
             def answered(*args: Any, **view_kwargs: Any) -> Response:
-                from chalicelib import store
-
                 try:
                     return view(*args, **view_kwargs)
                 except Exception as exc:
+                    from chalicelib import store  # already loaded by whatever read the table
+
                     if not store.is_busy(exc):
                         raise
                     logger.warning("table busy", extra={"error_type": type(exc).__name__,
