@@ -46,9 +46,10 @@ class AlreadySubmitted(Exception):
 
 
 class Busy(Exception):
-    """DynamoDB wrote nothing, and not because of anyone's change: throttled, busy with another
-    transaction on the same items, or failing inside. People get a "try again in a moment" page
-    (web/http.py); a Lambda function fails, so that it is invoked again."""
+    """DynamoDB refused a write (or, failing inside, did not confirm it), and not because of anyone's
+    change: throttled, busy with another transaction on the same items, or an internal error. People
+    get a "try again in a moment" page (web/http.py); a Lambda function fails and is invoked again.
+    Either way the same write comes again, which the conditions and submission ids make harmless."""
 
 
 CONDITION_FAILED = "ConditionalCheckFailed"

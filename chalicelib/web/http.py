@@ -157,9 +157,9 @@ BUSY = ("Service momentanément occupé : réessayez dans un instant.",
 
 
 def busy_page(request: Request) -> Response:
-    """503, in French and English (the page does not know whose it is). Nothing was written; a form
-    comes back holding what was sent, to send again as it is (its form token or id makes a second
-    arrival harmless). The upload script reads JSON."""
+    """503, in French and English (the page does not know whose it is). A form comes back holding
+    what was sent, to send again as it is (its form token or id makes a second arrival harmless).
+    The upload script reads JSON."""
     headers: dict[str, Any] = {"Retry-After": BUSY_RETRY_AFTER}
     if request.path.endswith("/uploads"):
         return Response(body={"error": " / ".join(BUSY)}, status_code=503, headers=headers)
