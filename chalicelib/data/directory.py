@@ -20,6 +20,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.aws.signing_keys import signer
+from chalicelib.data import store
 from chalicelib.data.models import Contractor, Manager, RelaisItem, Ticket, contractor_pk, manager_pk
 from chalicelib.domain import clock, ids
 
@@ -158,20 +159,6 @@ def _holders(claims: dict[str, str], owner_id: str) -> dict[str, str]:
     return holders
 
 
-def _exists(model: type[RelaisItem], pk: str) -> bool:
-    try:
-        model.get(pk, PROFILE, consistent_read=True)
-    except model.DoesNotExist:
-        return False
-    return True
-
-
-def _connection() -> Any:
-    from chalicelib.data import store  # store imports the ticket models; directory stays importable on its own
-
-    return store.connection()
-
-
 # -- cursors ------------------------------------------------------------------------------------
 
 def _cursor(purpose: str, key: dict[str, str]) -> str:
@@ -233,22 +220,19 @@ def _administrateur_check(transaction: TransactWrite, actor_id: str) -> None:
 
 def _save_manager(manager: Manager, only_if_new: bool, invited_by: str | None = None) -> Manager:
     """The manager and the claim on their email, together. Raises Duplicate({"email": holder})."""
-    from chalicelib.data import store
-
     claims = {"email": manager_email_claim_pk(manager.email)}
     try:
-        with TransactWrite(connection=_connection()) as transaction:
+        with TransactWrite(connection=store.connection()) as transaction:
             _claim(transaction, claims["email"], manager.manager_id)
             transaction.save(manager, condition=Manager.pk.does_not_exist() if only_if_new else None)
             if invited_by is not None:
                 _administrateur_check(transaction, invited_by)
     except TransactWriteError as exc:
-        if only_if_new and _exists(Manager, manager.pk):
+        failed = store.failed_conditions(exc)  # a busy table raises: it is no "already a manager's"
+        if 1 in failed:  # only a new manager's profile has a condition
             raise AlreadyExists(manager.manager_id) from exc
-        if invited_by is not None and store.cancelled_by(exc, "ConditionalCheckFailed", range(2, 3)):
+        if 2 in failed:
             raise NotAdministrateur(invited_by) from exc
-        if not store.cancelled_by(exc, "ConditionalCheckFailed"):
-            raise  # throttled or down: an error, not "this address is already a manager's"
         raise Duplicate(_holders(claims, manager.manager_id) or {"email": ""}) from exc
     forget_choices()  # this container's lists show the change at once
     return manager
@@ -276,20 +260,16 @@ def invite_manager(name: str, email: str, language: str, manager_id: str | None 
 def _change_manager(actor_id: str, manager_id: str, actions: list[Any]) -> None:
     """Another manager's profile, changed by an administrateur (checked in the same transaction).
     Raises NotFound, or NotAdministrateur when the actor lost the role or was deactivated meanwhile."""
-    from chalicelib.data import store
-
     if actor_id == manager_id:
         raise NotAdministrateur(actor_id)  # one's own role and activity are changed by another administrateur
     try:
-        with TransactWrite(connection=_connection()) as transaction:
+        with TransactWrite(connection=store.connection()) as transaction:
             _administrateur_check(transaction, actor_id)
             transaction.update(Manager(manager_pk(manager_id), PROFILE), actions=actions, condition=Manager.pk.exists())
     except TransactWriteError as exc:
-        if store.cancelled_by(exc, "ConditionalCheckFailed", range(1)):
+        if 0 in store.failed_conditions(exc):  # a busy table raises: it is no "not found"
             raise NotAdministrateur(actor_id) from exc
-        if store.cancelled_by(exc, "ConditionalCheckFailed", range(1, 2)):
-            raise NotFound(manager_id) from exc
-        raise  # throttled or down: an error, not a wrong "not found"
+        raise NotFound(manager_id) from exc
     forget_choices()  # this container's lists show the change at once
 
 
@@ -318,7 +298,8 @@ def grant_roles_to_managers() -> int:
         try:
             manager.update(actions=[Manager.role.set(ADMINISTRATEUR)], condition=Manager.role.does_not_exist())
             granted += 1
-        except UpdateError:
+        except UpdateError as exc:
+            store.failed_conditions(exc)  # a busy table raises: the upgrade stops, and is run again
             continue  # given a role meanwhile
     if granted:
         forget_choices()
@@ -378,14 +359,16 @@ def create_contractor(profile: ContractorProfile, contractor_id: str | None = No
     contractor = _contractor_item(contractor_id, profile)
     claims = _contact_claims(profile.phone, profile.email)
     try:
-        with TransactWrite(connection=_connection()) as transaction:
+        with TransactWrite(connection=store.connection()) as transaction:
             for key in claims.values():
                 _claim(transaction, key, contractor_id)
             transaction.save(contractor, condition=Contractor.pk.does_not_exist())
     except TransactWriteError as exc:
-        if _exists(Contractor, contractor_pk(contractor_id)):
+        failed = store.failed_conditions(exc)  # a busy table raises: it is no "number already taken"
+        if len(claims) in failed:  # the profile, after its claims
             raise AlreadyExists(contractor_id) from exc
-        raise Duplicate(_holders(claims, contractor_id) or dict.fromkeys(claims, "")) from exc
+        taken = {name: "" for index, name in enumerate(claims) if index in failed}  # if let go since
+        raise Duplicate(_holders(claims, contractor_id) or taken) from exc
     forget_choices()  # this container's lists show the change at once
     return contractor
 
@@ -406,13 +389,14 @@ def update_contractor(contractor_id: str, profile: ContractorProfile) -> Contrac
         attribute = getattr(Contractor, name)
         unchanged &= (attribute == value) if value else attribute.does_not_exist()
     try:
-        with TransactWrite(connection=_connection()) as transaction:
+        with TransactWrite(connection=store.connection()) as transaction:
             for key in set(before.values()) - set(after.values()):
                 _release(transaction, key, contractor_id)
             for key in after.values():
                 _claim(transaction, key, contractor_id)
             transaction.save(contractor, condition=unchanged)
     except TransactWriteError as exc:
+        store.failed_conditions(exc)  # a busy table raises: it is no "taken" nor "changed meanwhile"
         holders = _holders(after, contractor_id)
         if holders:
             raise Duplicate(holders) from exc
@@ -427,6 +411,7 @@ def set_contractor_active(contractor_id: str, active: bool) -> Contractor:
     try:
         contractor.update(actions=[Contractor.active.set(active)], condition=Contractor.pk.exists())
     except UpdateError as exc:
+        store.failed_conditions(exc)  # a busy table raises: it is no "not found"
         raise NotFound(contractor_id) from exc
     forget_choices()  # this container's lists show the change at once
     return contractor

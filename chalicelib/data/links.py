@@ -111,6 +111,8 @@ def record_key_versions() -> int:
     rotation would change the link every later message carries. Returns how many were recorded."""
     from pynamodb.exceptions import UpdateError
 
+    from chalicelib.data import store
+
     newest = signing_keys.current().version
     recorded = 0
     for link in Link.scan(Link.key_version.does_not_exist()):
@@ -120,7 +122,8 @@ def record_key_versions() -> int:
         try:
             link.update(actions=[Link.key_version.set(version)], condition=Link.key_version.does_not_exist())
             recorded += 1
-        except UpdateError:
+        except UpdateError as exc:
+            store.failed_conditions(exc)  # a busy table raises: the run stops, and is run again
             continue  # recorded meanwhile by another run
     return recorded
 

@@ -144,7 +144,8 @@ def _rebuild_ticket(ticket_id: str) -> bool:
                 for item in gone:
                     transaction.delete(item)
             return True
-        except TransactWriteError:
+        except TransactWriteError as exc:
+            store.failed_conditions(exc)  # only the ticket's version has a condition; a busy table raises
             continue  # changed meanwhile (its own change wrote its summaries): read it again
     raise RebuildConflict(ticket_id)
 

@@ -1,7 +1,7 @@
 """Data access for tickets: one Query to read a ticket, one transaction to change it.
 
 The rest of the code never builds keys or conditions; it asks this module and gets
-domain exceptions back (`Conflict`, `AlreadySubmitted`, `NotFound`).
+domain exceptions back (`Conflict`, `AlreadySubmitted`, `NotFound`, `Busy`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.data.models import (
@@ -44,9 +44,22 @@ class Conflict(Exception):
 class AlreadySubmitted(Exception):
     """This exact form submission was already recorded (double click, retry)."""
 
-    def __init__(self, submission: Submission) -> None:
-        super().__init__(submission.pk)
-        self.submission = submission
+
+class Busy(Exception):
+    """DynamoDB refused a write (or, failing inside, did not confirm it), and not because of anyone's
+    change: throttled, busy with another transaction on the same items, or an internal error. People
+    get a "try again in a moment" page (web/http.py); a Lambda function fails and is invoked again.
+    Either way the same write comes again, which the conditions and submission ids make harmless."""
+
+
+CONDITION_FAILED = "ConditionalCheckFailed"
+# Passing refusals. Those of a whole request come after botocore's own retries; a transaction's
+# cancellation reasons (the first three) botocore never retries.
+BUSY_CODES = frozenset({
+    "ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict",
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "InternalServerError",
+    "TransactionConflictException", "TransactionInProgressException",
+})
 
 
 @dataclass
@@ -125,44 +138,78 @@ def submission_pk(submission_id: str) -> str:
 
 def apply_change(change: Change) -> None:
     """Event + ticket (version-checked) + outbox + links + submission marker, atomically."""
-    try:
-        with TransactWrite(connection=connection()) as transaction:
-            if change.submission_id:
-                marker = Submission(
-                    submission_pk(change.submission_id),
-                    "SUBMIT",
-                    ticket_id=change.ticket.ticket_id,
-                    event_sk=change.event.sk,
-                    expires=clock.now() + SUBMISSION_TTL,
-                )
-                transaction.save(marker, condition=Submission.pk.does_not_exist())
-            transaction.save(change.event, condition=Event.sk.does_not_exist())
-            transaction.save(change.ticket)
-            for notification in change.notifications:
-                transaction.save(notification)
-            for link in change.links:
-                transaction.save(link)
-            for item in change.extra:
-                transaction.save(item)
-            for item in change.deletes:
-                transaction.delete(item)
-            for item, actions, condition in change.updates:
-                transaction.update(item, actions=actions, condition=condition)
-    except TransactWriteError as exc:
-        if exc.cause_response_code != "TransactionCanceledException":
-            raise  # not a condition that failed (too many items, a bad request): a bug, not a race
-        recorded = find_submission(change.submission_id) if change.submission_id else None
-        if recorded is not None:
-            raise AlreadySubmitted(recorded) from exc
-        raise Conflict(change.ticket.ticket_id) from exc
+    for attempt in range(2):
+        try:
+            _write(change)
+            return
+        except TransactWriteError as exc:
+            if attempt == 0 and met_another_transaction(exc):
+                continue  # nothing was written and every condition still guards it: the same write once more
+            failed = failed_conditions(exc)
+            if change.submission_id and 0 in failed:  # the marker, written first: this very form is recorded
+                raise AlreadySubmitted(change.submission_id) from exc
+            raise Conflict(change.ticket.ticket_id) from exc
 
 
-def cancelled_by(exc: TransactWriteError, code: str, positions: range | None = None) -> bool:
-    """Whether DynamoDB cancelled the transaction for `code` (ConditionalCheckFailed,
-    TransactionConflict…) at one of `positions` (any item when None)."""
-    reasons = exc.cancellation_reasons
-    return any(reason is not None and reason.code == code and (positions is None or index in positions)
-               for index, reason in enumerate(reasons))
+def _write(change: Change) -> None:
+    with TransactWrite(connection=connection()) as transaction:
+        if change.submission_id:
+            marker = Submission(
+                submission_pk(change.submission_id),
+                "SUBMIT",
+                ticket_id=change.ticket.ticket_id,
+                event_sk=change.event.sk,
+                expires=clock.now() + SUBMISSION_TTL,
+            )
+            transaction.save(marker, condition=Submission.pk.does_not_exist())
+        transaction.save(change.event, condition=Event.sk.does_not_exist())
+        transaction.save(change.ticket)
+        for notification in change.notifications:
+            transaction.save(notification)
+        for link in change.links:
+            transaction.save(link)
+        for item in change.extra:
+            transaction.save(item)
+        for item in change.deletes:
+            transaction.delete(item)
+        for item, actions, condition in change.updates:
+            transaction.update(item, actions=actions, condition=condition)
+
+
+def failed_conditions(exc: PynamoDBException) -> frozenset[int]:
+    """Why DynamoDB refused a write, read the same way by every caller: the positions whose condition
+    failed (in the order the transaction added its items; 0 for a single-item write). That is the
+    conflict a caller expects and names ("duplicate", "changed meanwhile"), so it is never empty:
+    any other refusal raises, Busy when it is passing (BUSY_CODES), the error itself otherwise (too
+    many items, a malformed request: a bug to see in the logs)."""
+    if isinstance(exc, TransactWriteError) and exc.cause_response_code == "TransactionCanceledException":
+        codes = [reason.code if reason is not None else "None" for reason in exc.cancellation_reasons]
+    else:
+        codes = [(exc.cause_response_code or "").removesuffix("Exception")]  # ConditionalCheckFailedException
+    failed = frozenset(index for index, code in enumerate(codes) if code == CONDITION_FAILED)
+    if failed:
+        return failed
+    if is_busy(exc):
+        raise Busy(exc.cause_response_code) from exc
+    raise exc
+
+
+def is_busy(exc: BaseException | None) -> bool:
+    """A write refused as Busy, or any call (a read too) DynamoDB still refused as busy after botocore's retries."""
+    if isinstance(exc, Busy):
+        return True
+    if not isinstance(exc, PynamoDBException):
+        return False
+    reasons = exc.cancellation_reasons if isinstance(exc, TransactWriteError) else []
+    return exc.cause_response_code in BUSY_CODES or any(r is not None and r.code in BUSY_CODES for r in reasons)
+
+
+def met_another_transaction(exc: TransactWriteError) -> bool:
+    """Cancelled only because another transaction held one of its items at that moment (real
+    DynamoDB; moto runs them one after the other): a caller may send it once more itself, before
+    failed_conditions() calls it Busy."""
+    codes = {reason.code for reason in exc.cancellation_reasons if reason is not None}
+    return "TransactionConflict" in codes and CONDITION_FAILED not in codes
 
 
 def find_submission(submission_id: str) -> Submission | None:
@@ -179,8 +226,5 @@ def next_reference() -> str:
     """A human reference, `YYYY-NNNNN`, from an atomic per-year counter."""
     year = clock.paris(clock.now()).year
     counter = Counter(f"COUNTER#ticket#{year}", "COUNTER")
-    try:
-        counter.update(actions=[Counter.value.add(1)])
-    except UpdateError as exc:  # pragma: no cover - the table is down; let the caller fail
-        raise RuntimeError("could not allocate a ticket reference") from exc
+    counter.update(actions=[Counter.value.add(1)])  # no condition: a refusal is the table's (busy: a 503)
     return f"{year}-{int(counter.value):05d}"

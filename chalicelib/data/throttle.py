@@ -16,6 +16,7 @@ from pynamodb.attributes import ListAttribute, VersionAttribute
 from pynamodb.exceptions import PutError
 
 from chalicelib.config import settings
+from chalicelib.data import store
 from chalicelib.data.models import LoginRequestCount, RelaisItem, WrongLinkCount
 from chalicelib.domain import tokens
 
@@ -118,6 +119,5 @@ def grant_upload(holder: str, now: datetime, lifetime_seconds: int) -> str | Non
             grants.save()  # on the revision read: two requests never both take the last place
             return None
         except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
+            store.failed_conditions(exc)  # the revision moved on (a busy table raises): read it again
     return TOO_MANY_AT_ONCE

@@ -87,9 +87,8 @@ def _claim(pk: str, sk: str, now: datetime) -> Notification | None:
             condition=(Notification.status.is_in("pending", "sending") & (Notification.outbox_due <= clock.iso(now))),
         )
     except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
+        store.failed_conditions(exc)  # a busy table raises: the batch is retried
+        return None
     return notification
 
 

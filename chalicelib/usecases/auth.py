@@ -86,11 +86,10 @@ def request_login_link(email: str, client: str, now: datetime) -> bool:
                 transaction.save(notification)
             return True
         except TransactWriteError as exc:
-            if store.cancelled_by(exc, "ConditionalCheckFailed"):
-                return False  # a counter is used up (only they have conditions): nothing was written
-            if attempt == 0 and store.cancelled_by(exc, "TransactionConflict"):
+            if attempt == 0 and store.met_another_transaction(exc):
                 continue  # another sign-in counted on the same counter at that moment (DynamoDB): once more
-            raise RuntimeError("could not record the login link") from exc
+            store.failed_conditions(exc)  # a busy table raises Busy: it is no "too many links"
+            return False  # a counter is used up (only they have conditions): nothing was written
     raise AssertionError("unreachable")
 
 
@@ -128,6 +127,7 @@ def consume_login_link(secret: str, now: datetime) -> Session:
             condition=LoginToken.pk.exists() & (LoginToken.used == False) & (LoginToken.expires_at > clock.iso(now)),  # noqa: E712
         )
     except UpdateError as exc:
+        store.failed_conditions(exc)  # a busy table raises Busy: the link may still be good
         raise LoginLinkInvalid() from exc
     manager = directory.get_manager(token.manager_id)
     if manager is None or not manager.active or not _same_generation(token.session_generation, manager):

@@ -120,7 +120,8 @@ def _record(notification: Notification, contractor: Contractor, kind: str, now: 
             transaction.save(event, condition=Event.sk.does_not_exist())
             if sms is not None:
                 transaction.save(sms)
-    except TransactWriteError:
+    except TransactWriteError as exc:
+        store.failed_conditions(exc)  # a busy table raises: the invocation fails and Lambda tries it again
         return "duplicate"  # already recorded (SNS delivers at least once)
     return "rerouted" if sms is not None else "recorded"
 

@@ -26,16 +26,20 @@ class MessageRejected(Exception):
 
 def send_message(
     view: store.TicketView,
-    who_for: Callable[[store.TicketView], tickets.Who],
+    who: tickets.Who,
     body: str,
     keys: list[str],
     names: list[str],
     submission_id: str,
     now: datetime,
+    reopen: Callable[[str], store.TicketView] = store.load_ticket,
 ) -> None:
     """Record the message once (a retry of the same form is a no-op); raises MessageRejected.
 
-    `view` is the ticket as the request already read it: the first try costs no second Query."""
+    `view` is the ticket as the request already read it: the first try costs no second Query.
+    `who` wrote it, whatever the ticket says when it is read again after a conflict: `reopen`
+    reads it then, and raises if `who` may no longer write to it (a contractor's link revoked
+    by a reassignment meanwhile)."""
     checked = forms.validate_message(body, keys, names)
     if not checked.ok or checked.value is None:
         raise MessageRejected(checked.errors)
@@ -48,9 +52,9 @@ def send_message(
     files = [stored.as_dict() for stored in accepted]
     for attempt in range(ATTEMPTS):  # a message never conflicts in meaning: retry on a concurrent change
         if attempt:
-            view = store.load_ticket(ticket_id)
+            view = reopen(ticket_id)
         try:
-            tickets.post_message(view, who_for(view), checked.value.body, files, submission_id, now)
+            tickets.post_message(view, who, checked.value.body, files, submission_id, now)
             return
         except store.AlreadySubmitted:
             return

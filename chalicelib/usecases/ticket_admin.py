@@ -39,8 +39,9 @@ def resend(view: store.TicketView, manager: Manager, notification_id: str, now: 
                               {"notification_id": notification_id, "channel": target.channel})
     try:
         _resend_in_db(view, target, event, len(failed) == 1, now)
-    except TransactWriteError as exc:  # sent again by someone else meanwhile
-        raise store.Conflict(view.ticket.ticket_id) from exc
+    except TransactWriteError as exc:
+        store.failed_conditions(exc)  # a busy table raises Busy, not "changed meanwhile"
+        raise store.Conflict(view.ticket.ticket_id) from exc  # sent again, or the ticket changed, meanwhile
 
 
 def _resend_in_db(view: store.TicketView, target: Notification, event: Event, last_failure: bool, now: datetime) -> None:

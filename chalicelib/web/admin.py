@@ -9,7 +9,6 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
-from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib.aws.signing_keys import signer
@@ -31,7 +30,7 @@ else:
         "usecases.ticket_admin", "usecases.tickets")
     directory, listing, uploads, forms = deferred.modules("data.directory", "data.listing", "aws.uploads", "domain.forms")
 
-bp = Blueprint(__name__)
+bp = http.Blueprint(__name__)
 
 LOGIN_PATH = "/admin/login"
 # Where a signed-out manager was going (a ticket opened from an alert email): back there after
@@ -340,7 +339,7 @@ def send_message(session: auth.Session, ticket_id: str) -> Response:
     if not tokens.looks_like_secret(form_id):
         return _ticket_page(session, view, 400, errors={"body": "Formulaire invalide, rechargez la page."}, values=values)
     try:
-        conversation.send_message(view, lambda _: tickets.manager_who(session.manager), form.get("body"),
+        conversation.send_message(view, tickets.manager_who(session.manager), form.get("body"),
                                   form.getlist("file_key"), form.getlist("file_name"), form_id, clock.now())
     except conversation.MessageRejected as rejected:
         values["files"] = http.file_pairs(form, rejected.files)

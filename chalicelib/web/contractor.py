@@ -13,7 +13,6 @@ from datetime import datetime
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
-from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib.aws.signing_keys import signer
@@ -32,7 +31,7 @@ else:
         "usecases.completion", "usecases.conversation", "usecases.quotes", "usecases.site_visit", "usecases.tickets")
     uploads, forms = deferred.modules("aws.uploads", "domain.forms")
 
-bp = Blueprint(__name__)
+bp = http.Blueprint(__name__)
 
 TICKET_ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 FORM_TOKEN_MAX_AGE = 7 * 24 * 3600
@@ -275,9 +274,12 @@ def send_message(view: store.TicketView, secret: str) -> Response:
     if submission_id is None:
         expired = {"message": "Le formulaire a expiré. Vérifiez votre message et envoyez-le à nouveau."}
         return _form_page(view, secret, 400, expired, values)
-    try:
-        conversation.send_message(view, tickets.contractor_of, form.get("body"), form.getlist("file_key"),
-                                  form.getlist("file_name"), submission_id, clock.now())
+    try:  # read again after a conflict through the link itself: a reassignment meanwhile revoked it
+        conversation.send_message(view, tickets.contractor_of(view), form.get("body"), form.getlist("file_key"),
+                                  form.getlist("file_name"), submission_id, clock.now(),
+                                  reopen=lambda _: _open(ticket_id, secret)[0])
+    except _WrongLink as wrong:
+        return _wrong_link_page(wrong.status, wrong.language)
     except conversation.MessageRejected as rejected:
         values["files"] = http.file_pairs(form, rejected.files)
         return _form_page(view, secret, 400, rejected.errors, values, file_errors=rejected.files)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib.config import settings
 from chalicelib.web import http
 
-bp = Blueprint(__name__)
+bp = http.Blueprint(__name__)
 
 NOT_FOUND = Response(body={"error": "not found"}, status_code=404)
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, wraps
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
+import chalice
 from chalice import Chalice
 from chalice.app import Request, Response
 
 from chalicelib.config import settings
 from chalicelib.i18n import rendering
+from chalicelib.logs import logger
 
 FORM_CONTENT_TYPES = ["application/x-www-form-urlencoded"]
 
@@ -56,6 +59,33 @@ class ThreadSafeChalice(Chalice):
         self._requests.request = value
 
 
+class Blueprint(chalice.Blueprint):
+    """Chalice's Blueprint, where every route answers a table too busy to write (or read) with the
+    "try again in a moment" page: the one place where that error becomes a page. Chalice turns any
+    other exception a view lets through into its 500."""
+
+    def route(self, path: str, **kwargs: Any) -> Callable[..., Any]:
+        register = super().route(path, **kwargs)
+
+        def decorator(view: Callable[..., Response]) -> Callable[..., Response]:
+            @wraps(view)
+            def answered(*args: Any, **view_kwargs: Any) -> Response:
+                try:
+                    return view(*args, **view_kwargs)
+                except Exception as exc:
+                    from chalicelib.data import store  # already loaded by whatever read the table
+
+                    if not store.is_busy(exc):
+                        raise
+                    logger.warning("table busy", extra={"error_type": type(exc).__name__,
+                                                        "code": getattr(exc, "cause_response_code", None)})
+                    return busy_page(self.current_request)
+
+            return register(answered)  # type: ignore[no-any-return]
+
+        return decorator
+
+
 class Form:
     """A parsed urlencoded body: `get` for one value, `getlist` for checkboxes."""
 
@@ -75,6 +105,9 @@ class Form:
 
     def as_dict(self) -> dict[str, str]:
         return {name: values[0] for name, values in self._values.items()}
+
+    def pairs(self) -> list[tuple[str, str]]:
+        return [(name, value) for name, values in self._values.items() for value in values]
 
 
 def form(request: Request) -> Form:
@@ -116,6 +149,22 @@ def redirect(location: str, status: int = 303, headers: dict[str, Any] | None = 
 def client_address(request: Request) -> str:
     identity = (request.context or {}).get("identity") or {}
     return str(identity.get("sourceIp") or "unknown")
+
+
+BUSY_RETRY_AFTER = "5"  # seconds: DynamoDB's throttling and internal errors pass in about that
+BUSY = ("Service momentanément occupé : réessayez dans un instant.",
+        "Service momentarily busy: please try again in a moment.")
+
+
+def busy_page(request: Request) -> Response:
+    """503, in French and English (the page does not know whose it is). A form comes back holding
+    what was sent, to send again as it is (its form token or id makes a second arrival harmless).
+    The upload script reads JSON."""
+    headers: dict[str, Any] = {"Retry-After": BUSY_RETRY_AFTER}
+    if request.path.endswith("/uploads"):
+        return Response(body={"error": " / ".join(BUSY)}, status_code=503, headers=headers)
+    fields = form(request).pairs() if request.method == "POST" else []
+    return html("busy.html", status=503, headers=headers, fields=fields)
 
 
 def json_error(message: str, language: str, status: int = 400) -> Response:

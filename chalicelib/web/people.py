@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib.aws.signing_keys import signer
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
 else:
     auth, contacts, directory = deferred.modules("usecases.auth", "domain.contacts", "data.directory")
 
-bp = Blueprint(__name__)
+bp = http.Blueprint(__name__)
 
 TEXT_MAX = 200
 CONTACT_INPUT_MAX = 254

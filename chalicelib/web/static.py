@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib.i18n.rendering import TEMPLATES_DIR
+from chalicelib.web import http
 
-bp = Blueprint(__name__)
+bp = http.Blueprint(__name__)
 
 STATIC_DIR = TEMPLATES_DIR / "static"
 TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}

@@ -337,3 +337,30 @@ def test_a_message_costs_one_query_and_one_transaction(client: Client, ticket: A
         response = contractor_message(client, path, "Je passe demain matin.", [], token)
     assert response.status_code == 303
     assert calls == ["Query", "TransactWriteItems"]
+
+
+def test_a_message_that_meets_a_reassignment_is_recorded_under_nobody_elses_name(
+        client: Client, people: People, ticket: Any, monkeypatch: Any) -> None:
+    """The manager hands the request to another contractor between the moment the message's ticket
+    is read and the moment it is written: its first try conflicts. The old contractor's link is
+    revoked, so the message is refused as a replaced link is, never put under the new one's name."""
+    from chalicelib.domain import clock, tokens
+    from chalicelib.usecases import ticket_admin
+
+    path = contractor_path(ticket.ticket_id)
+    token = message_token(client.http.get(path).body.decode())
+    write = store.apply_change
+    reassigned: list[bool] = []
+
+    def reassign_first(change: store.Change) -> None:
+        if not reassigned:
+            reassigned.append(True)
+            ticket_admin.reassign(store.load_ticket(ticket.ticket_id), people.manager, people.email_only,
+                               tokens.new_random_secret(), clock.now())
+        write(change)
+
+    monkeypatch.setattr(store, "apply_change", reassign_first)
+    response = contractor_message(client, path, "Je passe demain à 9 h.", [], token)
+    assert reassigned and store.load_ticket(ticket.ticket_id).ticket.contractor_id == people.email_only.contractor_id
+    assert [(m.actor_name, m.data["body"]) for m in messages_of(ticket.ticket_id)] == []
+    assert response.status_code == 410  # the page of a replaced link
