@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from chalicelib import store, tickets, uploads, validation
+from chalicelib.i18n import N_
 
 ATTEMPTS = 3
 
@@ -41,7 +42,7 @@ def send_message(
     if rejected:
         if store.find_submission(submission_id) is not None:
             return  # an identical submission (double click) recorded these very files meanwhile
-        raise MessageRejected({"files": "Certains fichiers n'ont pas été acceptés."}, rejected)
+        raise MessageRejected({"files": N_("Certains fichiers n'ont pas été acceptés.")}, rejected)
     files = [stored.as_dict() for stored in accepted]
     for attempt in range(ATTEMPTS):  # a message never conflicts in meaning: retry on a concurrent change
         if attempt:

@@ -17,6 +17,7 @@ from pynamodb.exceptions import PutError
 
 from chalicelib import tokens
 from chalicelib.config import settings
+from chalicelib.i18n import N_
 from chalicelib.models import LoginRequestCount, RelaisItem, WrongLinkCount
 
 # A wrong link is answered no sooner than this after it was read. Whether or not its ticket exists,
@@ -85,8 +86,8 @@ def login_email_counts(address: str, client: str, now: datetime) -> list[tuple[A
 # `upload_limit_at_once` alive at once (given within one permission's lifetime) and at most
 # `upload_limit_per_hour` in any hour. One item per holder keeps the last hour's grant times.
 
-TOO_MANY_AT_ONCE = "Trop de fichiers en cours d'envoi : attendez deux minutes, puis réessayez."
-TOO_MANY_THIS_HOUR = "Trop de fichiers envoyés en une heure : réessayez plus tard."
+TOO_MANY_AT_ONCE = N_("Trop de fichiers en cours d'envoi : attendez deux minutes, puis réessayez.")
+TOO_MANY_THIS_HOUR = N_("Trop de fichiers envoyés en une heure : réessayez plus tard.")
 
 
 class UploadGrants(RelaisItem, discriminator="upload_grants"):
