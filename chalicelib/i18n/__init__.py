@@ -38,6 +38,9 @@ class Text(str):
         text.msgid, text.values = msgid, values
         return text
 
+    def __reduce__(self) -> tuple[type[Text], tuple[str, dict[str, Any]]]:  # copies keep the msgid and values
+        return Text, (self.msgid, self.values)
+
 
 def N_(msgid: str, /, **values: Any) -> str:
     """Marks French text for extraction without translating it: it is translated where it is

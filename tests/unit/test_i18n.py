@@ -7,6 +7,7 @@ chalicelib/i18n/locale/en/LC_MESSAGES/relais.po, compiled to the relais.mo the a
 
 from __future__ import annotations
 
+import copy
 import gettext
 import html
 import re
@@ -160,6 +161,7 @@ def test_a_text_with_values_reads_in_french_and_translates_with_them() -> None:
     assert error == f"Le motif dépasse {validation.REASON_MAX} caractères."  # logs, French pages, tests
     assert i18n.translate("fr", error) == error
     assert i18n.translate("en", error) == f"The reason is longer than {validation.REASON_MAX} characters."
+    assert i18n.translate("en", copy.deepcopy(error)) == i18n.translate("en", error)  # a copied form keeps its msgid
 
 
 @pytest.fixture
