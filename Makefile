@@ -14,7 +14,7 @@ STAGE ?= prod
 # Lambda's python3.13 for the package's tests and bench only (never in the zip): see infra/lambda_python.sh.
 LAMBDA_PY := .local/python3.13/bin/python3.13
 
-.PHONY: run test unit integration browser lint bench bench-soak browser-deps clean package deploy bench-package upgrade-data tools
+.PHONY: run test unit integration browser lint bench bench-soak browser-deps clean package deploy bench-package upgrade-data tools i18n
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,18 @@ integration: $(STAMP)
 
 browser: $(STAMP) browser-deps
 	$(PY) -m pytest tests/browser
+
+# Translations (chalicelib/i18n/): French texts in N_()/_() are the msgids; English is in relais.po.
+# Re-extracts them with Babel (babel.cfg), merges them into the .po (a new text comes untranslated, a
+# changed one fuzzy: tests/unit/test_i18n.py fails until it is translated) and compiles the committed .mo.
+I18N_DIR := chalicelib/i18n/locale
+PYBABEL := $(VENV)/bin/pybabel -q
+
+i18n: $(STAMP)
+	pot=$$(mktemp --suffix=.pot) && trap 'rm -f "$$pot"' EXIT && \
+	$(PYBABEL) extract -F babel.cfg --add-location=file --no-wrap --sort-output -o "$$pot" . && \
+	$(PYBABEL) update -i "$$pot" -d $(I18N_DIR) -D relais -l en --no-wrap --ignore-obsolete --ignore-pot-creation-date
+	$(VENV)/bin/pybabel compile -d $(I18N_DIR) -D relais -l en --statistics
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -22,6 +22,7 @@ from chalicelib.aws import clients
 from chalicelib.config import settings
 from chalicelib.data import throttle
 from chalicelib.domain import filetypes, ids
+from chalicelib.domain.text import N_
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 UPLOAD_EXPIRY_SECONDS = 120  # the browser asks for it right before uploading; S3 checks it when the upload starts
@@ -35,9 +36,9 @@ DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Polic
 _INCOMING = re.compile(
     r"^incoming/tickets/(?P<ticket>[0-9A-Z]{26})/(?P<file>[0-9A-Z]{26})/(?P<name>[A-Za-z0-9._-]{1,120})$"
 )
-NOT_RECEIVED = "Le fichier n'a pas été reçu. Réessayez de l'envoyer."
-CHANGED = "Le fichier a été remplacé pendant l'envoi. Envoyez-le à nouveau."
-ALREADY_SENT = "Ce fichier a déjà été envoyé. Ajoutez-le à nouveau pour l'envoyer encore."
+NOT_RECEIVED = N_("Le fichier n'a pas été reçu. Réessayez de l'envoyer.")
+CHANGED = N_("Le fichier a été remplacé pendant l'envoi. Envoyez-le à nouveau.")
+ALREADY_SENT = N_("Ce fichier a déjà été envoyé. Ajoutez-le à nouveau pour l'envoyer encore.")
 
 
 class FileRejected(Exception):
@@ -109,11 +110,11 @@ def presign(ticket_id: str, filename: str, content_type: str, size: int, holder:
     permissions (a contractor's link, a manager). Raises FileRejected on a bad claim, TooManyUploads."""
     name = clean_display_name(filename)
     if content_type not in filetypes.DECLARED:
-        raise FileRejected(name, "Type de fichier non accepté (photos, PDF, Word, Excel ou OpenDocument).")
+        raise FileRejected(name, N_("Type de fichier non accepté (photos, PDF, Word, Excel ou OpenDocument)."))
     if size <= 0:
-        raise FileRejected(name, "Le fichier est vide.")
+        raise FileRejected(name, N_("Le fichier est vide."))
     if size > MAX_FILE_BYTES:
-        raise FileRejected(name, "Le fichier dépasse 20 Mo.")
+        raise FileRejected(name, N_("Le fichier dépasse 20 Mo."))
     refusal = throttle.grant_upload(holder, now, UPLOAD_EXPIRY_SECONDS)
     if refusal:
         raise TooManyUploads(name, refusal)
@@ -187,7 +188,7 @@ def _check_incoming(key: str, file_id: str, display: str) -> _Checked:
     size, etag, version_id = int(head["ContentLength"]), str(head["ETag"]), str(head.get("VersionId") or "")
     if size <= 0 or size > MAX_FILE_BYTES:
         _delete(key, version_id)
-        raise FileRejected(display, "Le fichier dépasse 20 Mo." if size else "Le fichier est vide.")
+        raise FileRejected(display, N_("Le fichier dépasse 20 Mo.") if size else N_("Le fichier est vide."))
     try:
         kind = filetypes.identify(io.BufferedReader(_ObjectVersion(key, size, etag, version_id), READ_BUFFER),
                                   str(head.get("ContentType", "")))
@@ -199,7 +200,7 @@ def _check_incoming(key: str, file_id: str, display: str) -> _Checked:
         raise
     if kind is None:
         _delete(key, version_id)
-        raise FileRejected(display, "Le contenu du fichier ne correspond pas à un type accepté.")
+        raise FileRejected(display, N_("Le contenu du fichier ne correspond pas à un type accepté."))
     stored = StoredFile(file_id, _final_key(key), filetypes.named(display, kind), size, kind.content_type, kind.is_image)
     return _Checked(stored, key, etag, version_id)
 
@@ -225,7 +226,7 @@ def verify(ticket_id: str, key: str, name: str, recorded: frozenset[str] = froze
     match = _INCOMING.match(key)
     if match is None or match["ticket"] != ticket_id:
         # Never delete here: the key may belong to another ticket.
-        raise FileRejected(display, "Ce fichier n'appartient pas à cette intervention.")
+        raise FileRejected(display, N_("Ce fichier n'appartient pas à cette intervention."))
     if match["file"] in recorded:
         raise FileRejected(display, ALREADY_SENT)
     try:
@@ -300,7 +301,7 @@ def verify_all(ticket_id: str, pairs: list[tuple[str, str]] | tuple[tuple[str, s
             if key in pdf_only and one.stored.content_type != "application/pdf":  # quotes and invoices
                 if one.etag:
                     _delete(key, one.version_id)
-                raise FileRejected(one.stored.name, "Ce fichier doit être un PDF.")
+                raise FileRejected(one.stored.name, N_("Ce fichier doit être un PDF."))
             checked.append(one)
         except FileRejected as problem:
             rejected.append(FileRejected(problem.name, problem.reason, key))

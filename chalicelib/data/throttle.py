@@ -19,6 +19,7 @@ from chalicelib.config import settings
 from chalicelib.data import store
 from chalicelib.data.models import LoginRequestCount, RelaisItem, WrongLinkCount
 from chalicelib.domain import tokens
+from chalicelib.domain.text import N_
 
 # A wrong link is answered no sooner than this after it was read. Whether or not its ticket exists,
 # the same work was done (links.open_ticket); this evens out what is left (a container that has
@@ -86,8 +87,8 @@ def login_email_counts(address: str, client: str, now: datetime) -> list[tuple[A
 # `upload_limit_at_once` alive at once (given within one permission's lifetime) and at most
 # `upload_limit_per_hour` in any hour. One item per holder keeps the last hour's grant times.
 
-TOO_MANY_AT_ONCE = "Trop de fichiers en cours d'envoi : attendez deux minutes, puis réessayez."
-TOO_MANY_THIS_HOUR = "Trop de fichiers envoyés en une heure : réessayez plus tard."
+TOO_MANY_AT_ONCE = N_("Trop de fichiers en cours d'envoi : attendez deux minutes, puis réessayez.")
+TOO_MANY_THIS_HOUR = N_("Trop de fichiers envoyés en une heure : réessayez plus tard.")
 
 
 class UploadGrants(RelaisItem, discriminator="upload_grants"):

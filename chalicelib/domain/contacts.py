@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from chalicelib.domain.text import N_
+
 
 class InvalidContact(ValueError):
     pass
@@ -26,10 +28,10 @@ def normalise_phone(raw: str, region: str = "FR") -> str:
         try:
             number = phonenumbers.parse(raw, candidate)
         except phonenumbers.NumberParseException as exc:
-            raise InvalidContact("Numéro de téléphone invalide.") from exc
+            raise InvalidContact(N_("Numéro de téléphone invalide.")) from exc
         if phonenumbers.is_valid_number(number):
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    raise InvalidContact("Numéro de téléphone invalide.")
+    raise InvalidContact(N_("Numéro de téléphone invalide."))
 
 
 def receives_sms(phone: str) -> bool:
@@ -48,9 +50,9 @@ def normalise_email(raw: str) -> str:
     try:
         address = validate_email(raw.strip(), check_deliverability=False, allow_smtputf8=False).ascii_email
     except EmailNotValidError as exc:
-        raise InvalidContact("Adresse e-mail invalide.") from exc
+        raise InvalidContact(N_("Adresse e-mail invalide.")) from exc
     if address is None:  # pragma: no cover - allow_smtputf8=False always gives the ASCII form
-        raise InvalidContact("Adresse e-mail invalide.")
+        raise InvalidContact(N_("Adresse e-mail invalide."))
     return str(address)
 
 

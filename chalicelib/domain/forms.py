@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Generic, TypeVar
 
 from chalicelib.domain.clock import PARIS
+from chalicelib.domain.text import N_
 
 COMMENT_MAX = 2000
 REASON_MAX = 2000
@@ -92,23 +93,23 @@ def validate_acceptance(form: dict[str, str], now: datetime) -> Result[Acceptanc
     day = _parse_date(raw_date)
     hour = _parse_time(raw_time)
     if not raw_date:
-        errors["planned_date"] = "Indiquez la date d'intervention."
+        errors["planned_date"] = N_("Indiquez la date d'intervention.")
     elif day is None:
-        errors["planned_date"] = "Date invalide (format attendu : JJ/MM/AAAA)."
+        errors["planned_date"] = N_("Date invalide (format attendu : JJ/MM/AAAA).")
     if not raw_time:
-        errors["planned_time"] = "Indiquez l'heure d'intervention."
+        errors["planned_time"] = N_("Indiquez l'heure d'intervention.")
     elif hour is None:
-        errors["planned_time"] = "Heure invalide (format attendu : HH:MM)."
+        errors["planned_time"] = N_("Heure invalide (format attendu : HH:MM).")
     if day is not None and hour is not None:
         moment = datetime.combine(day, hour, tzinfo=PARIS)
         if not _exists_in_paris(day, hour):
-            errors["planned_time"] = "Cette heure n'existe pas ce jour-là (changement d'heure)."
+            errors["planned_time"] = N_("Cette heure n'existe pas ce jour-là (changement d'heure).")
         elif moment <= now:
-            errors["planned_date"] = "La date et l'heure d'intervention sont déjà passées."
+            errors["planned_date"] = N_("La date et l'heure d'intervention sont déjà passées.")
         elif moment > now + timedelta(days=MAX_PLANNING_DAYS):
-            errors["planned_date"] = "La date d'intervention doit être dans les douze prochains mois."
+            errors["planned_date"] = N_("La date d'intervention doit être dans les douze prochains mois.")
     if len(comment) > COMMENT_MAX:
-        errors["comment"] = f"Le commentaire dépasse {COMMENT_MAX} caractères."
+        errors["comment"] = N_("Le commentaire dépasse {limit} caractères.", limit=COMMENT_MAX)
     if errors:
         return Result(errors=errors)
     assert day is not None and hour is not None
@@ -118,9 +119,9 @@ def validate_acceptance(form: dict[str, str], now: datetime) -> Result[Acceptanc
 def validate_refusal(form: dict[str, str]) -> Result[Refusal]:
     reason = _text(form, "reason")
     if not reason:
-        return Result(errors={"reason": "Indiquez le motif du refus."})
+        return Result(errors={"reason": N_("Indiquez le motif du refus.")})
     if len(reason) > REASON_MAX:
-        return Result(errors={"reason": f"Le motif dépasse {REASON_MAX} caractères."})
+        return Result(errors={"reason": N_("Le motif dépasse {limit} caractères.", limit=REASON_MAX)})
     return Result(Refusal(reason))
 
 
@@ -129,7 +130,7 @@ def _required(form: dict[str, str], name: str, limit: int, missing: str, errors:
     if not value:
         errors[name] = missing
     elif len(value) > limit:
-        errors[name] = f"Ce champ dépasse {limit} caractères."
+        errors[name] = N_("Ce champ dépasse {limit} caractères.", limit=limit)
     return value
 
 
@@ -137,23 +138,23 @@ def validate_new_request(form: dict[str, str], channels: list[str]) -> Result[Ne
     errors: dict[str, str] = {}
     contractor_id = _text(form, "contractor_id")
     if not contractor_id:
-        errors["contractor_id"] = "Choisissez un intervenant."
-    title = _required(form, "title", TITLE_MAX, "Indiquez un titre.", errors)
-    description = _required(form, "description", DESCRIPTION_MAX, "Décrivez l'intervention.", errors)
-    site_address = _required(form, "site_address", ADDRESS_MAX, "Indiquez l'adresse du site.", errors)
+        errors["contractor_id"] = N_("Choisissez un intervenant.")
+    title = _required(form, "title", TITLE_MAX, N_("Indiquez un titre."), errors)
+    description = _required(form, "description", DESCRIPTION_MAX, N_("Décrivez l'intervention."), errors)
+    site_address = _required(form, "site_address", ADDRESS_MAX, N_("Indiquez l'adresse du site."), errors)
     access_notes = _text(form, "access_notes")
     if len(access_notes) > ACCESS_NOTES_MAX:
-        errors["access_notes"] = f"Ce champ dépasse {ACCESS_NOTES_MAX} caractères."
+        errors["access_notes"] = N_("Ce champ dépasse {limit} caractères.", limit=ACCESS_NOTES_MAX)
     urgency = _text(form, "urgency") or "normal"
     if urgency not in URGENCIES:
-        errors["urgency"] = "Urgence inconnue."
+        errors["urgency"] = N_("Urgence inconnue.")
     kind = _text(form, "request_kind") or "intervention"
     if kind not in ("intervention", "quote"):
-        errors["request_kind"] = "Type de demande inconnu."
+        errors["request_kind"] = N_("Type de demande inconnu.")
     chosen = tuple(c for c in CHANNELS if c in channels)
     # Without a contractor there is no preference to fall back on: "choose a contractor" says it all.
     if len(chosen) != len(set(channels)) or (not chosen and contractor_id):
-        errors["channels"] = "Choisissez au moins un canal : SMS ou e-mail."
+        errors["channels"] = N_("Choisissez au moins un canal : SMS ou e-mail.")
     if errors:
         return Result(errors=errors)
     return Result(NewRequest(contractor_id, kind, title, description, site_address, access_notes, urgency, chosen))
@@ -161,7 +162,7 @@ def validate_new_request(form: dict[str, str], channels: list[str]) -> Result[Ne
 
 MESSAGE_MAX = 5000
 MESSAGE_MAX_FILES = 10
-TOO_MANY_FILES = f"Pas plus de {MESSAGE_MAX_FILES} fichiers par message."
+TOO_MANY_FILES = N_("Pas plus de {count} fichiers par message.", count=MESSAGE_MAX_FILES)
 
 
 @dataclass(frozen=True)
@@ -173,11 +174,11 @@ class NewMessage:
 def validate_message(body: str, keys: list[str], names: list[str]) -> Result[NewMessage]:
     text = body.strip()
     if len(text) > MESSAGE_MAX:
-        return Result(errors={"body": f"Le message dépasse {MESSAGE_MAX} caractères."})
+        return Result(errors={"body": N_("Le message dépasse {limit} caractères.", limit=MESSAGE_MAX)})
     if len(keys) > MESSAGE_MAX_FILES:
         return Result(errors={"files": TOO_MANY_FILES})
     if not text and not keys:
-        return Result(errors={"body": "Écrivez un message ou joignez un fichier."})
+        return Result(errors={"body": N_("Écrivez un message ou joignez un fichier.")})
     padded = names + [""] * (len(keys) - len(names))
     return Result(NewMessage(text, tuple(zip(keys, padded[: len(keys)], strict=True))))
 
@@ -250,11 +251,11 @@ def _amount(form: dict[str, str], name: str, errors: dict[str, str], missing: st
         errors[name] = missing
         return None
     if raw.lstrip().startswith("-"):
-        errors[name] = "Le montant ne peut pas être négatif."
+        errors[name] = N_("Le montant ne peut pas être négatif.")
         return None
     value = parse_amount(raw)
     if value is None:
-        errors[name] = "Montant invalide (exemple : 1 250,00)."
+        errors[name] = N_("Montant invalide (exemple : 1 250,00).")
     return value
 
 
@@ -263,44 +264,44 @@ def _one_file(keys: list[str], names: list[str], errors: dict[str, str], field: 
         errors[field] = missing
         return None
     if len(keys) > 1:
-        errors[field] = "Un seul fichier ici."
+        errors[field] = N_("Un seul fichier ici.")
         return None
     return keys[0], (names[0] if names else "")
 
 
 def validate_quote(form: dict[str, str], keys: list[str], names: list[str], today: date) -> Result[QuoteForm]:
     errors: dict[str, str] = {}
-    excl = _amount(form, "amount_excl", errors, "Indiquez le montant HT.")
-    incl = _amount(form, "amount_incl", errors, "Indiquez le montant TTC.")
+    excl = _amount(form, "amount_excl", errors, N_("Indiquez le montant HT."))
+    incl = _amount(form, "amount_incl", errors, N_("Indiquez le montant TTC."))
     if excl is not None and incl is not None and incl < excl:
-        errors["amount_incl"] = "Le montant TTC ne peut pas être inférieur au montant HT."
+        errors["amount_incl"] = N_("Le montant TTC ne peut pas être inférieur au montant HT.")
     raw_until = _text(form, "valid_until")
     until = _parse_date(raw_until)
     if not raw_until:
-        errors["valid_until"] = "Indiquez la date de validité du devis."
+        errors["valid_until"] = N_("Indiquez la date de validité du devis.")
     elif until is None:
-        errors["valid_until"] = "Date invalide (format attendu : JJ/MM/AAAA)."
+        errors["valid_until"] = N_("Date invalide (format attendu : JJ/MM/AAAA).")
     elif until < today:
-        errors["valid_until"] = "La date de validité est déjà passée."
+        errors["valid_until"] = N_("La date de validité est déjà passée.")
     comment = _text(form, "comment")
     if len(comment) > COMMENT_MAX:
-        errors["comment"] = f"Le commentaire dépasse {COMMENT_MAX} caractères."
-    file = _one_file(keys, names, errors, "quote_file", "Joignez le devis (PDF).")
+        errors["comment"] = N_("Le commentaire dépasse {limit} caractères.", limit=COMMENT_MAX)
+    file = _one_file(keys, names, errors, "quote_file", N_("Joignez le devis (PDF)."))
     if errors or excl is None or incl is None or until is None or file is None:
         return Result(errors=errors)
     return Result(QuoteForm(str(excl), str(incl), until.isoformat(), comment, file))
 
 
 def _invoice(form: dict[str, str], keys: list[str], names: list[str], errors: dict[str, str]) -> InvoiceForm | None:
-    amount = _amount(form, "invoice_amount", errors, "Indiquez le montant de la facture.")
+    amount = _amount(form, "invoice_amount", errors, N_("Indiquez le montant de la facture."))
     if amount is not None and amount <= 0:
-        errors["invoice_amount"] = "Le montant de la facture doit être supérieur à zéro."
+        errors["invoice_amount"] = N_("Le montant de la facture doit être supérieur à zéro.")
     number = _text(form, "invoice_number")
     if not number:
-        errors["invoice_number"] = "Indiquez le numéro de facture."
+        errors["invoice_number"] = N_("Indiquez le numéro de facture.")
     elif len(number) > INVOICE_NUMBER_MAX:
-        errors["invoice_number"] = f"Le numéro de facture dépasse {INVOICE_NUMBER_MAX} caractères."
-    file = _one_file(keys, names, errors, "invoice_file", "Joignez la facture (PDF).")
+        errors["invoice_number"] = N_("Le numéro de facture dépasse {limit} caractères.", limit=INVOICE_NUMBER_MAX)
+    file = _one_file(keys, names, errors, "invoice_file", N_("Joignez la facture (PDF)."))
     if amount is None or file is None or "invoice_amount" in errors or "invoice_number" in errors:
         return None
     return InvoiceForm(str(amount), number, file)
@@ -318,20 +319,20 @@ def validate_completion(form: dict[str, str], proofs: list[FilePair], invoice_ke
     raw = _text(form, "done_on")
     done_on = _parse_date(raw)
     if not raw:
-        errors["done_on"] = "Indiquez la date de fin d'intervention."
+        errors["done_on"] = N_("Indiquez la date de fin d'intervention.")
     elif done_on is None:
-        errors["done_on"] = "Date invalide (format attendu : JJ/MM/AAAA)."
+        errors["done_on"] = N_("Date invalide (format attendu : JJ/MM/AAAA).")
     elif done_on > today:
-        errors["done_on"] = "La date de fin ne peut pas être dans le futur."
+        errors["done_on"] = N_("La date de fin ne peut pas être dans le futur.")
     elif done_on < today - timedelta(days=COMPLETION_PAST_DAYS):
-        errors["done_on"] = "La date de fin est trop ancienne."
+        errors["done_on"] = N_("La date de fin est trop ancienne.")
     if not proofs:
-        errors["proof_file"] = "Joignez au moins une photo ou un justificatif d'intervention."
+        errors["proof_file"] = N_("Joignez au moins une photo ou un justificatif d'intervention.")
     elif len(proofs) > MESSAGE_MAX_FILES:
         errors["proof_file"] = TOO_MANY_FILES
     comment = _text(form, "comment")
     if len(comment) > COMMENT_MAX:
-        errors["comment"] = f"Le commentaire dépasse {COMMENT_MAX} caractères."
+        errors["comment"] = N_("Le commentaire dépasse {limit} caractères.", limit=COMMENT_MAX)
     wants_invoice = bool(invoice_keys or _text(form, "invoice_amount") or _text(form, "invoice_number"))
     invoice = _invoice(form, invoice_keys, invoice_names, errors) if wants_invoice else None
     if errors or done_on is None:
@@ -344,18 +345,18 @@ def validate_late(form: dict[str, str], planned_time: str | None) -> Result[str]
     raw = _text(form, "late_until")
     hour = _parse_time(raw)
     if not raw:
-        return Result(errors={"late_until": "Indiquez votre nouvelle heure d'arrivée."})
+        return Result(errors={"late_until": N_("Indiquez votre nouvelle heure d'arrivée.")})
     if hour is None:
-        return Result(errors={"late_until": "Heure invalide (format attendu : HH:MM)."})
+        return Result(errors={"late_until": N_("Heure invalide (format attendu : HH:MM).")})
     if planned_time and hour.strftime("%H:%M") <= planned_time:
-        return Result(errors={"late_until": "La nouvelle heure doit être après l'heure prévue."})
+        return Result(errors={"late_until": N_("La nouvelle heure doit être après l'heure prévue.")})
     return Result(hour.strftime("%H:%M"))
 
 
 def validate_reason(form: dict[str, str]) -> Result[str]:
     reason = _text(form, "reason")
     if not reason:
-        return Result(errors={"reason": "Indiquez le motif."})
+        return Result(errors={"reason": N_("Indiquez le motif.")})
     if len(reason) > REASON_MAX:
-        return Result(errors={"reason": f"Le motif dépasse {REASON_MAX} caractères."})
+        return Result(errors={"reason": N_("Le motif dépasse {limit} caractères.", limit=REASON_MAX)})
     return Result(reason)

@@ -11,6 +11,7 @@ from datetime import datetime
 from chalicelib.aws import uploads
 from chalicelib.data import store
 from chalicelib.domain import forms
+from chalicelib.domain.text import N_
 from chalicelib.usecases import tickets
 
 ATTEMPTS = 3
@@ -48,7 +49,7 @@ def send_message(
     if rejected:
         if store.find_submission(submission_id) is not None:
             return  # an identical submission (double click) recorded these very files meanwhile
-        raise MessageRejected({"files": "Certains fichiers n'ont pas été acceptés."}, rejected)
+        raise MessageRejected({"files": N_("Certains fichiers n'ont pas été acceptés.")}, rejected)
     files = [stored.as_dict() for stored in accepted]
     for attempt in range(ATTEMPTS):  # a message never conflicts in meaning: retry on a concurrent change
         if attempt:

@@ -16,6 +16,7 @@ from chalicelib.config import settings
 from chalicelib.data import store, throttle
 from chalicelib.domain import clock, ids, lifecycle, tokens
 from chalicelib.domain.lifecycle import Actor, NotAllowed, State
+from chalicelib.domain.text import N_
 from chalicelib.web import deferred, http
 
 # Loaded by the first admin request, not by a contractor's (see chalicelib/web/deferred.py).
@@ -87,12 +88,12 @@ def signed_in(view: Callable[..., Response]) -> Callable[..., Response]:
             if request.path.endswith("/uploads"):  # asked by upload.js: it reads JSON
                 return Response(body={"error": "authentication required"}, status_code=401)
             # A form sent after the session ended: say so on a page, not in JSON.
-            return _login_form(401, notice="Votre session a expiré : connectez-vous à nouveau. Ce que vous veniez "
-                                           "d'envoyer n'a pas été enregistré.")
+            return _login_form(401, notice=N_("Votre session a expiré : connectez-vous à nouveau. Ce que vous veniez "
+                                              "d'envoyer n'a pas été enregistré."))
         if request.method == "POST":
             if not auth.csrf_valid(session, http.form(request).get("csrf")):
                 return http.html("admin/error.html", session.manager.language, status=403, session=None,
-                                 message="Jeton de sécurité invalide. Rechargez la page et réessayez.")
+                                 message=N_("Jeton de sécurité invalide. Rechargez la page et réessayez."))
         return view(session, *args, **kwargs)
 
     return wrapper
@@ -111,8 +112,8 @@ def login_page() -> Response:
     return _login_form()
 
 
-LOGIN_LIMITED = ("Trop de liens de connexion demandés pour cette adresse ou depuis votre connexion : réessayez dans "
-                 "un quart d'heure. Un lien déjà reçu reste valable 15 minutes.")
+LOGIN_LIMITED = N_("Trop de liens de connexion demandés pour cette adresse ou depuis votre connexion : réessayez dans "
+                   "un quart d'heure. Un lien déjà reçu reste valable 15 minutes.")
 
 
 @bp.route(LOGIN_PATH, methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
@@ -120,10 +121,10 @@ def request_login() -> Response:
     request = bp.current_request
     email = http.form(request).get("email").strip()
     if not _from_this_site(request):
-        return _login_form(403, email[:254], notice="Ce formulaire n'a pas été envoyé depuis la page de connexion de "
-                                                    "Relais. Ouvrez {url} et demandez votre lien depuis cette page.")
+        return _login_form(403, email[:254], notice=N_("Ce formulaire n'a pas été envoyé depuis la page de connexion de "
+                                                       "Relais. Ouvrez {url} et demandez votre lien depuis cette page."))
     if "@" not in email or len(email) > 254:
-        return _login_form(400, email, {"email": "Indiquez une adresse e-mail valide."})
+        return _login_form(400, email, {"email": N_("Indiquez une adresse e-mail valide.")})
     # Same answers whether or not the address is known (same page, same work, same limit): the
     # page reveals no accounts.
     if not auth.request_login_link(email, http.client_address(request), clock.now()):
@@ -235,7 +236,7 @@ def presign_draft_upload(session: auth.Session) -> Response:
     form = http.form(bp.current_request)
     ticket_id = _draft_ticket_id(session, form.get("draft"))
     if ticket_id is None:
-        return http.json_error("Le formulaire a expiré. Rechargez la page.", session.manager.language, 403)
+        return http.json_error(N_("Le formulaire a expiré. Rechargez la page."), session.manager.language, 403)
     return http.presign_response(ticket_id, form, session.manager.language, f"manager:{session.manager.manager_id}")
 
 
@@ -253,7 +254,7 @@ def create_ticket(session: auth.Session) -> Response:
     ticket_id = _draft_ticket_id(session, form.get("draft"))
     if ticket_id is None:
         values.pop("draft", None)
-        return _new_ticket_page(session, 400, {"form": "Le formulaire a expiré. Vérifiez la demande et créez-la à nouveau."},
+        return _new_ticket_page(session, 400, {"form": N_("Le formulaire a expiré. Vérifiez la demande et créez-la à nouveau.")},
                                 values)
     if store.find_submission(ticket_id) is not None:  # a double click: the first one created it
         return http.redirect(f"/admin/tickets/{ticket_id}")
@@ -262,7 +263,7 @@ def create_ticket(session: auth.Session) -> Response:
     checked = forms.validate_new_request(form.as_dict(), channels)
     errors = dict(checked.errors)
     if form.get("contractor_id") and (contractor is None or not contractor.active):
-        errors["contractor_id"] = "Cet intervenant n'existe pas ou a été désactivé."
+        errors["contractor_id"] = N_("Cet intervenant n'existe pas ou a été désactivé.")
     attached = list(zip(form.getlist("file_key"), form.getlist("file_name"), strict=False))
     if len(attached) > forms.MESSAGE_MAX_FILES:
         errors["files"] = forms.TOO_MANY_FILES
@@ -271,12 +272,12 @@ def create_ticket(session: auth.Session) -> Response:
     accepted, rejected = uploads.verify_all(ticket_id, attached)  # a new ticket has no recorded files yet
     if rejected:
         values["files"] = http.file_pairs(form, rejected)
-        return _new_ticket_page(session, 400, {"files": "Certains fichiers n'ont pas été acceptés."}, values, rejected)
+        return _new_ticket_page(session, 400, {"files": N_("Certains fichiers n'ont pas été acceptés.")}, values, rejected)
     try:
         tickets.create_request(session.manager, contractor, checked.value, clock.now(), ticket_id, ticket_id,
                                [f.as_dict() for f in accepted])
     except tickets.ContractorUnavailable:
-        errors["channels"] = "L'intervenant n'a pas de coordonnées pour le canal choisi."
+        errors["channels"] = N_("L'intervenant n'a pas de coordonnées pour le canal choisi.")
         return _new_ticket_page(session, 400, errors, values)
     except (store.AlreadySubmitted, store.Conflict):
         pass  # the same draft was created by a concurrent click
@@ -314,7 +315,7 @@ def _ticket_page(session: auth.Session, view: store.TicketView, status: int = 20
 def ticket_page(session: auth.Session, ticket_id: str) -> Response:
     view = _load_owned(ticket_id)
     if view is None:
-        return admin_page(session, "admin/error.html", status=404, message="Ticket introuvable.")
+        return admin_page(session, "admin/error.html", status=404, message=N_("Ticket introuvable."))
     return _ticket_page(session, view)
 
 
@@ -322,7 +323,7 @@ def ticket_page(session: auth.Session, ticket_id: str) -> Response:
 @signed_in
 def presign_upload(session: auth.Session, ticket_id: str) -> Response:
     if _load_owned(ticket_id) is None:
-        return http.json_error("Ticket introuvable.", session.manager.language, 404)
+        return http.json_error(N_("Ticket introuvable."), session.manager.language, 404)
     return http.presign_response(ticket_id, http.form(bp.current_request), session.manager.language,
                                  f"manager:{session.manager.manager_id}")
 
@@ -332,12 +333,12 @@ def presign_upload(session: auth.Session, ticket_id: str) -> Response:
 def send_message(session: auth.Session, ticket_id: str) -> Response:
     view = _load_owned(ticket_id)
     if view is None:
-        return admin_page(session, "admin/error.html", status=404, message="Ticket introuvable.")
+        return admin_page(session, "admin/error.html", status=404, message=N_("Ticket introuvable."))
     form = http.form(bp.current_request)
     form_id = form.get("form_id")
     values = {"body": form.get("body"), "files": http.file_pairs(form)}
     if not tokens.looks_like_secret(form_id):
-        return _ticket_page(session, view, 400, errors={"body": "Formulaire invalide, rechargez la page."}, values=values)
+        return _ticket_page(session, view, 400, errors={"body": N_("Formulaire invalide, rechargez la page.")}, values=values)
     try:
         conversation.send_message(view, tickets.manager_who(session.manager), form.get("body"),
                                   form.getlist("file_key"), form.getlist("file_name"), form_id, clock.now())
@@ -363,7 +364,7 @@ ManagerAction = Callable[[store.TicketView, "auth.Session", http.Form, str, date
 def _optional_reason(form: http.Form) -> str:
     reason = form.get("reason").strip()
     if len(reason) > forms.REASON_MAX:
-        raise _Invalid({"reason": "Le motif est trop long."})
+        raise _Invalid({"reason": N_("Le motif est trop long.")})
     return reason
 
 
@@ -404,24 +405,24 @@ def _change_owner(view: store.TicketView, session: auth.Session, form: http.Form
             raise ticket_admin.OwnerUnavailable(form.get("manager_id"))
         return ticket_admin.change_owner(view, session.manager, owner, submission_id, now)
     except ticket_admin.OwnerUnavailable as exc:
-        raise _Invalid({"manager_id": "Choisissez un autre gestionnaire actif."}) from exc
+        raise _Invalid({"manager_id": N_("Choisissez un autre gestionnaire actif.")}) from exc
 
 
 def _reassign(view: store.TicketView, session: auth.Session, form: http.Form, submission_id: str, now: datetime) -> Any:
     contractor = directory.get_contractor(form.get("contractor_id")) if form.get("contractor_id") else None
     if contractor is None or not contractor.active or contractor.contractor_id == view.ticket.contractor_id:
-        raise _Invalid({"contractor_id": "Choisissez un autre intervenant actif."})
+        raise _Invalid({"contractor_id": N_("Choisissez un autre intervenant actif.")})
     try:
         return ticket_admin.reassign(view, session.manager, contractor, submission_id, now)
     except tickets.ContractorUnavailable as exc:
-        raise _Invalid({"contractor_id": "L'intervenant n'a pas de coordonnées pour le canal choisi."}) from exc
+        raise _Invalid({"contractor_id": N_("L'intervenant n'a pas de coordonnées pour le canal choisi.")}) from exc
 
 
 def _resend(view: store.TicketView, session: auth.Session, form: http.Form, now: datetime) -> Any:
     try:
         return ticket_admin.resend(view, session.manager, form.get("notification_id"), now)
     except ticket_admin.NotResendable as exc:
-        raise _Invalid({"notification_id": "Cette notification n'est pas en échec."}) from exc
+        raise _Invalid({"notification_id": N_("Cette notification n'est pas en échec.")}) from exc
 
 
 def _manager_action(session: auth.Session, ticket_id: str, action: str) -> Response:
@@ -429,11 +430,11 @@ def _manager_action(session: auth.Session, ticket_id: str, action: str) -> Respo
     run = MANAGER_ACTIONS.get(action)
     view = _load_owned(ticket_id)
     if view is None or run is None:
-        return admin_page(session, "admin/error.html", status=404, message="Ticket introuvable.")
+        return admin_page(session, "admin/error.html", status=404, message=N_("Ticket introuvable."))
     form = http.form(bp.current_request)
     form_id = form.get("form_id")
     if not tokens.looks_like_secret(form_id):
-        return _ticket_page(session, view, 400, errors={"reason": "Formulaire invalide, rechargez la page."})
+        return _ticket_page(session, view, 400, errors={"reason": N_("Formulaire invalide, rechargez la page.")})
     try:
         run(view, session, form, form_id, clock.now())
     except _Invalid as invalid:
@@ -443,8 +444,8 @@ def _manager_action(session: auth.Session, ticket_id: str, action: str) -> Respo
     except (NotAllowed, store.Conflict):
         if store.find_submission(form_id) is None:
             return _ticket_page(session, store.load_ticket(ticket_id), 409,
-                                notice="Le ticket a changé entre-temps : votre action n'a pas été enregistrée. "
-                                       "Voici son état actuel.")
+                                notice=N_("Le ticket a changé entre-temps : votre action n'a pas été enregistrée. "
+                                          "Voici son état actuel."))
     return http.redirect(f"/admin/tickets/{ticket_id}")
 
 

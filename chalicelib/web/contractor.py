@@ -19,6 +19,7 @@ from chalicelib.aws.signing_keys import signer
 from chalicelib.data import links, store, throttle
 from chalicelib.domain import clock, lifecycle, tokens
 from chalicelib.domain.lifecycle import Actor, NotAllowed, State
+from chalicelib.domain.text import N_
 from chalicelib.web import deferred, http
 
 # Behind the answers only: opening the link does not load them (see chalicelib/web/deferred.py).
@@ -135,7 +136,7 @@ class _Invalid(Exception):
 
 
 Handler = Callable[[store.TicketView, http.Form, str, datetime], Any]
-CHANGED_MEANWHILE = "La demande a changé entre-temps et votre réponse n'a pas été enregistrée. Voici son état actuel."
+CHANGED_MEANWHILE = N_("La demande a changé entre-temps et votre réponse n'a pas été enregistrée. Voici son état actuel.")
 
 
 def _act(view: store.TicketView, secret: str, handler: Handler) -> Response:
@@ -148,7 +149,7 @@ def _act(view: store.TicketView, secret: str, handler: Handler) -> Response:
     values: dict[str, Any] = {k: v for k, v in form.as_dict().items() if k != "form_token"}
     submission_id = _submission_id(ticket_id, form.get("form_token"))
     if submission_id is None:
-        return _form_page(view, secret, 400, {"form": "Le formulaire a expiré. Vérifiez vos réponses et validez à nouveau."},
+        return _form_page(view, secret, 400, {"form": N_("Le formulaire a expiré. Vérifiez vos réponses et validez à nouveau.")},
                           values)
     confirmation = http.redirect(f"/t/{ticket_id}/{secret}/confirmation")
     try:
@@ -178,7 +179,7 @@ def _stored(view: store.TicketView, pairs: list[tuple[str, str]],
             pdf_only: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     accepted, rejected = uploads.verify_all(view.ticket.ticket_id, pairs, pdf_only, view.recorded_file_ids())
     if rejected:
-        raise _Invalid({"files": "Certains fichiers n'ont pas été acceptés."}, rejected)
+        raise _Invalid({"files": N_("Certains fichiers n'ont pas été acceptés.")}, rejected)
     return [stored.as_dict() for stored in accepted]
 
 
@@ -188,7 +189,7 @@ def _answer(view: store.TicketView, form: http.Form, submission_id: str, now: da
         return tickets.accept_request(view, _checked(forms.validate_acceptance(form.as_dict(), now)), submission_id, now)
     if decision == "refuse":
         return tickets.refuse_request(view, _checked(forms.validate_refusal(form.as_dict())), submission_id, now)
-    raise _Invalid({"decision": "Choisissez : accepter ou refuser la demande."})
+    raise _Invalid({"decision": N_("Choisissez : accepter ou refuser la demande.")})
 
 
 def _quote(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
@@ -198,7 +199,7 @@ def _quote(view: store.TicketView, form: http.Form, submission_id: str, now: dat
     return quotes.submit_quote(view, quote, file, submission_id, now)
 
 
-SAME_PLAN = "C'est déjà la date et l'heure prévues : choisissez-en d'autres."
+SAME_PLAN = N_("C'est déjà la date et l'heure prévues : choisissez-en d'autres.")
 
 
 def _reschedule(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
@@ -259,7 +260,7 @@ def presign_upload(view: store.TicketView, secret: str) -> Response:
     """Where the browser may put one file (JSON). Changes nothing: the file counts once sent."""
     form = http.form(bp.current_request)
     if _submission_id(view.ticket.ticket_id, form.get("form_token")) is None:
-        return http.json_error("Le formulaire a expiré. Rechargez la page.", view.ticket.contractor_language, 403)
+        return http.json_error(N_("Le formulaire a expiré. Rechargez la page."), view.ticket.contractor_language, 403)
     return http.presign_response(view.ticket.ticket_id, form, view.ticket.contractor_language,
                                  f"link:{view.ticket.ticket_id}")
 
@@ -272,7 +273,7 @@ def send_message(view: store.TicketView, secret: str) -> Response:
     values: dict[str, Any] = {"body": form.get("body"), "files": http.file_pairs(form)}
     submission_id = _submission_id(ticket_id, form.get("form_token"))
     if submission_id is None:
-        expired = {"message": "Le formulaire a expiré. Vérifiez votre message et envoyez-le à nouveau."}
+        expired = {"message": N_("Le formulaire a expiré. Vérifiez votre message et envoyez-le à nouveau.")}
         return _form_page(view, secret, 400, expired, values)
     try:  # read again after a conflict through the link itself: a reassignment meanwhile revoked it
         conversation.send_message(view, tickets.contractor_of(view), form.get("body"), form.getlist("file_key"),

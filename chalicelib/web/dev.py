@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalice.app import Response
 
 from chalicelib.config import settings
+from chalicelib.domain.text import N_
 from chalicelib.web import http
 
 bp = http.Blueprint(__name__)
@@ -63,8 +64,8 @@ def schedules_page() -> Response:
     """Pending timers, with a button to fire one now: walk a whole lifecycle in minutes."""
     if not settings().is_local:
         return NOT_FOUND
-    fired = {"done": "Étape déclenchée.", "stale": "Étape ignorée : le ticket n'en a plus besoin.",
-             "duplicate": "Étape déjà déclenchée.", "gone": "Ticket introuvable."}
+    fired = {"done": N_("Étape déclenchée."), "stale": N_("Étape ignorée : le ticket n'en a plus besoin."),
+             "duplicate": N_("Étape déjà déclenchée."), "gone": N_("Ticket introuvable.")}
     params: dict[str, str] = dict(bp.current_request.query_params or {})
     outcome = params.get("fired", "")
     return _schedules_page(fired.get(outcome, ""))
@@ -79,9 +80,9 @@ def fire_schedule() -> Response:
 
     form = http.form(bp.current_request)
     if signer().loads("dev", form.get("csrf"), 24 * 3600) != "schedules":
-        return _schedules_page("Jeton de sécurité invalide. Rechargez la page et réessayez.", 403)
+        return _schedules_page(N_("Jeton de sécurité invalide. Rechargez la page et réessayez."), 403)
     schedule = next((s for s in scheduler.pending() if s.name == form.get("name")), None)
     if schedule is None:
-        return _schedules_page("Cette minuterie n'existe plus (déjà déclenchée ou remplacée).", 404)
+        return _schedules_page(N_("Cette minuterie n'existe plus (déjà déclenchée ou remplacée)."), 404)
     outcome = scheduler.fire(schedule)
     return http.redirect(f"/dev/schedules?fired={outcome}")

@@ -13,6 +13,7 @@ from chalice.app import Response
 
 from chalicelib.aws.signing_keys import signer
 from chalicelib.domain import clock, ids
+from chalicelib.domain.text import N_
 from chalicelib.web import deferred, http
 from chalicelib.web.admin import admin_page, signed_in
 
@@ -48,7 +49,7 @@ def _id_from_token(kind: str, token: str) -> str | None:
 
 
 def _not_found(session: auth.Session) -> Response:
-    return admin_page(session, "admin/error.html", status=404, message="Intervenant introuvable.")
+    return admin_page(session, "admin/error.html", status=404, message=N_("Intervenant introuvable."))
 
 
 # -- contractors: reading the form -------------------------------------------------------------
@@ -60,10 +61,10 @@ def _read_contractor(form: http.Form) -> tuple[directory.ContractorProfile | Non
     values["channels"] = [c for c in directory.CHANNELS if c in form.getlist("channels")]
     errors: dict[str, str] = {}
     if not values["name"]:
-        errors["name"] = "Indiquez le nom de l'intervenant."
+        errors["name"] = N_("Indiquez le nom de l'intervenant.")
     for name in ("name", "company", "trade"):
         if len(values[name]) > TEXT_MAX:
-            errors[name] = "Ce champ dépasse 200 caractères."
+            errors[name] = N_("Ce champ dépasse {limit} caractères.", limit=TEXT_MAX)
     phone = email = None
     try:
         phone = contacts.normalise_phone(values["phone"][:CONTACT_INPUT_MAX]) if values["phone"] else None
@@ -74,15 +75,15 @@ def _read_contractor(form: http.Form) -> tuple[directory.ContractorProfile | Non
     except contacts.InvalidContact as invalid:
         errors["email"] = str(invalid)
     if not values["channels"]:
-        errors["channels"] = "Choisissez au moins un canal : SMS ou e-mail."
+        errors["channels"] = N_("Choisissez au moins un canal : SMS ou e-mail.")
     if "sms" in values["channels"] and not values["phone"]:
-        errors["phone"] = "Indiquez un numéro de téléphone pour l'envoi par SMS."
+        errors["phone"] = N_("Indiquez un numéro de téléphone pour l'envoi par SMS.")
     elif "sms" in values["channels"] and phone and not contacts.receives_sms(phone):
-        errors["phone"] = "Ce numéro est un fixe : il ne peut pas recevoir de SMS. Indiquez un mobile ou choisissez l'e-mail."
+        errors["phone"] = N_("Ce numéro est un fixe : il ne peut pas recevoir de SMS. Indiquez un mobile ou choisissez l'e-mail.")
     if "email" in values["channels"] and not values["email"]:
-        errors["email"] = "Indiquez une adresse e-mail pour l'envoi par e-mail."
+        errors["email"] = N_("Indiquez une adresse e-mail pour l'envoi par e-mail.")
     if values["language"] not in LANGUAGES:
-        errors["language"] = "Choisissez la langue : français ou anglais."
+        errors["language"] = N_("Choisissez la langue : français ou anglais.")
     if errors:
         return None, errors, values
     profile = directory.ContractorProfile(values["name"], values["company"], values["trade"], phone, email, values["channels"],
@@ -93,9 +94,9 @@ def _read_contractor(form: http.Form) -> tuple[directory.ContractorProfile | Non
 def _duplicate_errors(duplicate: directory.Duplicate) -> dict[str, str]:
     errors: dict[str, str] = {}
     if "phone" in duplicate.holders:
-        errors["phone"] = "Ce numéro de téléphone est déjà celui d'un autre intervenant."
+        errors["phone"] = N_("Ce numéro de téléphone est déjà celui d'un autre intervenant.")
     if "email" in duplicate.holders:
-        errors["email"] = "Cette adresse e-mail est déjà celle d'un autre intervenant."
+        errors["email"] = N_("Cette adresse e-mail est déjà celle d'un autre intervenant.")
     return errors
 
 
@@ -139,7 +140,7 @@ def create_contractor(session: auth.Session) -> Response:
     contractor_id = _id_from_token("contractor", form.get("new_token"))
     if contractor_id is None:
         return _form_page(session, None, values, 400,
-                          {"form": "Le formulaire a expiré. Vérifiez la fiche et enregistrez-la à nouveau."})
+                          {"form": N_("Le formulaire a expiré. Vérifiez la fiche et enregistrez-la à nouveau.")})
     if profile is None:
         return _form_page(session, None, values, 400, errors, new_token=form.get("new_token"))
     try:
@@ -162,9 +163,9 @@ def contractor_page(session: auth.Session, contractor_id: str) -> Response:
     done = _query("done")
     return admin_page(session, "admin/contractor.html", contractor=contractor, history=history.items,
                  next_cursor=history.next_cursor, first_page=not after,
-                 notice="Intervenant enregistré." if done in ("created", "saved")
-                 else "Intervenant désactivé : il ne peut plus recevoir de nouvelle demande." if done == "deactivated"
-                 else "Intervenant réactivé." if done == "reactivated" else None)
+                 notice=N_("Intervenant enregistré.") if done in ("created", "saved")
+                 else N_("Intervenant désactivé : il ne peut plus recevoir de nouvelle demande.") if done == "deactivated"
+                 else N_("Intervenant réactivé.") if done == "reactivated" else None)
 
 
 @bp.route("/admin/contractors/{contractor_id}/edit", methods=["GET"])
@@ -192,7 +193,7 @@ def update_contractor(session: auth.Session, contractor_id: str) -> Response:
         return _form_page(session, contractor_id, values, 400, _duplicate_errors(duplicate), duplicate.holders)
     except directory.Changed:
         return _form_page(session, contractor_id, values, 409,
-                          {"form": "La fiche a été modifiée entre-temps. Vérifiez-la et enregistrez à nouveau."})
+                          {"form": N_("La fiche a été modifiée entre-temps. Vérifiez-la et enregistrez à nouveau.")})
     return http.redirect(f"/admin/contractors/{contractor_id}?done=saved")
 
 
@@ -221,13 +222,14 @@ def reactivate_contractor(session: auth.Session, contractor_id: str) -> Response
 # -- managers -----------------------------------------------------------------------------------
 
 MANAGER_NOTICES = {
-    "invited": "Invitation envoyée : le lien de connexion est parti par e-mail.",
-    "deactivated": "Gestionnaire désactivé : il ne peut plus se connecter et ses sessions sont fermées.",
-    "reactivated": "Gestionnaire réactivé : il se connecte avec un nouveau lien.",
-    "role": "Rôle modifié.",
+    "invited": N_("Invitation envoyée : le lien de connexion est parti par e-mail."),
+    "deactivated": N_("Gestionnaire désactivé : il ne peut plus se connecter et ses sessions sont fermées."),
+    "reactivated": N_("Gestionnaire réactivé : il se connecte avec un nouveau lien."),
+    "role": N_("Rôle modifié."),
 }
-ADMINISTRATEURS_ONLY = "Seul un administrateur peut inviter des gestionnaires, changer leur rôle ou les désactiver."
-NOT_YOURSELF = "Vous ne pouvez pas changer votre propre rôle ni désactiver votre compte : demandez-le à un autre administrateur."
+ADMINISTRATEURS_ONLY = N_("Seul un administrateur peut inviter des gestionnaires, changer leur rôle ou les désactiver.")
+NOT_YOURSELF = N_("Vous ne pouvez pas changer votre propre rôle ni désactiver votre compte : "
+                  "demandez-le à un autre administrateur.")
 
 
 def _managers_page(session: auth.Session, status: int = 200, errors: dict[str, str] | None = None,
@@ -260,22 +262,22 @@ def invite_manager(session: auth.Session) -> Response:
     token = form.get("new_token")
     manager_id = _id_from_token("manager", token)
     if manager_id is None:
-        return _managers_page(session, 400, {"form": "Le formulaire a expiré. Vérifiez l'invitation et envoyez-la à nouveau."},
-                              values)
+        expired = N_("Le formulaire a expiré. Vérifiez l'invitation et envoyez-la à nouveau.")
+        return _managers_page(session, 400, {"form": expired}, values)
     errors: dict[str, str] = {}
     if not values["name"]:
-        errors["name"] = "Indiquez le nom du gestionnaire."
+        errors["name"] = N_("Indiquez le nom du gestionnaire.")
     elif len(values["name"]) > TEXT_MAX:
-        errors["name"] = "Ce champ dépasse 200 caractères."
+        errors["name"] = N_("Ce champ dépasse {limit} caractères.", limit=TEXT_MAX)
     email = ""
     try:
         email = contacts.normalise_email(values["email"][:CONTACT_INPUT_MAX])
     except contacts.InvalidContact as invalid:
         errors["email"] = str(invalid)
     if values["language"] not in LANGUAGES:
-        errors["language"] = "Choisissez la langue : français ou anglais."
+        errors["language"] = N_("Choisissez la langue : français ou anglais.")
     if values["role"] not in directory.ROLES:
-        errors["role"] = "Choisissez le rôle : gestionnaire ou administrateur."
+        errors["role"] = N_("Choisissez le rôle : gestionnaire ou administrateur.")
     if errors:
         return _managers_page(session, 400, errors, values, new_token=token)
     try:
@@ -286,7 +288,7 @@ def invite_manager(session: auth.Session) -> Response:
     except directory.NotAdministrateur:
         return _administrateurs_only(session)
     except directory.Duplicate:
-        return _managers_page(session, 400, {"email": "Cette adresse e-mail est déjà celle d'un gestionnaire."}, values,
+        return _managers_page(session, 400, {"email": N_("Cette adresse e-mail est déjà celle d'un gestionnaire.")}, values,
                               new_token=token)
     auth.send_invitation(manager, clock.now())
     return http.redirect("/admin/managers?done=invited")
@@ -297,13 +299,13 @@ def _change_manager(session: auth.Session, manager_id: str, change: Any, done: s
     if not directory.is_administrateur(session.manager):
         return _administrateurs_only(session)
     if not ids.looks_valid(manager_id):
-        return admin_page(session, "admin/error.html", status=404, message="Gestionnaire introuvable.")
+        return admin_page(session, "admin/error.html", status=404, message=N_("Gestionnaire introuvable."))
     if manager_id == session.manager.manager_id:
         return _managers_page(session, 400, notice=NOT_YOURSELF)
     try:
         change(session.manager.manager_id, manager_id)
     except directory.NotFound:
-        return admin_page(session, "admin/error.html", status=404, message="Gestionnaire introuvable.")
+        return admin_page(session, "admin/error.html", status=404, message=N_("Gestionnaire introuvable."))
     except directory.NotAdministrateur:
         return _administrateurs_only(session)
     return http.redirect(f"/admin/managers?done={done}")
@@ -328,6 +330,6 @@ def reactivate_manager(session: auth.Session, manager_id: str) -> Response:
 def change_manager_role(session: auth.Session, manager_id: str) -> Response:
     role = http.form(bp.current_request).get("role")
     if role not in directory.ROLES:
-        return _managers_page(session, 400, notice="Choisissez le rôle : gestionnaire ou administrateur.")
+        return _managers_page(session, 400, notice=N_("Choisissez le rôle : gestionnaire ou administrateur."))
     return _change_manager(session, manager_id, lambda actor, target: directory.set_manager_role(actor, target, role),
                            "role")

@@ -38,6 +38,8 @@ def test_zip_holds_the_templates_and_unchecked_hash_bytecode(package_dir: Path) 
     names = set(archive.namelist())
     assert "app.py" in names and "templates/admin/login.html" in names
     assert "templates/messages/intervention_request.email.html" in names
+    assert "chalicelib/i18n/locale/en/LC_MESSAGES/relais.mo" in names  # English, read by gettext on Lambda
+    assert not any(n.startswith(("babel/", "Babel-", "babel-")) for n in names)  # Babel extracts at build time only
     tag = TARGET_CACHE_TAG
     magic = _target_magic_number()
     for module in ("app", "chalicelib/i18n/rendering", "chalicelib/outbox/dispatcher", "jinja2/environment"):
@@ -75,10 +77,11 @@ page = rendering.render("admin/login.html", session=None, errors={}, email="")
 params = {"reference": "2026-00001", "title": "Fuite", "description": "Fuite au lot 12.", "site_address": "14 rue des Lilas",
           "access_notes": "", "urgency": "urgent", "request_kind": "intervention", "contractor_name": "Karim",
           "manager_name": "Claire", "planned_date": None, "planned_time": None, "link_number": 1}
-email = notification_text.render_email("intervention_request", "fr", params, "https://relais.example.fr/t/X/Y")
-sms = notification_text.render_sms("intervention_request", "fr", params, "https://relais.example.fr/t/X/Y")
+email = messages.render_email("intervention_request", "fr", params, "https://relais.example.fr/t/X/Y")
+sms = messages.render_sms("intervention_request", "fr", params, "https://relais.example.fr/t/X/Y")
+english_sms = messages.render_sms("intervention_request", "en", params, "https://relais.example.fr/t/X/Y")
 import markupsafe
-print(json.dumps({"page": page, "subject": email.subject, "html": email.html, "sms": sms,
+print(json.dumps({"page": page, "subject": email.subject, "html": email.html, "sms": sms, "english_sms": english_sms,
                   "loader": type(rendering.environment().loader).__name__, "version": sys.version.split()[0],
                   "speedups": "markupsafe._speedups" in sys.modules}))
 """
@@ -96,6 +99,7 @@ def test_the_app_imports_and_renders_from_the_unzipped_package(package_dir: Path
     assert "<form" in out["page"]
     assert "Fuite" in out["subject"] and "https://relais.example.fr/t/X/Y" in out["html"]
     assert "https://relais.example.fr/t/X/Y" in out["sms"]
+    assert out["english_sms"].startswith("Relais: new work request no. 2026-00001 (Fuite).")  # the catalog is in the zip
     # Templates come precompiled, from their bytecode: no Jinja2 parsing on a cold start.
     assert out["loader"] == "ModuleLoader"
     # MarkupSafe's C speedups load on the target (a 3.11 build would fall back to pure Python).
