@@ -282,20 +282,54 @@ def counts() -> dict[str, int]:
 
 # -- make run -----------------------------------------------------------------------------------------
 
-def start(data_dir: str, log: Path) -> subprocess.Popen[bytes]:
+def start(data_dir: str, log: Path, moto_port: int = MOTO_PORT, port: int = PORT) -> subprocess.Popen[bytes]:
     env = {**os.environ, "RELAIS_LOCAL_DIR": data_dir}
     offset = log.stat().st_size if log.exists() else 0
-    runner = subprocess.Popen(["make", "run", f"MOTO_PORT={MOTO_PORT}", f"PORT={PORT}"], cwd=ROOT, env=env,
+    runner = subprocess.Popen(["make", "run", f"MOTO_PORT={moto_port}", f"PORT={port}"], cwd=ROOT, env=env,
                               stdout=open(log, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
     wait_for("make run", lambda: b"Relais is running" in log.read_bytes()[offset:] or runner.poll() is not None, 600)
     assert runner.poll() is None, log.read_text()[-2000:]
     return runner
 
 
-def stop(runner: subprocess.Popen[bytes], how: signal.Signals) -> None:
+def stop(runner: subprocess.Popen[bytes], how: signal.Signals, ports: tuple[int, ...] = (MOTO_PORT, PORT)) -> None:
     os.killpg(runner.pid, how)
     runner.wait(timeout=600)
-    wait_for("the ports to be free", lambda: not any(_listening(p) for p in (MOTO_PORT, PORT)), 60)
+    wait_for("the ports to be free", lambda: not any(_listening(p) for p in ports), 60)
+
+
+def compare(small: str, large: str, samples: int = 200) -> None:
+    """The form GET on a stand-in holding the tickets of `small` ÷ one holding those of `large`
+    (data folders of earlier soaks), both up at once and timed in turns: a busy moment of the
+    machine weighs on both sides, so the ratio says what the table's size costs."""
+    from bench.run import interleaved
+
+    sides = [(small, MOTO_PORT, PORT), (large, MOTO_PORT + 1, PORT + 1)]
+    runners = [start(folder, Path(folder) / "make-run.log", moto, port) for folder, moto, port in sides]
+    try:
+        links = []
+        for folder, moto, port in sides:
+            sent = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/dev/outbox.json?limit=50", timeout=60).read())
+            link = next(u for m in sent for u in m["links"] if "/t/" in u)
+            links.append(link)
+            print(f"{folder}: {count_tickets(moto)} tickets, form {link.split('/t/')[0]}/t/…", flush=True)
+        small_times, large_times = interleaved(lambda: Browser().get(links[0]), lambda: Browser().get(links[1]),
+                                               warmup=20, samples=samples)
+        small_p50, large_p50 = (statistics.median(t) * 1000 for t in (small_times, large_times))
+        print(f"form GET p50: {large_p50:.1f} ms ÷ {small_p50:.1f} ms = {large_p50 / small_p50:.2f} "
+              f"({samples} GETs each, in turns)", flush=True)
+    finally:
+        for runner, (_, moto, port) in zip(runners, sides, strict=True):
+            stop(runner, signal.SIGTERM, (moto, port))
+
+
+def count_tickets(moto_port: int) -> int:
+    import boto3
+
+    client = boto3.client("dynamodb", **{**MOTO_CLIENT, "endpoint_url": f"http://127.0.0.1:{moto_port}"})
+    pages = client.get_paginator("scan").paginate(
+        TableName="relais", Select="COUNT", FilterExpression="item_type = :t", ExpressionAttributeValues={":t": {"S": "ticket"}})
+    return sum(page["Count"] for page in pages)
 
 
 def _listening(port: int) -> bool:
@@ -310,7 +344,12 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--resume", default="", help="the data folder of an earlier soak: go on from its tickets")
+    parser.add_argument("--compare", nargs=2, metavar=("SMALL", "LARGE"),
+                        help="data folders of two earlier soaks: the form GET of each, side by side")
     arguments = parser.parse_args()
+    if arguments.compare:
+        sys.path.insert(0, str(ROOT))
+        return compare(*arguments.compare)
     sys.path.insert(0, str(ROOT))
     total = arguments.tickets
     data_dir = arguments.resume or tempfile.mkdtemp(prefix="relais-soak-")
