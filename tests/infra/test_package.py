@@ -77,9 +77,9 @@ page = rendering.render("admin/login.html", session=None, errors={}, email="")
 params = {"reference": "2026-00001", "title": "Fuite", "description": "Fuite au lot 12.", "site_address": "14 rue des Lilas",
           "access_notes": "", "urgency": "urgent", "request_kind": "intervention", "contractor_name": "Karim",
           "manager_name": "Claire", "planned_date": None, "planned_time": None, "link_number": 1}
-email = messages.render_email("intervention_request", "fr", params, "https://relais.example.fr/t/X/Y")
-sms = messages.render_sms("intervention_request", "fr", params, "https://relais.example.fr/t/X/Y")
-english_sms = messages.render_sms("intervention_request", "en", params, "https://relais.example.fr/t/X/Y")
+email = notification_text.render_email("intervention_request", "fr", params, "https://relais.example.fr/t/X/Y")
+sms = notification_text.render_sms("intervention_request", "fr", params, "https://relais.example.fr/t/X/Y")
+english_sms = notification_text.render_sms("intervention_request", "en", params, "https://relais.example.fr/t/X/Y")
 import markupsafe
 print(json.dumps({"page": page, "subject": email.subject, "html": email.html, "sms": sms, "english_sms": english_sms,
                   "loader": type(rendering.environment().loader).__name__, "version": sys.version.split()[0],
