@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from chalicelib.data import store
 from chalicelib.data.models import Notification
 from chalicelib.outbox import dispatcher
 from local.harness import AwsCalls, recording_aws_calls
+from local.stream import StreamReader
 from tests.integration.conftest import People, new_ticket, sent_messages
 
 
@@ -149,29 +152,43 @@ def sends(calls: AwsCalls) -> list[str]:
     return [call for call in calls.others() if call in SENDS.values()]
 
 
-def test_a_record_that_fails_is_the_only_one_lambda_delivers_again(people: People, pump: Any, aws: str,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+@contextmanager
+def claim_throttled(record: dict[str, Any], times: int = 1) -> Iterator[None]:
+    """DynamoDB still throttling this record's claim once botocore's own retries are spent (`times` times)."""
     import botocore.client
     from botocore.exceptions import ClientError
 
+    key = {name: record["dynamodb"]["Keys"][name] for name in ("pk", "sk")}
+    original = botocore.client.BaseClient._make_api_call
+    left = [times]
+
+    def throttled(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "UpdateItem" and params.get("Key") == key and left[0] > 0:
+            left[0] -= 1
+            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
+                              operation)
+        return original(client, operation, params)
+
+    botocore.client.BaseClient._make_api_call = throttled  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+def statuses(records: list[dict[str, Any]]) -> list[str]:
+    ticket_id = records[0]["dynamodb"]["Keys"]["pk"]["S"].removeprefix("TICKET#")
+    by_sk = {n.sk: n.status for n in store.load_ticket(ticket_id).notifications}
+    return [by_sk[r["dynamodb"]["Keys"]["sk"]["S"]] for r in records]
+
+
+def test_a_record_that_fails_is_the_only_one_lambda_delivers_again(people: People, pump: Any, aws: str) -> None:
     import app as relais_app
 
     new_ticket(people)
     first, second, third = pending_notifications(pump._reader.read())[:3]
-    key = {name: second["dynamodb"]["Keys"][name] for name in ("pk", "sk")}
-
     with recording_aws_calls() as calls:
-        recorded = botocore.client.BaseClient._make_api_call
-
-        def throttled_claim(client: Any, operation: str, params: dict[str, Any]) -> Any:
-            """DynamoDB still throttling the second record's claim once botocore's own retries are spent."""
-            if operation == "UpdateItem" and params.get("Key") == key:
-                raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
-                                  operation)
-            return recorded(client, operation, params)
-
-        with monkeypatch.context() as patched:
-            patched.setattr(botocore.client.BaseClient, "_make_api_call", throttled_claim)
+        with claim_throttled(second):
             answer = relais_app.dispatch_outbox({"Records": [first, second, third]}, None)
         assert answer == {"batchItemFailures": [{"itemIdentifier": second["dynamodb"]["SequenceNumber"]}]}
         sent_by_the_batch = sends(calls)
@@ -179,5 +196,19 @@ def test_a_record_that_fails_is_the_only_one_lambda_delivers_again(people: Peopl
         assert relais_app.dispatch_outbox({"Records": [second, third]}, None) == {"batchItemFailures": []}
     assert sent_by_the_batch == [send_of(first), send_of(third)]
     assert sends(calls) == [send_of(first), send_of(third), send_of(second)]  # each once
-    statuses = {n.sk: n.status for n in store.load_ticket(key["pk"]["S"].removeprefix("TICKET#")).notifications}
-    assert [statuses[r["dynamodb"]["Keys"]["sk"]["S"]] for r in (first, second, third)] == ["sent", "sent", "sent"]
+    assert statuses([first, second, third]) == ["sent", "sent", "sent"]
+
+
+def test_the_local_pump_delivers_again_from_the_failed_record_as_lambda_does(people: People, aws: str) -> None:
+    import app as relais_app
+    from local import resources
+    from local.pump import Pump
+
+    pump = Pump(resources.stream_arn(os.environ["RELAIS_TABLE"]), relais_app.dispatch_outbox,
+                lambda event, context: None)  # no sweep: only the stream can send it
+    new_ticket(people)
+    records = pending_notifications(StreamReader(resources.stream_arn(os.environ["RELAIS_TABLE"])).read())
+    with recording_aws_calls() as calls, claim_throttled(records[1]):
+        pump.drain()
+    assert sorted(sends(calls)) == sorted(send_of(record) for record in records)  # each once
+    assert statuses(records) == ["sent"] * len(records)
