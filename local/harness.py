@@ -83,6 +83,11 @@ class AwsCalls(list[AwsCall]):
     def dynamodb(self) -> list[str]:
         return [call.operation for call in self if call.service == "dynamodb"]
 
+    def dynamodb_items(self) -> list[tuple[str, int]]:
+        """(operation, items it wrote in a transaction or read) for each DynamoDB call."""
+        return [(call.operation, len(call.params.get("TransactItems", [])) or len(call.response.get("Items", [])))
+                for call in self if call.service == "dynamodb"]
+
     def others(self) -> list[str]:
         return [f"{call.service}:{call.operation}" for call in self if call.service != "dynamodb"]
 

@@ -11,7 +11,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.data import throttle
-from local.harness import AwsCalls, recording_aws_calls
+from local.harness import recording_aws_calls
 from tests.integration.conftest import FORM_HEADERS, LOGIN_HEADERS, People, sent_messages
 
 KNOWN = "claire.martin@gestion-demo.fr"
@@ -53,20 +53,14 @@ def test_one_client_cannot_ask_for_more_than_ten_sign_in_emails_a_quarter_of_an_
     assert emails_to(aws, KNOWN) == 0
 
 
-def dynamodb_work(calls: AwsCalls) -> list[tuple[str, int]]:
-    """(operation, items it read or wrote) for each DynamoDB call recorded."""
-    return [(call.operation, len(call.params.get("TransactItems", [])) or len(call.response.get("Items", [])))
-            for call in calls if call.service == "dynamodb"]
-
-
 def test_an_unknown_address_costs_the_same_database_work_as_a_managers(client: Client, people: People) -> None:
     ask(client, "premier@example.com")  # warm: the signing key is read once per container
     with recording_aws_calls() as calls:
         assert ask(client, KNOWN).status_code == 200
-    known = dynamodb_work(calls)
+    known = calls.dynamodb_items()
     with recording_aws_calls() as calls:
         assert ask(client, "intrus@example.com").status_code == 200
-    unknown = dynamodb_work(calls)
+    unknown = calls.dynamodb_items()
     assert [operation for operation, _ in known] == [operation for operation, _ in unknown] == ["Query", "TransactWriteItems"]
     assert known[1] == unknown[1] == ("TransactWriteItems", 4)  # two counters, the link and its email (or inert twins)
 
@@ -79,7 +73,7 @@ def test_a_deactivated_managers_address_is_answered_like_an_unknown_one(client: 
     directory.set_manager_active(people.manager.manager_id, bruno.manager_id, False)
     with recording_aws_calls() as calls:
         response = ask(client, "bruno.petit@gestion-demo.fr")
-    assert response.status_code == 200 and ("TransactWriteItems", 4) in dynamodb_work(calls)
+    assert response.status_code == 200 and ("TransactWriteItems", 4) in calls.dynamodb_items()
     pump.drain()
     assert emails_to(aws, "bruno.petit@gestion-demo.fr") == 0
 
