@@ -90,7 +90,7 @@ package: $(STAMP) $(LAMBDA_PY) $(TOOLS_STAMP)
 bench-package: package
 	$(PY) -m bench.package dist/deployment.zip
 
-# Not run here (no AWS account): uploads the zip and deploys the stack. See infra/DEPLOYING.md.
+# Not run here (no AWS account): uploads the zip and deploys the stack. See README.md, "Deploying to AWS".
 #   make deploy STAGE=prod ARTIFACT_BUCKET=my-artifacts PARAMS="AppOrigin=https://... SenderEmail=... SesIdentity=..."
 deploy: package
 	@test -n "$(ARTIFACT_BUCKET)" || { echo "ARTIFACT_BUCKET=<an S3 bucket for deployment artifacts> is required"; exit 2; }

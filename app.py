@@ -50,11 +50,11 @@ def index() -> Response:
 
 
 @app.lambda_function(name="dispatch_outbox")
-def dispatch_outbox(event: dict[str, Any], context: Any) -> dict[str, int]:
-    """Fed by the table's DynamoDB Stream: sends each new outbox item."""
+def dispatch_outbox(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Fed by the table's DynamoDB Stream: sends each new outbox item; answers the records that failed."""
     from chalicelib.outbox import dispatcher  # here, not on top: the API's cold start never needs boto3
 
-    return dispatcher.handle_stream_records(event.get("Records", []))
+    return dispatcher.handle_stream_batch(event, context)
 
 
 @app.lambda_function(name="fire_schedule")

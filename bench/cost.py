@@ -474,7 +474,8 @@ def report(lines: list[Line]) -> str:
 
 
 def main() -> None:
-    from bench.run import bench_env, free_port, stand_in
+    from bench.run import bench_env, stand_in
+    from local.harness import free_port
 
     port = free_port()
     os.environ.update(bench_env(port))

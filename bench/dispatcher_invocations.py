@@ -16,7 +16,8 @@ import os
 from contextlib import redirect_stdout
 from typing import Any
 
-from bench.run import ROOT, bench_env, free_port, stand_in
+from bench.run import ROOT, bench_env, stand_in
+from local.harness import free_port
 
 # The filter before issue 10: every notification and event record, the dispatcher's own updates included.
 PREVIOUS = [{"dynamodb": {"NewImage": {"item_type": {"S": ["notification", "event"]}}}}]

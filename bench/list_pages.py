@@ -17,7 +17,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench.run import bench_env, free_port, stand_in
+from bench.run import bench_env, stand_in
+from local.harness import free_port
 
 SMALL, LARGE = int(os.environ.get("BENCH_SMALL", "500")), int(os.environ.get("BENCH_LARGE", "50000"))
 WARMUP, SAMPLES = 20, 200
@@ -77,11 +78,11 @@ def _p50(call: Callable[[], Any]) -> float:
 
 
 def _count_calls(call: Callable[[], Any]) -> list[str]:
-    from local.dynamodb_calls import counting
+    from local.harness import recording_aws_calls
 
-    with counting() as calls:
+    with recording_aws_calls() as calls:
         call()
-    return calls
+    return calls.dynamodb()
 
 
 def main() -> int:

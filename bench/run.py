@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from local.harness import free_port, recording_aws_calls
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REGION = "eu-west-3"
 
@@ -45,12 +46,6 @@ TARGET_IMPORT_RATIO = 1.3
 TARGET_GET_CALLS = 1
 TARGET_POST_CALLS = 2
 TARGET_LATENCY_RATIO = 1.5
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def bench_env(port: int) -> dict[str, str]:
@@ -244,39 +239,6 @@ def _ms_list(values: list[float]) -> str:
 
 # --------------------------------------------------------------------------- (b) + (c) requests
 
-class CallCounter:
-    """Counts every AWS API call botocore makes in this process (pynamodb's own session included)."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str]] = []
-
-    @contextmanager
-    def installed(self) -> Iterator[CallCounter]:
-        from botocore.client import BaseClient
-
-        original = BaseClient._make_api_call
-        counter = self
-
-        def counting(client: Any, operation_name: str, api_params: Any) -> Any:
-            counter.calls.append((client.meta.service_model.service_name, operation_name))
-            return original(client, operation_name, api_params)
-
-        BaseClient._make_api_call = counting  # type: ignore[method-assign]
-        try:
-            yield self
-        finally:
-            BaseClient._make_api_call = original  # type: ignore[method-assign]
-
-    def reset(self) -> None:
-        self.calls.clear()
-
-    def dynamodb(self) -> list[str]:
-        return [operation for service, operation in self.calls if service == "dynamodb"]
-
-    def others(self) -> list[str]:
-        return [f"{service}:{operation}" for service, operation in self.calls if service != "dynamodb"]
-
-
 FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -322,16 +284,16 @@ def _tomorrow_paris() -> str:
     return (clock.paris(clock.now()) + timedelta(days=1)).date().isoformat()
 
 
-def measure_calls(world: World, counter: CallCounter) -> list[Figure]:
+def measure_calls(world: World) -> list[Figure]:
     header("(b) DynamoDB calls per request (botocore BaseClient._make_api_call, warm process)")
     # Warm the process first (signing key from SSM, clients, templates): the figure is steady state.
     _ticket_id, warm_path = world.new_ticket()
     world.get_form(warm_path)
 
     _ticket_id, path = world.new_ticket()
-    counter.reset()
-    html = world.get_form(path)
-    get_calls, get_others = counter.dynamodb(), counter.others()
+    with recording_aws_calls() as calls:
+        html = world.get_form(path)
+    get_calls, get_others = calls.dynamodb(), calls.others()
 
     ticket_id, post_path = world.new_ticket()
     token_match = FORM_TOKEN.search(world.get_form(post_path))
@@ -339,9 +301,9 @@ def measure_calls(world: World, counter: CallCounter) -> list[Figure]:
     assert FORM_TOKEN.search(html)
     body = urlencode({"form_token": token_match.group(1), "decision": "accept",
                       "planned_date": _tomorrow_paris(), "planned_time": "14:30"}).encode()
-    counter.reset()
-    response = world.client.http.post(f"{post_path}/answer", headers=FORM_HEADERS, body=body)
-    post_calls, post_others = counter.dynamodb(), counter.others()
+    with recording_aws_calls() as calls:
+        response = world.client.http.post(f"{post_path}/answer", headers=FORM_HEADERS, body=body)
+    post_calls, post_others = calls.dynamodb(), calls.others()
     if response.status_code != 303:
         raise RuntimeError(f"accept POST -> {response.status_code}: {response.body[:500]!r}")
 
@@ -538,10 +500,9 @@ def main() -> int:
 
         import app as relais_app
 
-        counter = CallCounter()
-        with Client(relais_app.app, project_dir=ROOT, stage_name="local") as client, counter.installed():
+        with Client(relais_app.app, project_dir=ROOT, stage_name="local") as client:
             world = World(client)
-            figures += measure_calls(world, counter)
+            figures += measure_calls(world)
             figures.append(measure_latency(world))
             figures += measure_first_page(world, child_env)
 

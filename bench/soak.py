@@ -33,6 +33,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from local.harness import wait_until
+
 ROOT = Path(__file__).resolve().parent.parent
 MOTO_PORT = int(os.environ.get("MOTO_PORT", "4604"))
 PORT = int(os.environ.get("PORT", "8104"))
@@ -84,16 +86,6 @@ def field(html: str, name: str) -> str:
     return match.group(1)
 
 
-def wait_for(what: str, probe: Callable[[], Any], seconds: float = 60) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def outbox(limit: int = 200) -> list[dict[str, Any]]:
     return list(json.loads(urllib.request.urlopen(f"{BASE}/dev/outbox.json?limit={limit}", timeout=60).read()))
 
@@ -106,7 +98,7 @@ def contractor_link(ticket_id: str, after: str = "") -> str:
                 if f"/t/{ticket_id}/" in link and link != after:
                     return str(link)
         return None
-    return str(wait_for(f"a link for {ticket_id}", probe))
+    return str(wait_until(f"a link for {ticket_id}", probe, 60))
 
 
 class Soak:
@@ -126,7 +118,7 @@ class Soak:
                 if message["to"] == email and found:
                     return found[0]
             return None
-        url = wait_for("the login email", link)
+        url = wait_until("the login email", link, 60)
         status, _, _ = self.manager.post(url, {})
         assert status in (302, 303), status
         _, _, page = Browser().get("/dev/schedules")
@@ -161,7 +153,7 @@ class Soak:
         def fired() -> bool:
             status, headers, _ = Browser().post("/dev/schedules/fire", {"csrf": self.dev_csrf, "name": f"{ticket_id}-{step}"})
             return status == 303 and "fired=done" in headers.get("Location", "")
-        wait_for(f"the {step} timer of {ticket_id}", fired)
+        wait_until(f"the {step} timer of {ticket_id}", fired, 60)
 
     def upload(self, browser: Browser, link: str, token: str, name: str, kind: str, data: bytes) -> tuple[str, str]:
         status, _, body = browser.post(f"{link}/uploads", {"form_token": token, "filename": name, "content_type": kind,
@@ -287,7 +279,7 @@ def start(data_dir: str, log: Path, moto_port: int = MOTO_PORT, port: int = PORT
     offset = log.stat().st_size if log.exists() else 0
     runner = subprocess.Popen(["make", "run", f"MOTO_PORT={moto_port}", f"PORT={port}"], cwd=ROOT, env=env,
                               stdout=open(log, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
-    wait_for("make run", lambda: b"Relais is running" in log.read_bytes()[offset:] or runner.poll() is not None, 600)
+    wait_until("make run", lambda: b"Relais is running" in log.read_bytes()[offset:] or runner.poll() is not None, 600)
     assert runner.poll() is None, log.read_text()[-2000:]
     return runner
 
@@ -295,7 +287,7 @@ def start(data_dir: str, log: Path, moto_port: int = MOTO_PORT, port: int = PORT
 def stop(runner: subprocess.Popen[bytes], how: signal.Signals, ports: tuple[int, ...] = (MOTO_PORT, PORT)) -> None:
     os.killpg(runner.pid, how)
     runner.wait(timeout=600)
-    wait_for("the ports to be free", lambda: not any(_listening(p) for p in ports), 60)
+    wait_until("the ports to be free", lambda: not any(_listening(p) for p in ports), 60)
 
 
 def compare(small: str, large: str, samples: int = 200) -> None:

@@ -6,7 +6,6 @@ with moto as it comes (`moto`: only the serialising and GSI patches the tests al
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import sys
 import time
@@ -16,6 +15,7 @@ from typing import Any
 import boto3
 
 from local import moto_patches, resources
+from local.harness import free_port
 
 
 def _p50(call: Callable[[], Any], times: int = 30) -> float:
@@ -36,9 +36,7 @@ def main() -> None:
     else:
         moto_patches.serialise_dynamodb()
         moto_patches.index_gsi_queries()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "eu-west-3",

@@ -22,7 +22,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.run import ROOT, bench_env, free_port, interleaved, stand_in
+from bench.run import ROOT, bench_env, interleaved, stand_in
+from local.harness import free_port
 
 WARMUP, SAMPLES = 10, 50
 TARGET_RATIO = 1.2

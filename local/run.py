@@ -18,9 +18,10 @@ import sys
 import threading
 import time
 import traceback
-import urllib.request
 from pathlib import Path
 from typing import Any
+
+from local.harness import NotServing, describe_exit, wait_http
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(os.environ.get("RELAIS_LOCAL_DIR", str(ROOT / ".local")))
@@ -93,19 +94,6 @@ def check_port(port: int, variable: str) -> None:
                f"Free it, or choose another: `make run {variable}={port + 1}`.")
 
 
-def _wait_http(url: str, child: subprocess.Popen[bytes], name: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if child.poll() is not None:
-            raise Stop(f"{name} exited while starting ({describe_exit(child.returncode)}).")
-        try:
-            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - loopback only
-            return
-        except Exception:
-            time.sleep(0.2)
-    raise Stop(f"{name} did not answer on {url} within {seconds:.0f} s")
-
-
 # -- children ---------------------------------------------------------------------------------------
 
 _LIBC = ctypes.CDLL(None, use_errno=True)  # loaded before any fork: the child only calls it
@@ -114,12 +102,6 @@ _LIBC = ctypes.CDLL(None, use_errno=True)  # loaded before any fork: the child o
 def _die_with_the_runner() -> None:
     """In the child, before exec: SIGKILL it when the runner dies, even by kill -9."""
     _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def describe_exit(code: int) -> str:
-    if code < 0:
-        return f"killed by {signal.Signals(-code).name}"
-    return f"exit code {code}"
 
 
 def _tail(path: Path, lines: int = 15) -> str:
@@ -233,7 +215,7 @@ def main() -> None:
     except KeyboardInterrupt:
         say("\nStopping …")
         failed = False
-    except Stop as stop:
+    except (Stop, NotServing) as stop:
         say(f"\n{stop}" + ("\nStopping the others …" if children.running else ""))
     except Exception:
         say("\nThe runner failed:\n" + traceback.format_exc())
@@ -264,7 +246,7 @@ def _start(children: Children) -> Saver:
     moto = children.start("The AWS stand-in (moto)",
                           [sys.executable, "-m", "local.moto_server", "-H", "127.0.0.1", "-p", str(MOTO_PORT)],
                           env, log=STATE_DIR / "moto.log")
-    _wait_http(f"http://127.0.0.1:{MOTO_PORT}/moto-api/relais/messages?limit=1", moto, "The AWS stand-in (moto)")
+    wait_http(f"http://127.0.0.1:{MOTO_PORT}/moto-api/relais/messages?limit=1", moto, "The AWS stand-in (moto)")
 
     sys.path.insert(0, str(ROOT))
     from local import resources
@@ -296,7 +278,7 @@ def _start(children: Children) -> Saver:
                                                str(PORT), "--no-autoreload", "--stage", "local"], env)
     saver = Saver(state)  # started after the last fork: a child forked from one thread only
     saver.start()
-    _wait_http(f"http://127.0.0.1:{PORT}/admin/login", chalice, "chalice local")
+    wait_http(f"http://127.0.0.1:{PORT}/admin/login", chalice, "chalice local")
     return saver
 
 

@@ -6,23 +6,18 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import socket
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
 
+from local.harness import free_port
+
 REGION = "eu-west-3"
 TEST_KEY = secrets.token_urlsafe(48)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-MOTO_PORT = _free_port()
+MOTO_PORT = free_port()
 os.environ.update({
     "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": REGION,
     "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": f"http://127.0.0.1:{MOTO_PORT}",

@@ -1,6 +1,6 @@
 """The single DynamoDB table, as pynamodb models: one class per item kind.
 
-Keys follow the access patterns in DESIGN.md: everything about a ticket lives in its
+Keys follow the reads Relais makes: everything about a ticket lives in its
 partition (`TICKET#<id>`), so opening the exchange form is one Query.
 """
 
@@ -165,7 +165,7 @@ class Notification(RelaisItem, discriminator="notification"):
     template = UnicodeAttribute()
     language = UnicodeAttribute(default="fr")
     params = JSONAttribute(default=dict)
-    status = UnicodeAttribute()  # pending | sending | sent | failed
+    status = UnicodeAttribute()  # pending | sending | sent | failed | bounced | skipped | superseded
     attempts = NumberAttribute(default=0)
     lease_until = UnicodeAttribute(null=True)
     last_error = UnicodeAttribute(null=True)

@@ -237,22 +237,43 @@ def _new_image(record: dict[str, Any]) -> dict[str, Any]:
     return record.get("dynamodb", {}).get("NewImage") or {}
 
 
-def handle_stream_records(records: list[dict[str, Any]], senders: Senders | None = None) -> dict[str, int]:
-    """Lambda handler body for the table's stream: send every new pending notification."""
-    outcome: dict[str, int] = {}
+def handle_stream_batch(event: dict[str, Any], context: Any = None, senders: Senders | None = None) -> dict[str, Any]:
+    """Lambda handler body for the table's stream: sends every new pending notification.
+
+    Answers `{"batchItemFailures": [...]}` (the mapping declares ReportBatchItemFailures): a record
+    whose handling raised (a DynamoDB error on its claim or its result; a failed send is retried
+    by `deliver` itself) is named, and Lambda re-delivers from the first one named, not the whole
+    batch. Powertools' batch utilities are imported here, not on top: the API never loads them."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
     now = clock.now()
-    for record in records:
-        image = _new_image(record)
-        with logs.about_ticket(_ticket_id_of(image.get("pk", {}).get("S", ""))):
-            metrics.step_in(record)  # every committed ticket event passes here once: one metric per step
-            if image.get("item_type", {}).get("S") != "notification" or image.get("status", {}).get("S") != "pending":
-                continue
-            due = image.get("outbox_due", {}).get("S")
-            if due is None or due > clock.iso(now):
-                continue  # a retry waiting for its backoff: the sweep sends it when due
-            result = deliver(image["pk"]["S"], image["sk"]["S"], senders)  # each claim leased from its own start
-        outcome[result] = outcome.get(result, 0) + 1
-    return outcome
+
+    def handle(record: DynamoDBRecord) -> str | None:
+        try:
+            return _handle_record(record.raw_event, senders, now)
+        except Exception as exc:  # the type only: a provider's message may hold an address
+            logger.error("stream record failed: Lambda delivers it again",
+                         extra={"sequence_number": record.dynamodb.sequence_number if record.dynamodb else None,
+                                "error_type": type(exc).__name__})
+            raise
+
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+    return dict(process_partial_response(event=event, record_handler=handle, processor=processor, context=context))
+
+
+def _handle_record(record: dict[str, Any], senders: Senders | None, now: datetime) -> str | None:
+    """What one stream record asks: a step metric for a new ticket event, a send for a pending
+    notification that is due. Returns what `deliver` did, or None when there was nothing to send."""
+    image = _new_image(record)
+    with logs.about_ticket(_ticket_id_of(image.get("pk", {}).get("S", ""))):
+        metrics.step_in(record)  # every committed ticket event passes here once: one metric per step
+        if image.get("item_type", {}).get("S") != "notification" or image.get("status", {}).get("S") != "pending":
+            return None
+        due = image.get("outbox_due", {}).get("S")
+        if due is None or due > clock.iso(now):
+            return None  # a retry waiting for its backoff: the sweep sends it when due
+        return deliver(image["pk"]["S"], image["sk"]["S"], senders)  # each claim leased from its own start
 
 
 def sweep(senders: Senders | None = None, now: datetime | None = None, limit: int = 200) -> dict[str, int]:

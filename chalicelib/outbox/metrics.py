@@ -16,7 +16,7 @@ from typing import Any
 NAMESPACE = "Relais"
 SERVICE = "relais"
 
-# One metric per event type a ticket can be given (DESIGN.md: every change is an event). The
+# One metric per event type a ticket can be given (every change is an event: usecases/changes.py). The
 # event type is the lifecycle action's name unless the change names another (changes.transition);
 # tests/unit/test_metrics.py reads every type the code writes and fails on one missing here.
 PEOPLE_STEPS = {

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,17 +23,11 @@ from typing import Any
 
 import pytest
 
+from local.harness import NotServing, free_port, wait_http, wait_until
 from tests.conftest import REGION, TEST_KEY
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 ROOT = Path(__file__).resolve().parent.parent.parent
-APP_PORT = _free_port()
+APP_PORT = free_port()
 BASE_URL = f"http://127.0.0.1:{APP_PORT}"
 SHOTS = ROOT / "test-results" / "screenshots"  # to look at; ignored by git
 CHROMIUM = "/usr/bin/chromium"
@@ -44,19 +36,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
          "locale": "fr-FR", "timezone_id": "Europe/Paris"}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "fr-FR", "timezone_id": "Europe/Paris"}
-
-
-def _wait_http(url: str, seconds: float, child: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if child.poll() is not None:
-            raise RuntimeError(f"chalice local exited with {child.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except Exception:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
 
 
 class _PumpThread(threading.Thread):
@@ -94,14 +73,13 @@ class Relais:
 
     def wait_for_message(self, match: Callable[[dict[str, Any]], bool], seconds: float = 10.0) -> dict[str, Any]:
         """The newest message `match` accepts, polling the outbox as one refreshes a mailbox."""
-        deadline = time.monotonic() + seconds
-        while True:
-            found = [m for m in self.outbox() if match(m)]
-            if found:
-                return found[0]
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no such message within {seconds:.0f} s; pump errors: {self.pump.errors!r}")
-            time.sleep(0.25)
+        def newest() -> dict[str, Any] | None:
+            return next((m for m in self.outbox() if match(m)), None)
+
+        try:
+            return wait_until("a message of that kind in the outbox", newest, seconds)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; pump errors: {self.pump.errors!r}") from None
 
 
 def _demo_people() -> Any:
@@ -137,8 +115,8 @@ def running_relais(moto_server: str, stage: str = "local", env: dict[str, str] |
     pump_thread: _PumpThread | None = None
     try:
         try:
-            _wait_http(f"{BASE_URL}/admin/login", 30, child)
-        except RuntimeError as exc:
+            wait_http(f"{BASE_URL}/admin/login", child, "chalice local", 30)
+        except NotServing as exc:
             log.seek(0)
             raise RuntimeError(f"{exc}\n{log.read().decode(errors='replace')[-4000:]}") from exc
         import app as relais_app

@@ -333,7 +333,7 @@ def test_a_message_full_of_markup_is_shown_as_text_on_both_sides(relais: Relais,
         assert shown == XSS, shown
         for injected in ("script", "img[src=x]", "img", "svg", "iframe"):
             assert thread.locator(injected).count() == 0, f"a <{injected}> was injected into the thread on {page.url}"
-        page.wait_for_timeout(300)  # let any onerror/onload fire
+        page.wait_for_load_state("load")  # what injected markup would run (onerror, onload) has run by then
     assert not seen_contractor["dialogs"] and not seen_manager["dialogs"], (seen_contractor, seen_manager)
     [recorded] = _messages(ticket.ticket_id)
     assert recorded.data["body"].replace("\r\n", "\n") == "\n".join(XSS)

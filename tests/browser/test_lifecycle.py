@@ -7,11 +7,11 @@ and no invoice, sends the invoice when asked; the manager closes the ticket."""
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 from playwright.sync_api import expect
 
+from local.harness import wait_until
 from tests.browser.conftest import SHOTS, Relais
 from tests.browser.test_conversation import PDF, _jpeg, _loads
 from tests.browser.test_round_trip import CONTRACTOR_PHONE, TICKET_URL, _no_horizontal_scroll, _sign_in, _tomorrow
@@ -80,11 +80,13 @@ def _schedule_rows(page: Any, ticket_id: str, step_label: str | None = None) -> 
 def _reload_until(page: Any, rows: Any, count: int, seconds: float = 10.0) -> None:
     """Schedules reach the Scheduler through the outbox, a moment after the page that caused them:
     reload /dev/schedules as a person would until `rows` has `count` rows."""
-    deadline = time.monotonic() + seconds
-    while rows.count() != count and time.monotonic() < deadline:
-        page.wait_for_timeout(250)
+    def reloaded() -> bool:
+        if rows.count() == count:
+            return True
         page.goto("/dev/schedules")
-    expect(rows).to_have_count(count)
+        return False
+
+    wait_until(f"{count} row(s) on /dev/schedules", reloaded, seconds, every=0.25)
 
 
 def _fire(page: Any, ticket_id: str, step_label: str) -> None:

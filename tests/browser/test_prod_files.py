@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from local.harness import wait_until
 from tests.browser.aws_network import AwsFront, aws_front
 from tests.browser.conftest import BASE_URL, CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, ROOT, SHOTS, Relais, running_relais
 from tests.browser.test_conversation import PDF, PDF_NAME, _jpeg, _loads, _open_box, _uploaded, _watch
@@ -108,14 +109,11 @@ def _sign_in_from_the_mailbox(relais: Relais, page: Any) -> None:
     page.get_by_role("button", name="Recevoir le lien de connexion").click()
     page.wait_for_load_state()
     login = re.compile(rf"{re.escape(BASE_URL)}/admin/login/[A-Za-z0-9_-]+")
-    found: list[str] = []
-    for _ in range(50):  # the pump sends it within a second or so
-        found = [m["body"] for m in sent_messages(os.environ["AWS_ENDPOINT_URL"])["email"] if login.search(m["body"])]
-        if found:
-            break
-        page.wait_for_timeout(200)
-    assert found, "no login email"
-    match = login.search(found[-1])
+
+    def login_emails() -> list[str]:
+        return [m["body"] for m in sent_messages(os.environ["AWS_ENDPOINT_URL"])["email"] if login.search(m["body"])]
+
+    match = login.search(wait_until("the login email", login_emails, 10)[-1])
     assert match
     page.goto(match.group(0))
     page.get_by_role("button", name="Se connecter").click()

@@ -76,6 +76,8 @@ def test_functions_are_wired(template: dict[str, Any]) -> None:
     stream = props(template, "DispatchOutbox")["Events"]["TableStream"]["Properties"]
     assert stream["Stream"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
     assert stream["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["FailureQueue", "Arn"]}
+    # dispatch_outbox answers the records that failed: Lambda retries from the first of them, not the batch.
+    assert stream["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     schedule = props(template, "SweepOutbox")["Events"]["EveryMinute"]
     assert schedule["Properties"]["Schedule"] == "rate(1 minute)"
     for logical in ("SweepOutbox", "FireSchedule", "HandleBounce"):  # invoked asynchronously

@@ -329,14 +329,14 @@ def test_a_form_with_too_many_fields_is_a_clear_error_not_a_crash(client: Client
 
 
 def test_a_message_costs_one_query_and_one_transaction(client: Client, ticket: Any) -> None:
-    from local.dynamodb_calls import counting
+    from local.harness import recording_aws_calls
 
     path = contractor_path(ticket.ticket_id)
     token = message_token(client.http.get(path).body.decode())
-    with counting() as calls:
+    with recording_aws_calls() as calls:
         response = contractor_message(client, path, "Je passe demain matin.", [], token)
     assert response.status_code == 303
-    assert calls == ["Query", "TransactWriteItems"]
+    assert calls.dynamodb() == ["Query", "TransactWriteItems"]
 
 
 def test_a_message_that_meets_a_reassignment_is_recorded_under_nobody_elses_name(

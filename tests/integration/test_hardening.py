@@ -15,9 +15,9 @@ from chalice.test import Client
 
 from chalicelib.data import throttle
 from chalicelib.domain import ids
+from local.harness import recording_aws_calls
 from tests.integration.conftest import FORM_HEADERS, People, contractor_path, form_token, new_ticket, tomorrow_paris
 from tests.integration.test_admin import csrf_of, signed_in_headers
-from tests.integration.test_sign_in import dynamodb_work
 
 HTTPS_ORIGIN = "https://relais.gestion-demo.fr"
 
@@ -80,18 +80,18 @@ def test_a_flood_of_wrong_links_costs_one_counter_and_stops_writing(client: Clie
     monkeypatch.setattr(throttle, "WRONG_LINK_ANSWER_SECONDS", 0.0)
     throttle.forget()
     limit = settings().wrong_link_limit
-    with dynamodb_work() as work:
+    with recording_aws_calls() as work:
         statuses = [client.http.get(f"/t/{ids.new_id()}/{'x' * 32}").status_code for _ in range(limit + 20)]
     assert statuses == [404] * limit + [429] * 20
-    assert [operation for operation, _ in work].count("UpdateItem") == limit + 1  # nothing written once over
+    assert work.dynamodb().count("UpdateItem") == limit + 1  # nothing written once over
     [counter] = _wrong_link_counters()
     assert int(counter["hits"]["N"]) == limit + 1 and "expires" in counter
 
     throttle.forget()  # another container: it learns from the counter, with one write
-    with dynamodb_work() as work:
+    with recording_aws_calls() as work:
         assert client.http.get(f"/t/{ids.new_id()}/{'x' * 32}").status_code == 429
         assert client.http.get(f"/t/{ids.new_id()}/{'x' * 32}").status_code == 429
-    assert [operation for operation, _ in work] == ["Query", "UpdateItem", "Query"]
+    assert work.dynamodb() == ["Query", "UpdateItem", "Query"]
 
 
 def test_a_wrong_secret_reads_the_same_whether_or_not_the_ticket_exists(client: Client, people: People,
@@ -99,17 +99,18 @@ def test_a_wrong_secret_reads_the_same_whether_or_not_the_ticket_exists(client: 
     monkeypatch.setattr(throttle, "WRONG_LINK_ANSWER_SECONDS", 0.0)
     ticket = new_ticket(people)
     assert client.http.get(contractor_path(ticket.ticket_id)).status_code == 200
-    with dynamodb_work() as known:
+    with recording_aws_calls() as known:
         assert client.http.get(f"/t/{ticket.ticket_id}/{'x' * 32}").status_code == 404
-    with dynamodb_work() as unknown:
+    with recording_aws_calls() as unknown:
         assert client.http.get(f"/t/{ids.new_id()}/{'x' * 32}").status_code == 404
 
     def reads(work: list[tuple[str, int]]) -> list[tuple[str, bool]]:
         return sorted((operation, count > 0) for operation, count in work)
 
     # One read that finds a ticket's partition and one that finds nothing, then the counter.
-    assert reads(known) == reads(unknown) == [("Query", False), ("Query", True), ("UpdateItem", False)]
-    assert sorted(count for _, count in known) == sorted(count for _, count in unknown)
+    assert reads(known.dynamodb_items()) == reads(unknown.dynamodb_items()) == [
+        ("Query", False), ("Query", True), ("UpdateItem", False)]
+    assert sorted(count for _, count in known.dynamodb_items()) == sorted(count for _, count in unknown.dynamodb_items())
 
 
 def _wrong_link_counters() -> list[dict[str, Any]]:

@@ -354,8 +354,8 @@ def test_a_contractor_saved_before_contact_claims_existed_can_be_edited(client: 
 def test_an_id_from_a_browser_that_cannot_be_ours_is_not_looked_up(aws: str, bad: str) -> None:
     # Real DynamoDB answers a key over 2 KB with an error (a 500), not with "not found".
     from chalicelib.data import directory
-    from local.dynamodb_calls import counting
+    from local.harness import recording_aws_calls
 
-    with counting() as calls:
+    with recording_aws_calls() as calls:
         assert directory.get_contractor(bad) is None and directory.get_manager(bad) is None
-    assert calls == []
+    assert calls.dynamodb() == []

@@ -14,7 +14,7 @@ from chalicelib.data.models import Ticket, TicketSummary, ticket_pk
 from chalicelib.domain import clock, tokens
 from chalicelib.domain.forms import Acceptance
 from chalicelib.usecases import tickets
-from local.dynamodb_calls import counting
+from local.harness import recording_aws_calls
 from tests.integration.conftest import People, new_ticket, tomorrow_paris
 from tests.integration.test_admin import signed_in_headers
 from tests.integration.test_outbox import fail_for_good
@@ -93,9 +93,9 @@ def test_a_second_rebuild_writes_nothing(people: People) -> None:
     TicketSummary(ticket_pk(other.ticket_id), "LIST#OWNER").delete()
     assert listing.rebuild_summaries() == 1
 
-    with counting() as calls:
+    with recording_aws_calls() as calls:
         assert listing.rebuild_summaries() == 0
-    assert "TransactWriteItems" not in calls and not {"PutItem", "DeleteItem", "BatchWriteItem"} & set(calls)
+    assert not {"TransactWriteItems", "PutItem", "DeleteItem", "BatchWriteItem"} & set(calls.dynamodb())
 
 
 def test_a_change_made_while_rebuilding_is_not_overwritten_with_stale_summaries(

@@ -4,8 +4,6 @@ the login page of this site can ask (issue 12, point 4). Timing itself is measur
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,6 +11,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.data import throttle
+from local.harness import recording_aws_calls
 from tests.integration.conftest import FORM_HEADERS, LOGIN_HEADERS, People, sent_messages
 
 KNOWN = "claire.martin@gestion-demo.fr"
@@ -54,33 +53,14 @@ def test_one_client_cannot_ask_for_more_than_ten_sign_in_emails_a_quarter_of_an_
     assert emails_to(aws, KNOWN) == 0
 
 
-@contextmanager
-def dynamodb_work() -> Iterator[list[tuple[str, int]]]:
-    """(operation, items it read or wrote) for each DynamoDB call made inside the block."""
-    import botocore.client
-
-    calls: list[tuple[str, int]] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def counted(self: Any, operation: str, params: Any) -> Any:
-        response = original(self, operation, params)
-        if self.meta.service_model.service_name == "dynamodb":
-            calls.append((operation, len(params.get("TransactItems", [])) or len(response.get("Items", []))))
-        return response
-
-    botocore.client.BaseClient._make_api_call = counted  # type: ignore[method-assign]
-    try:
-        yield calls
-    finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
-
-
 def test_an_unknown_address_costs_the_same_database_work_as_a_managers(client: Client, people: People) -> None:
     ask(client, "premier@example.com")  # warm: the signing key is read once per container
-    with dynamodb_work() as known:
+    with recording_aws_calls() as calls:
         assert ask(client, KNOWN).status_code == 200
-    with dynamodb_work() as unknown:
+    known = calls.dynamodb_items()
+    with recording_aws_calls() as calls:
         assert ask(client, "intrus@example.com").status_code == 200
+    unknown = calls.dynamodb_items()
     assert [operation for operation, _ in known] == [operation for operation, _ in unknown] == ["Query", "TransactWriteItems"]
     assert known[1] == unknown[1] == ("TransactWriteItems", 4)  # two counters, the link and its email (or inert twins)
 
@@ -91,9 +71,9 @@ def test_a_deactivated_managers_address_is_answered_like_an_unknown_one(client: 
 
     bruno = directory.save_manager("Bruno Petit", "bruno.petit@gestion-demo.fr", role=directory.GESTIONNAIRE)
     directory.set_manager_active(people.manager.manager_id, bruno.manager_id, False)
-    with dynamodb_work() as work:
+    with recording_aws_calls() as calls:
         response = ask(client, "bruno.petit@gestion-demo.fr")
-    assert response.status_code == 200 and ("TransactWriteItems", 4) in work
+    assert response.status_code == 200 and ("TransactWriteItems", 4) in calls.dynamodb_items()
     pump.drain()
     assert emails_to(aws, "bruno.petit@gestion-demo.fr") == 0
 

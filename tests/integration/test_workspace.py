@@ -16,7 +16,7 @@ from chalicelib.domain import clock, tokens
 from chalicelib.domain.forms import NewRequest
 from chalicelib.outbox import dispatcher
 from chalicelib.usecases import ticket_admin, tickets
-from local.dynamodb_calls import counting
+from local.harness import recording_aws_calls
 from tests.integration.conftest import FORM_HEADERS, People, contractor_path, new_ticket, sent_messages, tomorrow_paris
 from tests.integration.test_admin import signed_in_headers
 from tests.integration.test_outbox import Outage, fail_for_good
@@ -129,10 +129,10 @@ def test_a_list_query_dynamodb_would_refuse_is_answered_without_asking_it(client
     # Real DynamoDB refuses a BETWEEN with swapped bounds and keys over 2 KB (moto is laxer): a 500.
     new_ticket(people)
     client.http.get("/admin/tickets?owner=all", headers=headers)  # the directory's choices are now cached
-    with counting() as calls:
+    with recording_aws_calls() as calls:
         page = client.http.get(f"/admin/tickets?owner=all&{query}", headers=headers)
     assert page.status_code == 200 and "ticket-list" not in page.body.decode()
-    assert calls == ["BatchGetItem"]  # the session only: no Query for the list
+    assert calls.dynamodb() == ["BatchGetItem"]  # the session only: no Query for the list
 
 
 def test_a_cursor_from_other_filters_starts_the_list_over(client: Client, people: People, headers: dict[str, str]) -> None:
@@ -182,15 +182,15 @@ def test_a_list_page_and_a_traiter_take_at_most_two_dynamodb_calls(
     for _ in range(30):
         new_ticket(people, channels=("sms",))
     client.http.get("/admin/tickets", headers=headers)  # warm: the filter choices are read once a minute
-    with counting() as calls:
+    with recording_aws_calls() as calls:
         first, next_url, _ = list_page(client, headers, "/admin/tickets")
-    assert len(first) == 25 and len(calls) <= 2, calls
-    with counting() as calls:
+    assert len(first) == 25 and len(calls.dynamodb()) <= 2, calls
+    with recording_aws_calls() as calls:
         list_page(client, headers, next_url)
-    assert len(calls) <= 2, calls
-    with counting() as calls:
+    assert len(calls.dynamodb()) <= 2, calls
+    with recording_aws_calls() as calls:
         client.http.get("/admin", headers=headers)
-    assert len(calls) <= 2, calls
+    assert len(calls.dynamodb()) <= 2, calls
 
 
 def test_reassigning_revokes_the_old_link_and_sends_the_request_to_the_new_contractor(
@@ -459,9 +459,9 @@ def test_a_manager_with_few_tickets_still_gets_a_page_in_two_calls(client: Clien
     mine = new_ticket(people, channels=("sms",))
     headers = signed_in_headers(client, people)
     client.http.get("/admin/tickets", headers=headers)
-    with counting() as calls:
+    with recording_aws_calls() as calls:
         refs, _, _ = list_page(client, headers, "/admin/tickets")
-    assert refs == [mine.reference] and len(calls) <= 2, calls
+    assert refs == [mine.reference] and len(calls.dynamodb()) <= 2, calls
 
 
 def test_handing_a_ticket_to_another_manager_moves_its_alerts_and_a_traiter(client: Client, people: People, pump: Any,

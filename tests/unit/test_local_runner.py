@@ -7,11 +7,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
 from local import run
+from local.harness import wait_until
 
 
 def test_a_port_in_use_names_the_variable_and_who_holds_it() -> None:
@@ -45,10 +45,7 @@ def test_a_child_dies_with_the_runner_even_on_kill_9() -> None:
     os.killpg(runner.pid, signal.SIGKILL)  # the child is in a session of its own: only the kernel can stop it
     runner.wait()
 
-    deadline = time.monotonic() + 10
-    while _alive(child) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(child)
+    wait_until(f"the child {child} gone", lambda: not _alive(child), 10, every=0.05)
 
 
 def test_a_child_that_stops_is_named_with_its_reason() -> None:
