@@ -15,7 +15,7 @@ from chalice.app import Response
 from chalicelib.aws.signing_keys import signer
 from chalicelib.domain import clock, ids
 from chalicelib.web import deferred, http
-from chalicelib.web.admin import admin_page, signed_in
+from chalicelib.web.session import admin_page, signed_in
 
 # Loaded by the first request for these pages (see chalicelib/web/deferred.py).
 if TYPE_CHECKING:

@@ -130,7 +130,7 @@ def _module_messages(path: Path, namespace: dict[str, Any]) -> _Messages:
 
 def python_message_sources() -> list[tuple[Path, dict[str, Any]]]:
     sources = [(CHALICELIB / "domain/forms.py", vars(forms)), (CHALICELIB / "domain/contacts.py", vars(contacts))]
-    sources += [(path, {}) for path in sorted((CHALICELIB / "web").glob("*.py"))]
+    sources += [(path, {}) for path in sorted((CHALICELIB / "web").rglob("*.py"))]
     return sources
 
 
