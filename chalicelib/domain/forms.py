@@ -6,11 +6,13 @@ Errors are keyed by field name so the page shows each one next to its field.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
+from chalicelib.domain import contacts
 from chalicelib.domain.clock import PARIS
 
 COMMENT_MAX = 2000
@@ -20,6 +22,9 @@ DESCRIPTION_MAX = 5000
 ADDRESS_MAX = 500
 ACCESS_NOTES_MAX = 2000
 MAX_PLANNING_DAYS = 366
+MESSAGE_MAX = 5000
+MESSAGE_MAX_FILES = 10  # with a message, a new request, an end of work
+TOO_MANY_FILES = f"Pas plus de {MESSAGE_MAX_FILES} fichiers par message."
 
 URGENCIES = ("normal", "urgent", "emergency")
 CHANNELS = ("sms", "email")
@@ -42,11 +47,6 @@ class Acceptance:
     planned_date: str  # YYYY-MM-DD
     planned_time: str  # HH:MM
     comment: str
-
-
-@dataclass(frozen=True)
-class Refusal:
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -115,13 +115,15 @@ def validate_acceptance(form: dict[str, str], now: datetime) -> Result[Acceptanc
     return Result(Acceptance(day.isoformat(), hour.strftime("%H:%M"), comment))
 
 
-def validate_refusal(form: dict[str, str]) -> Result[Refusal]:
+def validate_reason(form: dict[str, str], required_for: Literal["refusal", "rejection"] | None = None) -> Result[str]:
+    """The `reason` field, at most REASON_MAX characters: required to refuse a request or reject a
+    quote (the message says which), optional with a cancellation or a quote request."""
     reason = _text(form, "reason")
-    if not reason:
-        return Result(errors={"reason": "Indiquez le motif du refus."})
+    if not reason and required_for is not None:
+        return Result(errors={"reason": "Indiquez le motif du refus." if required_for == "refusal" else "Indiquez le motif."})
     if len(reason) > REASON_MAX:
         return Result(errors={"reason": f"Le motif dépasse {REASON_MAX} caractères."})
-    return Result(Refusal(reason))
+    return Result(reason)
 
 
 def _required(form: dict[str, str], name: str, limit: int, missing: str, errors: dict[str, str]) -> str:
@@ -133,7 +135,7 @@ def _required(form: dict[str, str], name: str, limit: int, missing: str, errors:
     return value
 
 
-def validate_new_request(form: dict[str, str], channels: list[str]) -> Result[NewRequest]:
+def validate_new_request(form: dict[str, str], channels: list[str], file_count: int = 0) -> Result[NewRequest]:
     errors: dict[str, str] = {}
     contractor_id = _text(form, "contractor_id")
     if not contractor_id:
@@ -154,14 +156,11 @@ def validate_new_request(form: dict[str, str], channels: list[str]) -> Result[Ne
     # Without a contractor there is no preference to fall back on: "choose a contractor" says it all.
     if len(chosen) != len(set(channels)) or (not chosen and contractor_id):
         errors["channels"] = "Choisissez au moins un canal : SMS ou e-mail."
+    if file_count > MESSAGE_MAX_FILES:
+        errors["files"] = TOO_MANY_FILES
     if errors:
         return Result(errors=errors)
     return Result(NewRequest(contractor_id, kind, title, description, site_address, access_notes, urgency, chosen))
-
-
-MESSAGE_MAX = 5000
-MESSAGE_MAX_FILES = 10
-TOO_MANY_FILES = f"Pas plus de {MESSAGE_MAX_FILES} fichiers par message."
 
 
 @dataclass(frozen=True)
@@ -352,10 +351,103 @@ def validate_late(form: dict[str, str], planned_time: str | None) -> Result[str]
     return Result(hour.strftime("%H:%M"))
 
 
-def validate_reason(form: dict[str, str]) -> Result[str]:
-    reason = _text(form, "reason")
-    if not reason:
-        return Result(errors={"reason": "Indiquez le motif."})
-    if len(reason) > REASON_MAX:
-        return Result(errors={"reason": f"Le motif dépasse {REASON_MAX} caractères."})
-    return Result(reason)
+
+# -- people: contractors, managers, sign-in ------------------------------------------------------
+
+NAME_MAX = 200  # a name, a company, a trade
+CONTACT_INPUT_MAX = 254  # what is read of a typed phone number or email address
+LANGUAGES = ("fr", "en")
+
+
+@dataclass(frozen=True)
+class ContractorForm:
+    name: str
+    company: str
+    trade: str
+    phone: str | None  # E.164
+    email: str | None
+    channels: tuple[str, ...]
+    language: str
+
+
+@dataclass(frozen=True)
+class Invitation:
+    name: str
+    email: str
+    language: str
+    role: str
+
+
+def _contact(normalise: Callable[[str], str], raw: str, name: str, errors: dict[str, str],
+             optional: bool = True) -> str | None:
+    """The contact normalised, None when left empty (if optional), or a field error (the library's message)."""
+    try:
+        return normalise(raw[:CONTACT_INPUT_MAX]) if raw or not optional else None
+    except contacts.InvalidContact as invalid:
+        errors[name] = str(invalid)
+        return None
+
+
+def _language(form: dict[str, str], errors: dict[str, str]) -> str:
+    language = form.get("language") or ""
+    if language not in LANGUAGES:
+        errors["language"] = "Choisissez la langue : français ou anglais."
+    return language
+
+
+def validate_contractor(form: dict[str, str], channels: list[str]) -> Result[ContractorForm]:
+    """A contractor's card: a name, at least one channel, and the contact each channel needs (a
+    mobile for SMS: a landline gets none)."""
+    errors: dict[str, str] = {}
+    name, company, trade = _text(form, "name"), _text(form, "company"), _text(form, "trade")
+    if not name:
+        errors["name"] = "Indiquez le nom de l'intervenant."
+    for field_name, value in (("name", name), ("company", company), ("trade", trade)):
+        if len(value) > NAME_MAX:
+            errors[field_name] = f"Ce champ dépasse {NAME_MAX} caractères."
+    raw_phone, raw_email = _text(form, "phone"), _text(form, "email")
+    phone = _contact(contacts.normalise_phone, raw_phone, "phone", errors)
+    email = _contact(contacts.normalise_email, raw_email, "email", errors)
+    chosen = tuple(c for c in CHANNELS if c in channels)
+    if not chosen:
+        errors["channels"] = "Choisissez au moins un canal : SMS ou e-mail."
+    if "sms" in chosen and not raw_phone:
+        errors["phone"] = "Indiquez un numéro de téléphone pour l'envoi par SMS."
+    elif "sms" in chosen and phone and not contacts.receives_sms(phone):
+        errors["phone"] = "Ce numéro est un fixe : il ne peut pas recevoir de SMS. Indiquez un mobile ou choisissez l'e-mail."
+    if "email" in chosen and not raw_email:
+        errors["email"] = "Indiquez une adresse e-mail pour l'envoi par e-mail."
+    language = _language(form, errors)
+    if errors:
+        return Result(errors=errors)
+    return Result(ContractorForm(name, company, trade, phone, email, chosen, language))
+
+
+def validate_role(role: str, roles: tuple[str, ...]) -> Result[str]:
+    """One of `roles` (the directory's, so this module stays free of it)."""
+    return Result(role) if role in roles else Result(errors={"role": "Choisissez le rôle : gestionnaire ou administrateur."})
+
+
+def validate_invitation(form: dict[str, str], roles: tuple[str, ...]) -> Result[Invitation]:
+    """A new manager: a name, a valid email address, a language and a role."""
+    errors: dict[str, str] = {}
+    name = _text(form, "name")
+    if not name:
+        errors["name"] = "Indiquez le nom du gestionnaire."
+    elif len(name) > NAME_MAX:
+        errors["name"] = f"Ce champ dépasse {NAME_MAX} caractères."
+    email = _contact(contacts.normalise_email, _text(form, "email"), "email", errors, optional=False)
+    language = _language(form, errors)
+    role = form.get("role") or ""
+    errors.update(validate_role(role, roles).errors)
+    if errors or email is None:
+        return Result(errors=errors)
+    return Result(Invitation(name, email, language, role))
+
+
+def validate_login_email(raw: str) -> Result[str]:
+    """Only the shape: whether the address is known is never told on the page."""
+    email = raw.strip()
+    if "@" not in email or len(email) > CONTACT_INPUT_MAX:
+        return Result(errors={"email": "Indiquez une adresse e-mail valide."})
+    return Result(email)

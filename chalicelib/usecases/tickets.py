@@ -12,7 +12,7 @@ from typing import Any
 from chalicelib.data import directory, links, listing, store
 from chalicelib.data.models import Contractor, Event, Manager, Ticket, ticket_pk
 from chalicelib.domain import clock, ids, lifecycle
-from chalicelib.domain.forms import Acceptance, NewRequest, Refusal
+from chalicelib.domain.forms import Acceptance, NewRequest
 from chalicelib.domain.lifecycle import Action, Actor, RequestKind, State
 from chalicelib.outbox import outgoing
 from chalicelib.usecases import changes
@@ -105,10 +105,10 @@ def _refused_request(ticket: Ticket) -> str:
     return RequestKind.QUOTE.value if ticket.state == State.QUOTE_REQUESTED.value else RequestKind.INTERVENTION.value
 
 
-def refuse_request(view: store.TicketView, refusal: Refusal, submission_id: str, now: datetime) -> Event:
+def refuse_request(view: store.TicketView, reason: str, submission_id: str, now: datetime) -> Event:
     return changes.transition(
-        view, contractor_of(view), Action.REFUSE, now, {"reason": refusal.reason, "refused": _refused_request(view.ticket)},
-        lambda ticket: [outgoing.to_manager(ticket, "manager_refused", now, {"reason": refusal.reason})], submission_id)
+        view, contractor_of(view), Action.REFUSE, now, {"reason": reason, "refused": _refused_request(view.ticket)},
+        lambda ticket: [outgoing.to_manager(ticket, "manager_refused", now, {"reason": reason})], submission_id)
 
 
 def post_message(view: store.TicketView, who: Who, body: str, files: list[dict[str, Any]], submission_id: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from chalice import Blueprint
 from chalice.app import Response
@@ -56,16 +56,9 @@ def send_message(session: auth.Session, ticket_id: str) -> Response:
 ManagerAction = Callable[[store.TicketView, "auth.Session", http.Form, str, datetime], Any]
 
 
-def _optional_reason(form: http.Form) -> str:
-    reason = form.get("reason").strip()
-    if len(reason) > forms.REASON_MAX:
-        raise _Invalid({"reason": "Le motif est trop long."})
-    return reason
-
-
-def _required_reason(form: http.Form) -> str:
-    checked = forms.validate_reason(form.as_dict())
-    if not checked.ok or checked.value is None:
+def _reason(form: http.Form, required_for: Literal["rejection"] | None = None) -> str:
+    checked = forms.validate_reason(form.as_dict(), required_for)
+    if checked.value is None:
         raise _Invalid(checked.errors)
     return checked.value
 
@@ -77,10 +70,10 @@ class _Invalid(Exception):
 
 
 MANAGER_ACTIONS: dict[str, ManagerAction] = {
-    "cancel": lambda v, s, f, sid, now: tickets.cancel_ticket(v, s.manager, _optional_reason(f), sid, now),
-    "request_quote": lambda v, s, f, sid, now: tickets.request_quote(v, s.manager, _optional_reason(f), sid, now),
+    "cancel": lambda v, s, f, sid, now: tickets.cancel_ticket(v, s.manager, _reason(f), sid, now),
+    "request_quote": lambda v, s, f, sid, now: tickets.request_quote(v, s.manager, _reason(f), sid, now),
     "accept_quote": lambda v, s, f, sid, now: quotes.accept_quote(v, s.manager, sid, now),
-    "reject_quote": lambda v, s, f, sid, now: quotes.reject_quote(v, s.manager, _required_reason(f), sid, now),
+    "reject_quote": lambda v, s, f, sid, now: quotes.reject_quote(v, s.manager, _reason(f, "rejection"), sid, now),
     "request_completion": lambda v, s, f, sid, now: completion.request_completion(v, s.manager, sid, now),
     "request_invoice": lambda v, s, f, sid, now: completion.request_invoice(v, s.manager, sid, now),
     "waive_invoice": lambda v, s, f, sid, now: completion.waive_invoice(v, s.manager, sid, now),

@@ -17,9 +17,10 @@ from chalicelib.web.session import LOGIN_PATH, NEXT_COOKIE, is_place_to_land, lo
 # Loaded by the first admin request, not by a contractor's (see chalicelib/web/deferred.py).
 if TYPE_CHECKING:
     from chalicelib.data import directory
+    from chalicelib.domain import forms
     from chalicelib.usecases import auth
 else:
-    auth, directory = deferred.modules("usecases.auth", "data.directory")
+    auth, directory, forms = deferred.modules("usecases.auth", "data.directory", "domain.forms")
 
 bp = Blueprint(__name__)
 
@@ -52,10 +53,12 @@ def request_login() -> Response:
     request = bp.current_request
     email = http.form(request).get("email").strip()
     if not _from_this_site(request):
-        return login_form(403, email[:254], notice="Ce formulaire n'a pas été envoyé depuis la page de connexion de "
-                                                   "Relais. Ouvrez {url} et demandez votre lien depuis cette page.")
-    if "@" not in email or len(email) > 254:
-        return login_form(400, email, {"email": "Indiquez une adresse e-mail valide."})
+        return login_form(403, email[:forms.CONTACT_INPUT_MAX],
+                          notice="Ce formulaire n'a pas été envoyé depuis la page de connexion de Relais. "
+                                 "Ouvrez {url} et demandez votre lien depuis cette page.")
+    checked = forms.validate_login_email(email)
+    if checked.value is None:
+        return login_form(400, email, checked.errors)
     # Same answers whether or not the address is known (same page, same work, same limit): the
     # page reveals no accounts.
     if not auth.request_login_link(email, http.client_address(request), clock.now()):

@@ -125,13 +125,11 @@ def create_ticket(session: auth.Session) -> Response:
         return http.redirect(f"/admin/tickets/{ticket_id}")
     contractor = directory.get_contractor(form.get("contractor_id")) if form.get("contractor_id") else None
     channels = form.getlist("channels") or ([str(c) for c in contractor.channels] if contractor else [])
-    checked = forms.validate_new_request(form.as_dict(), channels)
+    attached = list(zip(form.getlist("file_key"), form.getlist("file_name"), strict=False))
+    checked = forms.validate_new_request(form.as_dict(), channels, len(attached))
     errors = dict(checked.errors)
     if form.get("contractor_id") and (contractor is None or not contractor.active):
         errors["contractor_id"] = "Cet intervenant n'existe pas ou a été désactivé."
-    attached = list(zip(form.getlist("file_key"), form.getlist("file_name"), strict=False))
-    if len(attached) > forms.MESSAGE_MAX_FILES:
-        errors["files"] = forms.TOO_MANY_FILES
     if errors or checked.value is None or contractor is None:
         return _new_ticket_page(session, 400, errors, values)
     accepted, rejected = uploads.verify_all(ticket_id, attached)  # a new ticket has no recorded files yet
