@@ -22,6 +22,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.aws.signing_keys import signer
 from chalicelib.data.models import Contractor, Manager, RelaisItem, Ticket, contractor_pk, manager_pk
 from chalicelib.domain import clock, ids
+from chalicelib.domain.forms import ContractorProfile
 
 CONTRACTORS_GROUP = "CONTRACTORS"
 MANAGERS_GROUP = "MANAGERS"
@@ -77,19 +78,6 @@ class AlreadyExists(Exception):
 
 class NotAdministrateur(Exception):
     """Whoever asked is no longer an active administrateur (changed meanwhile): nothing was saved."""
-
-
-@dataclass(frozen=True)
-class ContractorProfile:
-    """What a manager types about a contractor, already checked and normalised."""
-
-    name: str
-    company: str
-    trade: str
-    phone: str | None  # E.164
-    email: str | None
-    channels: list[str]
-    language: str = "fr"
 
 
 @dataclass

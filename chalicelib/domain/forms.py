@@ -243,6 +243,17 @@ def parse_amount(raw: str) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
+def _date(form: dict[str, str], name: str, errors: dict[str, str], missing: str) -> date | None:
+    """The date typed in `name`, or a field error: `missing` when left empty, the format when unreadable."""
+    raw = _text(form, name)
+    day = _parse_date(raw)
+    if not raw:
+        errors[name] = missing
+    elif day is None:
+        errors[name] = "Date invalide (format attendu : JJ/MM/AAAA)."
+    return day
+
+
 def _amount(form: dict[str, str], name: str, errors: dict[str, str], missing: str) -> Decimal | None:
     raw = _text(form, name)
     if not raw:
@@ -269,29 +280,24 @@ def _one_file(keys: list[str], names: list[str], errors: dict[str, str], field: 
 
 def validate_quote(form: dict[str, str], keys: list[str], names: list[str], today: date) -> Result[QuoteForm]:
     errors: dict[str, str] = {}
-    excl = _amount(form, "amount_excl", errors, "Indiquez le montant HT.")
-    incl = _amount(form, "amount_incl", errors, "Indiquez le montant TTC.")
+    excl = _amount(form, "amount_excl", errors, missing="Indiquez le montant HT.")
+    incl = _amount(form, "amount_incl", errors, missing="Indiquez le montant TTC.")
     if excl is not None and incl is not None and incl < excl:
         errors["amount_incl"] = "Le montant TTC ne peut pas être inférieur au montant HT."
-    raw_until = _text(form, "valid_until")
-    until = _parse_date(raw_until)
-    if not raw_until:
-        errors["valid_until"] = "Indiquez la date de validité du devis."
-    elif until is None:
-        errors["valid_until"] = "Date invalide (format attendu : JJ/MM/AAAA)."
-    elif until < today:
+    until = _date(form, "valid_until", errors, missing="Indiquez la date de validité du devis.")
+    if until is not None and until < today:
         errors["valid_until"] = "La date de validité est déjà passée."
     comment = _text(form, "comment")
     if len(comment) > COMMENT_MAX:
         errors["comment"] = f"Le commentaire dépasse {COMMENT_MAX} caractères."
-    file = _one_file(keys, names, errors, "quote_file", "Joignez le devis (PDF).")
+    file = _one_file(keys, names, errors, "quote_file", missing="Joignez le devis (PDF).")
     if errors or excl is None or incl is None or until is None or file is None:
         return Result(errors=errors)
     return Result(QuoteForm(str(excl), str(incl), until.isoformat(), comment, file))
 
 
 def _invoice(form: dict[str, str], keys: list[str], names: list[str], errors: dict[str, str]) -> InvoiceForm | None:
-    amount = _amount(form, "invoice_amount", errors, "Indiquez le montant de la facture.")
+    amount = _amount(form, "invoice_amount", errors, missing="Indiquez le montant de la facture.")
     if amount is not None and amount <= 0:
         errors["invoice_amount"] = "Le montant de la facture doit être supérieur à zéro."
     number = _text(form, "invoice_number")
@@ -299,7 +305,7 @@ def _invoice(form: dict[str, str], keys: list[str], names: list[str], errors: di
         errors["invoice_number"] = "Indiquez le numéro de facture."
     elif len(number) > INVOICE_NUMBER_MAX:
         errors["invoice_number"] = f"Le numéro de facture dépasse {INVOICE_NUMBER_MAX} caractères."
-    file = _one_file(keys, names, errors, "invoice_file", "Joignez la facture (PDF).")
+    file = _one_file(keys, names, errors, "invoice_file", missing="Joignez la facture (PDF).")
     if amount is None or file is None or "invoice_amount" in errors or "invoice_number" in errors:
         return None
     return InvoiceForm(str(amount), number, file)
@@ -314,15 +320,10 @@ def validate_invoice(form: dict[str, str], keys: list[str], names: list[str]) ->
 def validate_completion(form: dict[str, str], proofs: list[FilePair], invoice_keys: list[str], invoice_names: list[str],
                         today: date) -> Result[CompletionForm]:
     errors: dict[str, str] = {}
-    raw = _text(form, "done_on")
-    done_on = _parse_date(raw)
-    if not raw:
-        errors["done_on"] = "Indiquez la date de fin d'intervention."
-    elif done_on is None:
-        errors["done_on"] = "Date invalide (format attendu : JJ/MM/AAAA)."
-    elif done_on > today:
+    done_on = _date(form, "done_on", errors, missing="Indiquez la date de fin d'intervention.")
+    if done_on is not None and done_on > today:
         errors["done_on"] = "La date de fin ne peut pas être dans le futur."
-    elif done_on < today - timedelta(days=COMPLETION_PAST_DAYS):
+    elif done_on is not None and done_on < today - timedelta(days=COMPLETION_PAST_DAYS):
         errors["done_on"] = "La date de fin est trop ancienne."
     if not proofs:
         errors["proof_file"] = "Joignez au moins une photo ou un justificatif d'intervention."
@@ -360,14 +361,16 @@ LANGUAGES = ("fr", "en")
 
 
 @dataclass(frozen=True)
-class ContractorForm:
+class ContractorProfile:
+    """What a manager types about a contractor, checked and normalised (what the directory saves)."""
+
     name: str
     company: str
     trade: str
     phone: str | None  # E.164
     email: str | None
-    channels: tuple[str, ...]
-    language: str
+    channels: list[str]
+    language: str = "fr"
 
 
 @dataclass(frozen=True)
@@ -395,7 +398,7 @@ def _language(form: dict[str, str], errors: dict[str, str]) -> str:
     return language
 
 
-def validate_contractor(form: dict[str, str], channels: list[str]) -> Result[ContractorForm]:
+def validate_contractor(form: dict[str, str], channels: list[str]) -> Result[ContractorProfile]:
     """A contractor's card: a name, at least one channel, and the contact each channel needs (a
     mobile for SMS: a landline gets none)."""
     errors: dict[str, str] = {}
@@ -420,7 +423,7 @@ def validate_contractor(form: dict[str, str], channels: list[str]) -> Result[Con
     language = _language(form, errors)
     if errors:
         return Result(errors=errors)
-    return Result(ContractorForm(name, company, trade, phone, email, chosen, language))
+    return Result(ContractorProfile(name, company, trade, phone, email, list(chosen), language))
 
 
 def validate_role(role: str, roles: tuple[str, ...]) -> Result[str]:

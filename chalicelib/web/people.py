@@ -51,19 +51,14 @@ def _not_found(session: auth.Session) -> Response:
 
 # -- contractors: reading the form -------------------------------------------------------------
 
-def _read_contractor(form: http.Form) -> tuple[directory.ContractorProfile | None, dict[str, str], dict[str, Any]]:
+def _read_contractor(form: http.Form) -> tuple[forms.ContractorProfile | None, dict[str, str], dict[str, Any]]:
     """The profile, or field errors (French msgids); and the values to show again either way."""
     channels = form.getlist("channels")
     checked = forms.validate_contractor(form.as_dict(), channels)
     values: dict[str, Any] = {name: form.get(name).strip() for name in ("name", "company", "trade", "phone", "email")}
     values["language"] = form.get("language")
     values["channels"] = [c for c in forms.CHANNELS if c in channels]
-    card = checked.value
-    if card is None:
-        return None, checked.errors, values
-    profile = directory.ContractorProfile(card.name, card.company, card.trade, card.phone, card.email,
-                                          list(card.channels), card.language)
-    return profile, {}, values
+    return checked.value, checked.errors, values
 
 
 def _duplicate_errors(duplicate: directory.Duplicate) -> dict[str, str]:
@@ -210,6 +205,10 @@ def _managers_page(session: auth.Session, status: int = 200, errors: dict[str, s
                  new_token=(new_token or _new_id_token("manager")) if administrateur else None)
 
 
+def _manager_not_found(session: auth.Session) -> Response:
+    return admin_page(session, "admin/error.html", status=404, message="Gestionnaire introuvable.")
+
+
 def _administrateurs_only(session: auth.Session) -> Response:
     return _managers_page(session, 403, notice=ADMINISTRATEURS_ONLY)
 
@@ -256,13 +255,13 @@ def _change_manager(session: auth.Session, manager_id: str, change: Any, done: s
     if not directory.is_administrateur(session.manager):
         return _administrateurs_only(session)
     if not ids.looks_valid(manager_id):
-        return admin_page(session, "admin/error.html", status=404, message="Gestionnaire introuvable.")
+        return _manager_not_found(session)
     if manager_id == session.manager.manager_id:
         return _managers_page(session, 400, notice=NOT_YOURSELF)
     try:
         change(session.manager.manager_id, manager_id)
     except directory.NotFound:
-        return admin_page(session, "admin/error.html", status=404, message="Gestionnaire introuvable.")
+        return _manager_not_found(session)
     except directory.NotAdministrateur:
         return _administrateurs_only(session)
     return http.redirect(f"/admin/managers?done={done}")
@@ -273,7 +272,7 @@ def _change_manager(session: auth.Session, manager_id: str, change: Any, done: s
 def set_manager_active(session: auth.Session, manager_id: str, activation: str) -> Response:
     active = ACTIVATIONS.get(activation)
     if active is None:
-        return admin_page(session, "admin/error.html", status=404, message="Gestionnaire introuvable.")
+        return _manager_not_found(session)
     return _change_manager(session, manager_id, lambda actor, target: directory.set_manager_active(actor, target, active),
                            "reactivated" if active else "deactivated")
 

@@ -29,7 +29,8 @@ CHALICELIB = ROOT / "chalicelib"
 
 TEMPLATE_MSGID = re.compile(r"""\b_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 PY_MSGID = re.compile(r"""\b_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
-TEXT_KEYWORDS = {"message", "notice"}  # a text, translated by `_(message)` / `_(notice)`
+TEXT_KEYWORDS = {"message", "notice", "missing"}  # a text, translated by `_(message)` / `_(notice)`; a field's
+# `missing=` message in chalicelib/domain/forms.py
 DICT_KEYWORDS = {"errors"}  # a dict of field → text, translated by `_(errors.x)`
 
 

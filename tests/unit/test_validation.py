@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib.domain.forms import (
     Acceptance,
-    ContractorForm,
+    ContractorProfile,
     Invitation,
     validate_acceptance,
     validate_contractor,
@@ -253,8 +253,8 @@ CONTRACTOR = {"name": " Martin Plomberie ", "company": "SARL Martin", "trade": "
 
 def test_a_contractor_card_comes_back_trimmed_and_normalised() -> None:
     result = validate_contractor(CONTRACTOR, ["email", "sms"])
-    assert result.value == ContractorForm("Martin Plomberie", "SARL Martin", "Plombier", "+33612345678",
-                                          "Contact@martin.fr", ("sms", "email"), "fr")
+    assert result.value == ContractorProfile("Martin Plomberie", "SARL Martin", "Plombier", "+33612345678",
+                                             "Contact@martin.fr", ["sms", "email"], "fr")
 
 
 def test_a_contractor_needs_a_name_a_channel_and_a_language() -> None:
