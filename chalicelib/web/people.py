@@ -167,7 +167,7 @@ def update_contractor(session: auth.Session, contractor_id: str) -> Response:
     return http.redirect(f"/admin/contractors/{contractor_id}?done=saved")
 
 
-# The two buttons of an active or inactive contractor or manager: one handler each, the path says which.
+# Deactivate and reactivate, for a contractor as for a manager: one handler, the path's last part says which.
 ACTIVATIONS = {"deactivate": False, "reactivate": True}
 
 
