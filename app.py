@@ -9,17 +9,15 @@ from chalice.app import Response
 
 from chalicelib import logs
 from chalicelib.logs import logger
-from chalicelib.web import admin, contractor, dev, people, static
+from chalicelib.web import contractor, dev, people, session, static
+from chalicelib.web.admin import actions, signin, tickets
 from chalicelib.web.http import ThreadSafeChalice, security_headers
 
 app = ThreadSafeChalice(app_name="relais", configure_logs=False)  # Powertools writes the `relais` logger alone
 app.register_middleware(logs.invocation, "all")  # first, so outermost: every function's lines carry the request id
 
-app.register_blueprint(contractor.bp)
-app.register_blueprint(admin.bp)
-app.register_blueprint(people.bp)
-app.register_blueprint(dev.bp)
-app.register_blueprint(static.bp)
+for pages in (contractor, session, signin, tickets, actions, people, dev, static):
+    app.register_blueprint(pages.bp)
 
 
 _TICKET_PAGE = re.compile(r"^/admin/tickets/([0-9A-Z]{26})(?:[/?#]|$)")

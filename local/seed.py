@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from chalicelib.data import directory, store
 from chalicelib.domain import clock, contacts, tokens
-from chalicelib.domain.forms import Acceptance, NewRequest, Refusal
+from chalicelib.domain.forms import Acceptance, NewRequest
 from chalicelib.usecases import tickets
 
 MANAGER_EMAIL = "claire.martin@gestion-demo.fr"
@@ -54,7 +54,7 @@ def seed() -> None:
         ("sms",), "Changement de serrure, porte du local vélos",
         "Serrure forcée, à remplacer par un cylindre européen 30x30.", "22 quai Perrache, 69002 Lyon"), now)
     tickets.refuse_request(store.load_ticket(refused.ticket_id),
-                           Refusal("Indisponible cette semaine, je peux passer à partir de lundi prochain."),
+                           "Indisponible cette semaine, je peux passer à partir de lundi prochain.",
                            tokens.new_random_secret(), now)
 
     tickets.create_request(manager, plumber, request(

@@ -23,6 +23,7 @@ from chalicelib.aws.signing_keys import signer
 from chalicelib.data import store
 from chalicelib.data.models import Contractor, Manager, RelaisItem, Ticket, contractor_pk, manager_pk
 from chalicelib.domain import clock, ids
+from chalicelib.domain.forms import ContractorProfile
 
 CONTRACTORS_GROUP = "CONTRACTORS"
 MANAGERS_GROUP = "MANAGERS"
@@ -78,19 +79,6 @@ class AlreadyExists(Exception):
 
 class NotAdministrateur(Exception):
     """Whoever asked is no longer an active administrateur (changed meanwhile): nothing was saved."""
-
-
-@dataclass(frozen=True)
-class ContractorProfile:
-    """What a manager types about a contractor, already checked and normalised."""
-
-    name: str
-    company: str
-    trade: str
-    phone: str | None  # E.164
-    email: str | None
-    channels: list[str]
-    language: str = "fr"
 
 
 @dataclass

@@ -6,11 +6,13 @@ Errors are keyed by field name so the page shows each one next to its field.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
+from chalicelib.domain import contacts
 from chalicelib.domain.clock import PARIS
 from chalicelib.domain.text import N_
 
@@ -21,6 +23,9 @@ DESCRIPTION_MAX = 5000
 ADDRESS_MAX = 500
 ACCESS_NOTES_MAX = 2000
 MAX_PLANNING_DAYS = 366
+MESSAGE_MAX = 5000
+MESSAGE_MAX_FILES = 10  # with a message, a new request, an end of work
+TOO_MANY_FILES = N_("Pas plus de {count} fichiers par message.", count=MESSAGE_MAX_FILES)
 
 URGENCIES = ("normal", "urgent", "emergency")
 CHANNELS = ("sms", "email")
@@ -43,11 +48,6 @@ class Acceptance:
     planned_date: str  # YYYY-MM-DD
     planned_time: str  # HH:MM
     comment: str
-
-
-@dataclass(frozen=True)
-class Refusal:
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -116,13 +116,16 @@ def validate_acceptance(form: dict[str, str], now: datetime) -> Result[Acceptanc
     return Result(Acceptance(day.isoformat(), hour.strftime("%H:%M"), comment))
 
 
-def validate_refusal(form: dict[str, str]) -> Result[Refusal]:
+def validate_reason(form: dict[str, str], required_for: Literal["refusal", "rejection"] | None = None) -> Result[str]:
+    """The `reason` field, at most REASON_MAX characters: required to refuse a request or reject a
+    quote (the message says which), optional with a cancellation or a quote request."""
     reason = _text(form, "reason")
-    if not reason:
-        return Result(errors={"reason": N_("Indiquez le motif du refus.")})
+    if not reason and required_for is not None:
+        missing = N_("Indiquez le motif du refus.") if required_for == "refusal" else N_("Indiquez le motif.")
+        return Result(errors={"reason": missing})
     if len(reason) > REASON_MAX:
         return Result(errors={"reason": N_("Le motif dépasse {limit} caractères.", limit=REASON_MAX)})
-    return Result(Refusal(reason))
+    return Result(reason)
 
 
 def _required(form: dict[str, str], name: str, limit: int, missing: str, errors: dict[str, str]) -> str:
@@ -134,7 +137,7 @@ def _required(form: dict[str, str], name: str, limit: int, missing: str, errors:
     return value
 
 
-def validate_new_request(form: dict[str, str], channels: list[str]) -> Result[NewRequest]:
+def validate_new_request(form: dict[str, str], channels: list[str], file_count: int = 0) -> Result[NewRequest]:
     errors: dict[str, str] = {}
     contractor_id = _text(form, "contractor_id")
     if not contractor_id:
@@ -155,14 +158,11 @@ def validate_new_request(form: dict[str, str], channels: list[str]) -> Result[Ne
     # Without a contractor there is no preference to fall back on: "choose a contractor" says it all.
     if len(chosen) != len(set(channels)) or (not chosen and contractor_id):
         errors["channels"] = N_("Choisissez au moins un canal : SMS ou e-mail.")
+    if file_count > MESSAGE_MAX_FILES:
+        errors["files"] = TOO_MANY_FILES
     if errors:
         return Result(errors=errors)
     return Result(NewRequest(contractor_id, kind, title, description, site_address, access_notes, urgency, chosen))
-
-
-MESSAGE_MAX = 5000
-MESSAGE_MAX_FILES = 10
-TOO_MANY_FILES = N_("Pas plus de {count} fichiers par message.", count=MESSAGE_MAX_FILES)
 
 
 @dataclass(frozen=True)
@@ -245,6 +245,17 @@ def parse_amount(raw: str) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
+def _date(form: dict[str, str], name: str, errors: dict[str, str], missing: str) -> date | None:
+    """The date typed in `name`, or a field error: `missing` when left empty, the format when unreadable."""
+    raw = _text(form, name)
+    day = _parse_date(raw)
+    if not raw:
+        errors[name] = missing
+    elif day is None:
+        errors[name] = "Date invalide (format attendu : JJ/MM/AAAA)."
+    return day
+
+
 def _amount(form: dict[str, str], name: str, errors: dict[str, str], missing: str) -> Decimal | None:
     raw = _text(form, name)
     if not raw:
@@ -271,29 +282,24 @@ def _one_file(keys: list[str], names: list[str], errors: dict[str, str], field: 
 
 def validate_quote(form: dict[str, str], keys: list[str], names: list[str], today: date) -> Result[QuoteForm]:
     errors: dict[str, str] = {}
-    excl = _amount(form, "amount_excl", errors, N_("Indiquez le montant HT."))
-    incl = _amount(form, "amount_incl", errors, N_("Indiquez le montant TTC."))
+    excl = _amount(form, "amount_excl", errors, missing=N_("Indiquez le montant HT."))
+    incl = _amount(form, "amount_incl", errors, missing=N_("Indiquez le montant TTC."))
     if excl is not None and incl is not None and incl < excl:
         errors["amount_incl"] = N_("Le montant TTC ne peut pas être inférieur au montant HT.")
-    raw_until = _text(form, "valid_until")
-    until = _parse_date(raw_until)
-    if not raw_until:
-        errors["valid_until"] = N_("Indiquez la date de validité du devis.")
-    elif until is None:
-        errors["valid_until"] = N_("Date invalide (format attendu : JJ/MM/AAAA).")
-    elif until < today:
+    until = _date(form, "valid_until", errors, missing=N_("Indiquez la date de validité du devis."))
+    if until is not None and until < today:
         errors["valid_until"] = N_("La date de validité est déjà passée.")
     comment = _text(form, "comment")
     if len(comment) > COMMENT_MAX:
         errors["comment"] = N_("Le commentaire dépasse {limit} caractères.", limit=COMMENT_MAX)
-    file = _one_file(keys, names, errors, "quote_file", N_("Joignez le devis (PDF)."))
+    file = _one_file(keys, names, errors, "quote_file", missing=N_("Joignez le devis (PDF)."))
     if errors or excl is None or incl is None or until is None or file is None:
         return Result(errors=errors)
     return Result(QuoteForm(str(excl), str(incl), until.isoformat(), comment, file))
 
 
 def _invoice(form: dict[str, str], keys: list[str], names: list[str], errors: dict[str, str]) -> InvoiceForm | None:
-    amount = _amount(form, "invoice_amount", errors, N_("Indiquez le montant de la facture."))
+    amount = _amount(form, "invoice_amount", errors, missing=N_("Indiquez le montant de la facture."))
     if amount is not None and amount <= 0:
         errors["invoice_amount"] = N_("Le montant de la facture doit être supérieur à zéro.")
     number = _text(form, "invoice_number")
@@ -301,7 +307,7 @@ def _invoice(form: dict[str, str], keys: list[str], names: list[str], errors: di
         errors["invoice_number"] = N_("Indiquez le numéro de facture.")
     elif len(number) > INVOICE_NUMBER_MAX:
         errors["invoice_number"] = N_("Le numéro de facture dépasse {limit} caractères.", limit=INVOICE_NUMBER_MAX)
-    file = _one_file(keys, names, errors, "invoice_file", N_("Joignez la facture (PDF)."))
+    file = _one_file(keys, names, errors, "invoice_file", missing=N_("Joignez la facture (PDF)."))
     if amount is None or file is None or "invoice_amount" in errors or "invoice_number" in errors:
         return None
     return InvoiceForm(str(amount), number, file)
@@ -316,15 +322,10 @@ def validate_invoice(form: dict[str, str], keys: list[str], names: list[str]) ->
 def validate_completion(form: dict[str, str], proofs: list[FilePair], invoice_keys: list[str], invoice_names: list[str],
                         today: date) -> Result[CompletionForm]:
     errors: dict[str, str] = {}
-    raw = _text(form, "done_on")
-    done_on = _parse_date(raw)
-    if not raw:
-        errors["done_on"] = N_("Indiquez la date de fin d'intervention.")
-    elif done_on is None:
-        errors["done_on"] = N_("Date invalide (format attendu : JJ/MM/AAAA).")
-    elif done_on > today:
+    done_on = _date(form, "done_on", errors, missing=N_("Indiquez la date de fin d'intervention."))
+    if done_on is not None and done_on > today:
         errors["done_on"] = N_("La date de fin ne peut pas être dans le futur.")
-    elif done_on < today - timedelta(days=COMPLETION_PAST_DAYS):
+    elif done_on is not None and done_on < today - timedelta(days=COMPLETION_PAST_DAYS):
         errors["done_on"] = N_("La date de fin est trop ancienne.")
     if not proofs:
         errors["proof_file"] = N_("Joignez au moins une photo ou un justificatif d'intervention.")
@@ -353,10 +354,105 @@ def validate_late(form: dict[str, str], planned_time: str | None) -> Result[str]
     return Result(hour.strftime("%H:%M"))
 
 
-def validate_reason(form: dict[str, str]) -> Result[str]:
-    reason = _text(form, "reason")
-    if not reason:
-        return Result(errors={"reason": N_("Indiquez le motif.")})
-    if len(reason) > REASON_MAX:
-        return Result(errors={"reason": N_("Le motif dépasse {limit} caractères.", limit=REASON_MAX)})
-    return Result(reason)
+
+# -- people: contractors, managers, sign-in ------------------------------------------------------
+
+NAME_MAX = 200  # a name, a company, a trade
+CONTACT_INPUT_MAX = 254  # what is read of a typed phone number or email address
+LANGUAGES = ("fr", "en")
+
+
+@dataclass(frozen=True)
+class ContractorProfile:
+    """What a manager types about a contractor, checked and normalised (what the directory saves)."""
+
+    name: str
+    company: str
+    trade: str
+    phone: str | None  # E.164
+    email: str | None
+    channels: list[str]
+    language: str = "fr"
+
+
+@dataclass(frozen=True)
+class Invitation:
+    name: str
+    email: str
+    language: str
+    role: str
+
+
+def _contact(normalise: Callable[[str], str], raw: str, name: str, errors: dict[str, str],
+             optional: bool = True) -> str | None:
+    """The contact normalised, None when left empty (if optional), or a field error (the library's message)."""
+    try:
+        return normalise(raw[:CONTACT_INPUT_MAX]) if raw or not optional else None
+    except contacts.InvalidContact as invalid:
+        errors[name] = str(invalid)
+        return None
+
+
+def _language(form: dict[str, str], errors: dict[str, str]) -> str:
+    language = form.get("language") or ""
+    if language not in LANGUAGES:
+        errors["language"] = N_("Choisissez la langue : français ou anglais.")
+    return language
+
+
+def validate_contractor(form: dict[str, str], channels: list[str]) -> Result[ContractorProfile]:
+    """A contractor's card: a name, at least one channel, and the contact each channel needs (a
+    mobile for SMS: a landline gets none)."""
+    errors: dict[str, str] = {}
+    name, company, trade = _text(form, "name"), _text(form, "company"), _text(form, "trade")
+    if not name:
+        errors["name"] = N_("Indiquez le nom de l'intervenant.")
+    for field_name, value in (("name", name), ("company", company), ("trade", trade)):
+        if len(value) > NAME_MAX:
+            errors[field_name] = N_("Ce champ dépasse {limit} caractères.", limit=NAME_MAX)
+    raw_phone, raw_email = _text(form, "phone"), _text(form, "email")
+    phone = _contact(contacts.normalise_phone, raw_phone, "phone", errors)
+    email = _contact(contacts.normalise_email, raw_email, "email", errors)
+    chosen = tuple(c for c in CHANNELS if c in channels)
+    if not chosen:
+        errors["channels"] = N_("Choisissez au moins un canal : SMS ou e-mail.")
+    if "sms" in chosen and not raw_phone:
+        errors["phone"] = N_("Indiquez un numéro de téléphone pour l'envoi par SMS.")
+    elif "sms" in chosen and phone and not contacts.receives_sms(phone):
+        errors["phone"] = N_("Ce numéro est un fixe : il ne peut pas recevoir de SMS. Indiquez un mobile ou choisissez l'e-mail.")
+    if "email" in chosen and not raw_email:
+        errors["email"] = N_("Indiquez une adresse e-mail pour l'envoi par e-mail.")
+    language = _language(form, errors)
+    if errors:
+        return Result(errors=errors)
+    return Result(ContractorProfile(name, company, trade, phone, email, list(chosen), language))
+
+
+def validate_role(role: str, roles: tuple[str, ...]) -> Result[str]:
+    """One of `roles` (the directory's, so this module stays free of it)."""
+    return Result(role) if role in roles else Result(errors={"role": N_("Choisissez le rôle : gestionnaire ou administrateur.")})
+
+
+def validate_invitation(form: dict[str, str], roles: tuple[str, ...]) -> Result[Invitation]:
+    """A new manager: a name, a valid email address, a language and a role."""
+    errors: dict[str, str] = {}
+    name = _text(form, "name")
+    if not name:
+        errors["name"] = N_("Indiquez le nom du gestionnaire.")
+    elif len(name) > NAME_MAX:
+        errors["name"] = N_("Ce champ dépasse {limit} caractères.", limit=NAME_MAX)
+    email = _contact(contacts.normalise_email, _text(form, "email"), "email", errors, optional=False)
+    language = _language(form, errors)
+    role = form.get("role") or ""
+    errors.update(validate_role(role, roles).errors)
+    if errors or email is None:
+        return Result(errors=errors)
+    return Result(Invitation(name, email, language, role))
+
+
+def validate_login_email(raw: str) -> Result[str]:
+    """Only the shape: whether the address is known is never told on the page."""
+    email = raw.strip()
+    if "@" not in email or len(email) > CONTACT_INPUT_MAX:
+        return Result(errors={"email": N_("Indiquez une adresse e-mail valide.")})
+    return Result(email)

@@ -84,8 +84,9 @@ def transition(
     view: store.TicketView,
     who: Who,
     action: Action,
+    *,
     now: datetime,
-    data: dict[str, Any],
+    data: dict[str, Any] | None = None,
     notify: Callable[[Ticket], list[Notification]] | None = None,
     submission_id: str | None = None,
     change: Callable[[Ticket], None] | None = None,
@@ -96,8 +97,11 @@ def transition(
 ) -> Event:
     """Apply `action` by `who`; raises lifecycle.NotAllowed, store.Conflict or store.AlreadySubmitted.
 
-    `change` edits the ticket (after the lifecycle check); `notify` builds the notifications
-    from the changed ticket, so messages show the new planned date, amounts, and so on.
+    The rest is named at every call. `data`: the event's details. `change` edits the ticket
+    (after the lifecycle check); `notify` builds the notifications from the changed ticket, so
+    messages show the new planned date, amounts, and so on. `submission_id`: the form's or the
+    timer's idempotency key (a second write with it is AlreadySubmitted). `event_type`: when it is
+    not the action's name. `extra`: more items written in the same transaction.
     `failures_cleared`: the caller set the failed notifications aside (in `updates`, which
     apply only to items still as read), so the ticket leaves À traiter's "delivery failed"
     group unless another failure remains.
@@ -112,7 +116,7 @@ def transition(
         ticket.unread_since = clock.iso(now)
         ticket.unread_kind = "message" if action is Action.MESSAGE else "answer"
     touch(ticket, target, now)
-    event = new_event(ticket, who, event_type or action.value, now, data)
+    event = new_event(ticket, who, event_type or action.value, now, data or {})
     notifications = (notify(ticket) if notify else []) + timer_notifications(ticket, before, now)
     puts, deletes = listing.summary_writes(ticket, listed_before)
     delivery_failed = listing.delivery_failed_item(ticket, view.notifications, view.events)

@@ -34,9 +34,9 @@ def complete(view: store.TicketView, form: CompletionForm, proofs: list[dict[str
     data = {"done_on": form.done_on, "comment": form.comment, "files": proofs + ([invoice_file] if invoice_file else []),
             "invoice": invoice}
     return changes.transition(
-        view, changes.contractor_of(view), action, now, data,
-        lambda ticket: [outgoing.to_manager(ticket, "manager_alert", now, alert)],
-        submission_id, finish)
+        view, changes.contractor_of(view), action, now=now, data=data,
+        notify=lambda ticket: [outgoing.to_manager(ticket, "manager_alert", now, alert)], submission_id=submission_id,
+        change=finish)
 
 
 def submit_invoice(view: store.TicketView, invoice: InvoiceForm, file: dict[str, Any], submission_id: str,
@@ -47,26 +47,28 @@ def submit_invoice(view: store.TicketView, invoice: InvoiceForm, file: dict[str,
         ticket.invoice = record
 
     return changes.transition(
-        view, changes.contractor_of(view), Action.SUBMIT_INVOICE, now, {"invoice": record, "files": [file]},
-        lambda ticket: [outgoing.to_manager(ticket, "manager_alert", now, {
+        view, changes.contractor_of(view), Action.SUBMIT_INVOICE, now=now, data={"invoice": record, "files": [file]},
+        notify=lambda ticket: [outgoing.to_manager(ticket, "manager_alert", now, {
             "alert": "submit_invoice", "invoice": {"number": invoice.number, "amount": invoice.amount}})],
-        submission_id, keep)
+        submission_id=submission_id, change=keep)
 
 
 def request_completion(view: store.TicketView, manager: Manager, submission_id: str, now: datetime) -> Event:
-    return changes.transition(view, changes.manager_who(manager), Action.REQUEST_COMPLETION, now, {},
-                              lambda _: changes.to_contractor(view, "completion_request", now), submission_id)
+    return changes.transition(
+        view, changes.manager_who(manager), Action.REQUEST_COMPLETION, now=now,
+        notify=lambda _: changes.to_contractor(view, "completion_request", now), submission_id=submission_id)
 
 
 def request_invoice(view: store.TicketView, manager: Manager, submission_id: str, now: datetime) -> Event:
-    return changes.transition(view, changes.manager_who(manager), Action.REQUEST_INVOICE, now, {},
-                              lambda _: changes.to_contractor(view, "invoice_request", now), submission_id)
+    return changes.transition(
+        view, changes.manager_who(manager), Action.REQUEST_INVOICE, now=now,
+        notify=lambda _: changes.to_contractor(view, "invoice_request", now), submission_id=submission_id)
 
 
 def waive_invoice(view: store.TicketView, manager: Manager, submission_id: str, now: datetime) -> Event:
     """No invoice needed: the chase stops (the ticket no longer wants its invoice timers)."""
-    return changes.transition(view, changes.manager_who(manager), Action.WAIVE_INVOICE, now, {}, None, submission_id)
+    return changes.transition(view, changes.manager_who(manager), Action.WAIVE_INVOICE, now=now, submission_id=submission_id)
 
 
 def close(view: store.TicketView, manager: Manager, submission_id: str, now: datetime) -> Event:
-    return changes.transition(view, changes.manager_who(manager), Action.CLOSE, now, {}, None, submission_id)
+    return changes.transition(view, changes.manager_who(manager), Action.CLOSE, now=now, submission_id=submission_id)

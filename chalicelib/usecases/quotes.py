@@ -28,18 +28,21 @@ def submit_quote(view: store.TicketView, quote: QuoteForm, file: dict[str, Any],
         return [outgoing.to_manager(ticket, "manager_alert", now, {"alert": "submit_quote", "details": [quote.comment], "quote": {
             "amount_excl": quote.amount_excl, "amount_incl": quote.amount_incl, "valid_until": quote.valid_until}})]
 
-    return changes.transition(view, changes.contractor_of(view), Action.SUBMIT_QUOTE, now, {**details, "files": [file]},
-                              notify, submission_id, keep)
+    return changes.transition(
+        view, changes.contractor_of(view), Action.SUBMIT_QUOTE, now=now, data={**details, "files": [file]}, notify=notify,
+        submission_id=submission_id, change=keep)
 
 
 def accept_quote(view: store.TicketView, manager: Manager, submission_id: str, now: datetime) -> Event:
     def restart(ticket: Ticket) -> None:  # the request starts again, now as an intervention to plan
         ticket.request_sent_at, ticket.reminders_sent, ticket.answer_alerted = clock.iso(now), 0, False
 
-    return changes.transition(view, changes.manager_who(manager), Action.ACCEPT_QUOTE, now, {},
-                              lambda _: changes.to_contractor(view, "quote_accepted", now), submission_id, restart)
+    return changes.transition(
+        view, changes.manager_who(manager), Action.ACCEPT_QUOTE, now=now,
+        notify=lambda _: changes.to_contractor(view, "quote_accepted", now), submission_id=submission_id, change=restart)
 
 
 def reject_quote(view: store.TicketView, manager: Manager, reason: str, submission_id: str, now: datetime) -> Event:
-    return changes.transition(view, changes.manager_who(manager), Action.REJECT_QUOTE, now, {"reason": reason},
-                              lambda _: changes.to_contractor(view, "quote_rejected", now, {"reason": reason}), submission_id)
+    return changes.transition(
+        view, changes.manager_who(manager), Action.REJECT_QUOTE, now=now, data={"reason": reason},
+        notify=lambda _: changes.to_contractor(view, "quote_rejected", now, {"reason": reason}), submission_id=submission_id)

@@ -36,20 +36,24 @@ def reschedule(view: store.TicketView, acceptance: Acceptance, submission_id: st
         return _alert("reschedule", now, [acceptance.comment])(ticket) + calendar
 
     data = {"planned_date": acceptance.planned_date, "planned_time": acceptance.planned_time, "comment": acceptance.comment}
-    return changes.transition(view, changes.contractor_of(view), Action.RESCHEDULE, now, data, notify, submission_id, plan)
+    return changes.transition(
+        view, changes.contractor_of(view), Action.RESCHEDULE, now=now, data=data, notify=notify, submission_id=submission_id,
+        change=plan)
 
 
 def confirm_presence(view: store.TicketView, submission_id: str, now: datetime) -> Event:
     def arrive(ticket: Ticket) -> None:
         ticket.on_site_at = clock.iso(now)
 
-    return changes.transition(view, changes.contractor_of(view), Action.CONFIRM_PRESENCE, now, {},
-                              _alert("confirm_presence", now), submission_id, arrive)
+    return changes.transition(
+        view, changes.contractor_of(view), Action.CONFIRM_PRESENCE, now=now, notify=_alert("confirm_presence", now),
+        submission_id=submission_id, change=arrive)
 
 
 def report_late(view: store.TicketView, late_until: str, submission_id: str, now: datetime) -> Event:
     def delay(ticket: Ticket) -> None:
         ticket.late_until = late_until
 
-    return changes.transition(view, changes.contractor_of(view), Action.REPORT_LATE, now, {"late_until": late_until},
-                              _alert("report_late", now, [late_until]), submission_id, delay)
+    return changes.transition(
+        view, changes.contractor_of(view), Action.REPORT_LATE, now=now, data={"late_until": late_until},
+        notify=_alert("report_late", now, [late_until]), submission_id=submission_id, change=delay)

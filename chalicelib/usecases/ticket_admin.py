@@ -22,7 +22,9 @@ def mark_read(view: store.TicketView, manager: Manager, submission_id: str, now:
     def read(ticket: Ticket) -> None:
         ticket.unread_since, ticket.unread_kind = None, None
 
-    return changes.transition(view, changes.manager_who(manager), Action.MARK_READ, now, {}, None, submission_id, read, "read")
+    return changes.transition(
+        view, changes.manager_who(manager), Action.MARK_READ, now=now, submission_id=submission_id, change=read,
+        event_type="read")
 
 
 class NotResendable(Exception):
@@ -110,9 +112,10 @@ def reassign(view: store.TicketView, manager: Manager, contractor: Contractor, s
         return outgoing.to_contractor(t, outgoing.request_template(t), now, number, {"files": files})
 
     event = changes.transition(
-        view, changes.manager_who(manager), action, now, {"from": previous, "to": contractor.name}, notify, submission_id,
-        hand_over, "reassign", extra=[new_link, *revoked, directory.history_item_for(ticket, contractor, now)],
-        failures_cleared=bool(set_aside), updates=updates)
+        view, changes.manager_who(manager), action, now=now, data={"from": previous, "to": contractor.name}, notify=notify,
+        submission_id=submission_id, change=hand_over, event_type="reassign",
+        extra=[new_link, *revoked, directory.history_item_for(ticket, contractor, now)], failures_cleared=bool(set_aside),
+        updates=updates)
     return event
 
 
@@ -130,5 +133,6 @@ def change_owner(view: store.TicketView, manager: Manager, new_owner: Manager, s
         t.manager_id, t.manager_name, t.manager_email = new_owner.manager_id, new_owner.name, new_owner.email
         t.manager_language, t.gsi1pk = new_owner.language, f"OWNER#{new_owner.manager_id}"
 
-    return changes.transition(view, changes.manager_who(manager), Action.CHANGE_OWNER, now,
-                              {"from": previous, "to": new_owner.name}, None, submission_id, hand_over, "change_owner")
+    return changes.transition(
+        view, changes.manager_who(manager), Action.CHANGE_OWNER, now=now, data={"from": previous, "to": new_owner.name},
+        submission_id=submission_id, change=hand_over, event_type="change_owner")

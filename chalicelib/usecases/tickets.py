@@ -12,7 +12,7 @@ from typing import Any
 from chalicelib.data import directory, links, listing, store
 from chalicelib.data.models import Contractor, Event, Manager, Ticket, ticket_pk
 from chalicelib.domain import clock, ids, lifecycle
-from chalicelib.domain.forms import Acceptance, NewRequest, Refusal
+from chalicelib.domain.forms import Acceptance, NewRequest
 from chalicelib.domain.lifecycle import Action, Actor, RequestKind, State
 from chalicelib.outbox import outgoing
 from chalicelib.usecases import changes
@@ -97,7 +97,8 @@ def accept_request(view: store.TicketView, acceptance: Acceptance, submission_id
                 *[n for n in confirmation if n.channel == "email"]]
 
     data = {"planned_date": acceptance.planned_date, "planned_time": acceptance.planned_time, "comment": acceptance.comment}
-    return changes.transition(view, contractor_of(view), Action.ACCEPT, now, data, notify, submission_id, plan)
+    return changes.transition(
+        view, contractor_of(view), Action.ACCEPT, now=now, data=data, notify=notify, submission_id=submission_id, change=plan)
 
 
 def _refused_request(ticket: Ticket) -> str:
@@ -105,10 +106,11 @@ def _refused_request(ticket: Ticket) -> str:
     return RequestKind.QUOTE.value if ticket.state == State.QUOTE_REQUESTED.value else RequestKind.INTERVENTION.value
 
 
-def refuse_request(view: store.TicketView, refusal: Refusal, submission_id: str, now: datetime) -> Event:
+def refuse_request(view: store.TicketView, reason: str, submission_id: str, now: datetime) -> Event:
     return changes.transition(
-        view, contractor_of(view), Action.REFUSE, now, {"reason": refusal.reason, "refused": _refused_request(view.ticket)},
-        lambda ticket: [outgoing.to_manager(ticket, "manager_refused", now, {"reason": refusal.reason})], submission_id)
+        view, contractor_of(view), Action.REFUSE, now=now, data={"reason": reason, "refused": _refused_request(view.ticket)},
+        notify=lambda ticket: [outgoing.to_manager(ticket, "manager_refused", now, {"reason": reason})],
+        submission_id=submission_id)
 
 
 def post_message(view: store.TicketView, who: Who, body: str, files: list[dict[str, Any]], submission_id: str,
@@ -121,13 +123,15 @@ def post_message(view: store.TicketView, who: Who, body: str, files: list[dict[s
             return [outgoing.to_manager(ticket, "manager_message", now, extra)]
         return changes.to_contractor(view, "message", now, extra)
 
-    return changes.transition(view, who, Action.MESSAGE, now, {"body": body, "files": files}, notify, submission_id)
+    return changes.transition(
+        view, who, Action.MESSAGE, now=now, data={"body": body, "files": files}, notify=notify, submission_id=submission_id)
 
 
 def cancel_ticket(view: store.TicketView, manager: Manager, reason: str, submission_id: str, now: datetime) -> Event:
     """Cancelled: the contractor is told, and every timer of the ticket is deleted."""
-    return changes.transition(view, manager_who(manager), Action.CANCEL, now, {"reason": reason},
-                              lambda _: changes.to_contractor(view, "cancelled", now, {"reason": reason}), submission_id)
+    return changes.transition(
+        view, manager_who(manager), Action.CANCEL, now=now, data={"reason": reason},
+        notify=lambda _: changes.to_contractor(view, "cancelled", now, {"reason": reason}), submission_id=submission_id)
 
 
 def request_quote(view: store.TicketView, manager: Manager, note: str, submission_id: str, now: datetime) -> Event:
@@ -135,6 +139,7 @@ def request_quote(view: store.TicketView, manager: Manager, note: str, submissio
     def restart(ticket: Ticket) -> None:
         ticket.request_sent_at, ticket.reminders_sent, ticket.answer_alerted = clock.iso(now), 0, False
 
-    return changes.transition(view, manager_who(manager), Action.REQUEST_QUOTE, now, {"comment": note},
-                              lambda _: changes.to_contractor(view, "quote_request", now, {"comment": note}),
-                              submission_id, restart)
+    return changes.transition(
+        view, manager_who(manager), Action.REQUEST_QUOTE, now=now, data={"comment": note},
+        notify=lambda _: changes.to_contractor(view, "quote_request", now, {"comment": note}), submission_id=submission_id,
+        change=restart)

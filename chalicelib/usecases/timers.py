@@ -37,8 +37,10 @@ def _remind(view: store.TicketView, timer: planning.Timer, submission: str, now:
     created = next((e for e in view.events if e.event_type == "created"), None)
     files = (created.data or {}).get("files", []) if created else []
     template = outgoing.request_template(view.ticket)
-    return changes.transition(view, SYSTEM, Action.REMIND, now, {}, lambda _: changes.to_contractor(
-        view, template, now, {"reminder": True, "files": files}), submission, mark, "reminder")
+    return changes.transition(
+        view, SYSTEM, Action.REMIND, now=now,
+        notify=lambda _: changes.to_contractor(view, template, now, {"reminder": True, "files": files}),
+        submission_id=submission, change=mark, event_type="reminder")
 
 
 def _alert(flag: str, template: str, event_type: str) -> Step:
@@ -48,9 +50,10 @@ def _alert(flag: str, template: str, event_type: str) -> Step:
         def mark(ticket: Ticket) -> None:
             setattr(ticket, flag, True)
 
-        return changes.transition(view, SYSTEM, Action.ALERT_MANAGER, now, {},
-                                  lambda ticket: [outgoing.to_manager(ticket, template, now, {"alert": event_type})],
-                                  submission, mark, event_type)
+        return changes.transition(
+            view, SYSTEM, Action.ALERT_MANAGER, now=now,
+            notify=lambda ticket: [outgoing.to_manager(ticket, template, now, {"alert": event_type})], submission_id=submission,
+            change=mark, event_type=event_type)
 
     return step
 
@@ -59,24 +62,25 @@ def _check_presence(view: store.TicketView, timer: planning.Timer, submission: s
     def mark(ticket: Ticket) -> None:
         ticket.presence_requested_at = clock.iso(now)
 
-    return changes.transition(view, SYSTEM, Action.CHECK_PRESENCE, now, {},
-                              lambda _: changes.to_contractor(view, "presence_check", now), submission, mark,
-                              "presence_check")
+    return changes.transition(
+        view, SYSTEM, Action.CHECK_PRESENCE, now=now, notify=lambda _: changes.to_contractor(view, "presence_check", now),
+        submission_id=submission, change=mark, event_type="presence_check")
 
 
 def _offer_completion(view: store.TicketView, timer: planning.Timer, submission: str, now: datetime) -> Any:
-    return changes.transition(view, SYSTEM, Action.REQUEST_COMPLETION, now, {},
-                              lambda _: changes.to_contractor(view, "completion_request", now), submission,
-                              event_type="completion_request")
+    return changes.transition(
+        view, SYSTEM, Action.REQUEST_COMPLETION, now=now, notify=lambda _: changes.to_contractor(view, "completion_request", now),
+        submission_id=submission, event_type="completion_request")
 
 
 def _request_invoice(view: store.TicketView, timer: planning.Timer, submission: str, now: datetime) -> Any:
     def count(ticket: Ticket) -> None:
         ticket.invoice_requests = int(ticket.invoice_requests or 0) + 1
 
-    return changes.transition(view, SYSTEM, Action.REQUEST_INVOICE, now, {"round": timer.round},
-                              lambda _: changes.to_contractor(view, "invoice_request", now, {"round": timer.round}),
-                              submission, count, "invoice_request")
+    return changes.transition(
+        view, SYSTEM, Action.REQUEST_INVOICE, now=now, data={"round": timer.round},
+        notify=lambda _: changes.to_contractor(view, "invoice_request", now, {"round": timer.round}), submission_id=submission,
+        change=count, event_type="invoice_request")
 
 
 STEPS: dict[str, Step] = {

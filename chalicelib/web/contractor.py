@@ -188,7 +188,7 @@ def _answer(view: store.TicketView, form: http.Form, submission_id: str, now: da
     if decision == "accept":
         return tickets.accept_request(view, _checked(forms.validate_acceptance(form.as_dict(), now)), submission_id, now)
     if decision == "refuse":
-        return tickets.refuse_request(view, _checked(forms.validate_refusal(form.as_dict())), submission_id, now)
+        return tickets.refuse_request(view, _checked(forms.validate_reason(form.as_dict(), "refusal")), submission_id, now)
     raise _Invalid({"decision": N_("Choisissez : accepter ou refuser la demande.")})
 
 

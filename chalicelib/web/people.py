@@ -15,21 +15,18 @@ from chalicelib.aws.signing_keys import signer
 from chalicelib.domain import clock, ids
 from chalicelib.domain.text import N_
 from chalicelib.web import deferred, http
-from chalicelib.web.admin import admin_page, signed_in
+from chalicelib.web.session import admin_page, signed_in
 
 # Loaded by the first request for these pages (see chalicelib/web/deferred.py).
 if TYPE_CHECKING:
     from chalicelib.data import directory
-    from chalicelib.domain import contacts
+    from chalicelib.domain import forms
     from chalicelib.usecases import auth
 else:
-    auth, contacts, directory = deferred.modules("usecases.auth", "domain.contacts", "data.directory")
+    auth, directory, forms = deferred.modules("usecases.auth", "data.directory", "domain.forms")
 
 bp = http.Blueprint(__name__)
 
-TEXT_MAX = 200
-CONTACT_INPUT_MAX = 254
-LANGUAGES = ("fr", "en")
 FORM_MAX_AGE = 24 * 3600
 NEW_CONTRACTOR: dict[str, Any] = {"language": "fr", "channels": []}
 
@@ -54,41 +51,14 @@ def _not_found(session: auth.Session) -> Response:
 
 # -- contractors: reading the form -------------------------------------------------------------
 
-def _read_contractor(form: http.Form) -> tuple[directory.ContractorProfile | None, dict[str, str], dict[str, Any]]:
+def _read_contractor(form: http.Form) -> tuple[forms.ContractorProfile | None, dict[str, str], dict[str, Any]]:
     """The profile, or field errors (French msgids); and the values to show again either way."""
+    channels = form.getlist("channels")
+    checked = forms.validate_contractor(form.as_dict(), channels)
     values: dict[str, Any] = {name: form.get(name).strip() for name in ("name", "company", "trade", "phone", "email")}
     values["language"] = form.get("language")
-    values["channels"] = [c for c in directory.CHANNELS if c in form.getlist("channels")]
-    errors: dict[str, str] = {}
-    if not values["name"]:
-        errors["name"] = N_("Indiquez le nom de l'intervenant.")
-    for name in ("name", "company", "trade"):
-        if len(values[name]) > TEXT_MAX:
-            errors[name] = N_("Ce champ dépasse {limit} caractères.", limit=TEXT_MAX)
-    phone = email = None
-    try:
-        phone = contacts.normalise_phone(values["phone"][:CONTACT_INPUT_MAX]) if values["phone"] else None
-    except contacts.InvalidContact as invalid:
-        errors["phone"] = str(invalid)
-    try:
-        email = contacts.normalise_email(values["email"][:CONTACT_INPUT_MAX]) if values["email"] else None
-    except contacts.InvalidContact as invalid:
-        errors["email"] = str(invalid)
-    if not values["channels"]:
-        errors["channels"] = N_("Choisissez au moins un canal : SMS ou e-mail.")
-    if "sms" in values["channels"] and not values["phone"]:
-        errors["phone"] = N_("Indiquez un numéro de téléphone pour l'envoi par SMS.")
-    elif "sms" in values["channels"] and phone and not contacts.receives_sms(phone):
-        errors["phone"] = N_("Ce numéro est un fixe : il ne peut pas recevoir de SMS. Indiquez un mobile ou choisissez l'e-mail.")
-    if "email" in values["channels"] and not values["email"]:
-        errors["email"] = N_("Indiquez une adresse e-mail pour l'envoi par e-mail.")
-    if values["language"] not in LANGUAGES:
-        errors["language"] = N_("Choisissez la langue : français ou anglais.")
-    if errors:
-        return None, errors, values
-    profile = directory.ContractorProfile(values["name"], values["company"], values["trade"], phone, email, values["channels"],
-                                values["language"])
-    return profile, errors, values
+    values["channels"] = [c for c in forms.CHANNELS if c in channels]
+    return checked.value, checked.errors, values
 
 
 def _duplicate_errors(duplicate: directory.Duplicate) -> dict[str, str]:
@@ -197,26 +167,21 @@ def update_contractor(session: auth.Session, contractor_id: str) -> Response:
     return http.redirect(f"/admin/contractors/{contractor_id}?done=saved")
 
 
-def _set_contractor_active(session: auth.Session, contractor_id: str, active: bool) -> Response:
-    if not ids.looks_valid(contractor_id):
+# Deactivate and reactivate, for a contractor as for a manager: one handler, the path's last part says which.
+ACTIVATIONS = {"deactivate": False, "reactivate": True}
+
+
+@bp.route("/admin/contractors/{contractor_id}/{activation}", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@signed_in
+def set_contractor_active(session: auth.Session, contractor_id: str, activation: str) -> Response:
+    active = ACTIVATIONS.get(activation)
+    if active is None or not ids.looks_valid(contractor_id):
         return _not_found(session)
     try:
         directory.set_contractor_active(contractor_id, active)
     except directory.NotFound:
         return _not_found(session)
     return http.redirect(f"/admin/contractors/{contractor_id}?done={'reactivated' if active else 'deactivated'}")
-
-
-@bp.route("/admin/contractors/{contractor_id}/deactivate", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
-@signed_in
-def deactivate_contractor(session: auth.Session, contractor_id: str) -> Response:
-    return _set_contractor_active(session, contractor_id, False)
-
-
-@bp.route("/admin/contractors/{contractor_id}/reactivate", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
-@signed_in
-def reactivate_contractor(session: auth.Session, contractor_id: str) -> Response:
-    return _set_contractor_active(session, contractor_id, True)
 
 
 # -- managers -----------------------------------------------------------------------------------
@@ -239,6 +204,10 @@ def _managers_page(session: auth.Session, status: int = 200, errors: dict[str, s
                  values=values or {"language": "fr", "role": directory.GESTIONNAIRE}, notice=notice,
                  notice_is_error=status >= 400, administrateur=administrateur,
                  new_token=(new_token or _new_id_token("manager")) if administrateur else None)
+
+
+def _manager_not_found(session: auth.Session) -> Response:
+    return admin_page(session, "admin/error.html", status=404, message="Gestionnaire introuvable.")
 
 
 def _administrateurs_only(session: auth.Session) -> Response:
@@ -264,25 +233,13 @@ def invite_manager(session: auth.Session) -> Response:
     if manager_id is None:
         expired = N_("Le formulaire a expiré. Vérifiez l'invitation et envoyez-la à nouveau.")
         return _managers_page(session, 400, {"form": expired}, values)
-    errors: dict[str, str] = {}
-    if not values["name"]:
-        errors["name"] = N_("Indiquez le nom du gestionnaire.")
-    elif len(values["name"]) > TEXT_MAX:
-        errors["name"] = N_("Ce champ dépasse {limit} caractères.", limit=TEXT_MAX)
-    email = ""
+    checked = forms.validate_invitation(form.as_dict(), directory.ROLES)
+    if checked.value is None:
+        return _managers_page(session, 400, checked.errors, values, new_token=token)
+    invitation = checked.value
     try:
-        email = contacts.normalise_email(values["email"][:CONTACT_INPUT_MAX])
-    except contacts.InvalidContact as invalid:
-        errors["email"] = str(invalid)
-    if values["language"] not in LANGUAGES:
-        errors["language"] = N_("Choisissez la langue : français ou anglais.")
-    if values["role"] not in directory.ROLES:
-        errors["role"] = N_("Choisissez le rôle : gestionnaire ou administrateur.")
-    if errors:
-        return _managers_page(session, 400, errors, values, new_token=token)
-    try:
-        manager = directory.invite_manager(values["name"], email, values["language"], manager_id, values["role"],
-                                           invited_by=session.manager.manager_id)
+        manager = directory.invite_manager(invitation.name, invitation.email, invitation.language, manager_id,
+                                           invitation.role, invited_by=session.manager.manager_id)
     except directory.AlreadyExists:
         return http.redirect("/admin/managers?done=invited")  # a double click: the first one invited them
     except directory.NotAdministrateur:
@@ -299,37 +256,34 @@ def _change_manager(session: auth.Session, manager_id: str, change: Any, done: s
     if not directory.is_administrateur(session.manager):
         return _administrateurs_only(session)
     if not ids.looks_valid(manager_id):
-        return admin_page(session, "admin/error.html", status=404, message=N_("Gestionnaire introuvable."))
+        return _manager_not_found(session)
     if manager_id == session.manager.manager_id:
         return _managers_page(session, 400, notice=NOT_YOURSELF)
     try:
         change(session.manager.manager_id, manager_id)
     except directory.NotFound:
-        return admin_page(session, "admin/error.html", status=404, message=N_("Gestionnaire introuvable."))
+        return _manager_not_found(session)
     except directory.NotAdministrateur:
         return _administrateurs_only(session)
     return http.redirect(f"/admin/managers?done={done}")
 
 
-@bp.route("/admin/managers/{manager_id}/deactivate", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@bp.route("/admin/managers/{manager_id}/{activation}", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
 @signed_in
-def deactivate_manager(session: auth.Session, manager_id: str) -> Response:
-    return _change_manager(session, manager_id, lambda actor, target: directory.set_manager_active(actor, target, False),
-                           "deactivated")
-
-
-@bp.route("/admin/managers/{manager_id}/reactivate", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
-@signed_in
-def reactivate_manager(session: auth.Session, manager_id: str) -> Response:
-    return _change_manager(session, manager_id, lambda actor, target: directory.set_manager_active(actor, target, True),
-                           "reactivated")
+def set_manager_active(session: auth.Session, manager_id: str, activation: str) -> Response:
+    active = ACTIVATIONS.get(activation)
+    if active is None:
+        return _manager_not_found(session)
+    return _change_manager(session, manager_id, lambda actor, target: directory.set_manager_active(actor, target, active),
+                           "reactivated" if active else "deactivated")
 
 
 @bp.route("/admin/managers/{manager_id}/role", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
 @signed_in
 def change_manager_role(session: auth.Session, manager_id: str) -> Response:
-    role = http.form(bp.current_request).get("role")
-    if role not in directory.ROLES:
-        return _managers_page(session, 400, notice=N_("Choisissez le rôle : gestionnaire ou administrateur."))
+    checked = forms.validate_role(http.form(bp.current_request).get("role"), directory.ROLES)
+    role = checked.value
+    if role is None:
+        return _managers_page(session, 400, notice=checked.errors["role"])
     return _change_manager(session, manager_id, lambda actor, target: directory.set_manager_role(actor, target, role),
                            "role")

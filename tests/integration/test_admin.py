@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -173,6 +174,18 @@ def test_the_manager_cancels_and_the_contractor_is_told(client: Client, people: 
     sms = sent_messages(aws)["sms"]
     assert "annulée" in sms[-1]["message"]
 
+
+
+def test_a_cancellation_reason_over_2000_characters_is_refused_with_its_limit(client: Client, people: People) -> None:
+    ticket = new_ticket(people)
+    headers = signed_in_headers(client, people)
+    page = client.http.get(f"/admin/tickets/{ticket.ticket_id}", headers=headers).body.decode()
+    form_id = re.search(r'name="form_id" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    body = urlencode({"csrf": csrf_of(page), "form_id": form_id, "reason": "x" * 2001})
+    response = client.http.post(f"/admin/tickets/{ticket.ticket_id}/cancel", headers={**FORM_HEADERS, **headers}, body=body)
+    assert response.status_code == 400
+    assert "Le motif dépasse 2000 caractères." in html.unescape(response.body.decode())
+    assert store.load_ticket(ticket.ticket_id).ticket.state == "sent"
 
 def test_the_dev_outbox_lists_messages_locally_and_is_hidden_elsewhere(client: Client, people: People, pump: Any,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:

@@ -81,7 +81,8 @@ def _pick(rng: random.Random, valid: list[str]) -> str:
 
 def _path_value(rng: random.Random, name: str, world: World) -> str:
     valid = {"ticket_id": world.ticket_ids, "secret": [world.secret], "contractor_id": world.contractor_ids,
-             "manager_id": world.manager_ids, "action": ACTIONS, "file_id": [], "name": ["relais.css", "upload.js"]}
+             "manager_id": world.manager_ids, "action": ACTIONS, "activation": ["deactivate", "reactivate"], "file_id": [],
+             "name": ["relais.css", "upload.js"]}
     value = _pick(rng, valid.get(name, []))
     return quote(value, safe="") if rng.random() < 0.8 else value.replace("/", "%2F").replace("?", "%3F").replace("#", "%23")
 

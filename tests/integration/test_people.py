@@ -161,6 +161,17 @@ def test_a_deactivated_contractor_cannot_get_a_new_request(client: Client, peopl
     assert "Jane Smith" in client.http.get("/admin/tickets/new", headers=headers).body.decode()
 
 
+
+def test_only_deactivate_and_reactivate_change_whether_someone_is_active(client: Client, people: People) -> None:
+    headers = signed_in_headers(client, people)
+    bruno = directory.invite_manager("Bruno Petit", "bruno.petit@gestion-demo.fr", "fr", "01M8DXFDPHG8Y8H5SDEJG5332Z")
+    csrf = _csrf(client, headers)
+    for path in (f"/admin/contractors/{people.email_only.contractor_id}/archive",
+                 f"/admin/managers/{bruno.manager_id}/suspend", f"/admin/managers/{bruno.manager_id}/Deactivate"):
+        assert _post(client, headers, path, {"csrf": csrf}).status_code == 404
+    contractor, manager = directory.get_contractor(people.email_only.contractor_id), directory.get_manager(bruno.manager_id)
+    assert contractor is not None and contractor.active and manager is not None and manager.active
+
 def test_the_directory_pages_list_each_contractor_once(client: Client, people: People) -> None:
     for n in range(27):
         directory.save_contractor(name=f"Intervenant {n:02d}", company="", trade="", phone=None,

@@ -73,7 +73,7 @@ def test_babel_extracts_the_texts_of_templates_and_code() -> None:
         ("Indiquez la date d'intervention.", "chalicelib/domain/forms.py"),  # N_() in code
         ("Le commentaire dépasse {limit} caractères.", "chalicelib/domain/forms.py"),  # N_() with values
         ("Numéro de téléphone invalide.", "chalicelib/domain/contacts.py"),
-        ("Ticket introuvable.", "chalicelib/web/admin.py"),
+        ("Ticket introuvable.", "chalicelib/web/admin/tickets.py"),
         ("Planifiée", "chalicelib/i18n/formatting.py"),  # labels
         ("Le fichier dépasse 20 Mo.", "chalicelib/aws/uploads.py"),
     ]:
@@ -165,7 +165,7 @@ def test_translation_examples() -> None:
 
 
 def test_a_text_with_values_reads_in_french_and_translates_with_them() -> None:
-    error = forms.validate_refusal({"reason": "x" * (forms.REASON_MAX + 1)}).errors["reason"]
+    error = forms.validate_reason({"reason": "x" * (forms.REASON_MAX + 1)}, "refusal").errors["reason"]
     assert error == f"Le motif dépasse {forms.REASON_MAX} caractères."  # logs, French pages, tests
     assert i18n.translate("fr", error) == error
     assert i18n.translate("en", error) == f"The reason is longer than {forms.REASON_MAX} characters."

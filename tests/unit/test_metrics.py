@@ -20,8 +20,10 @@ from chalicelib.usecases import changes
 CHALICELIB = Path(changes.__file__).parents[1]
 
 
-def _position(function: object, name: str) -> int:
-    return list(inspect.signature(function).parameters).index(name)  # type: ignore[arg-type]
+def _position(function: object, name: str) -> int | None:
+    """Where the argument `name` sits in a call, or None when it can only be passed by keyword."""
+    parameters = inspect.signature(function).parameters  # type: ignore[arg-type]
+    return None if parameters[name].kind is inspect.Parameter.KEYWORD_ONLY else list(parameters).index(name)
 
 
 # (called name, position of the action argument or None, position of the event type argument or None)
@@ -30,6 +32,15 @@ WRITERS = {
     "new_event": (None, _position(changes.new_event, "event_type")),
     "Event": (None, None),  # keyword only
 }
+
+
+def test_a_transition_names_everything_after_view_who_and_action() -> None:
+    """Calls read `event_type=…`, `submission_id=…`: no twelfth positional argument to count."""
+    parameters = list(inspect.signature(changes.transition).parameters.values())
+    assert [p.name for p in parameters[:3]] == ["view", "who", "action"]
+    assert all(p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in parameters[:3])
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters[3:])
+    assert WRITERS["transition"][1] is None  # the event type is always named where it is given
 
 
 def _called_name(call: ast.Call) -> str | None:

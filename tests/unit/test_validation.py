@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
-from chalicelib.domain.forms import Acceptance, validate_acceptance, validate_new_request, validate_refusal
+from chalicelib.domain.forms import (
+    Acceptance,
+    ContractorProfile,
+    Invitation,
+    validate_acceptance,
+    validate_contractor,
+    validate_invitation,
+    validate_login_email,
+    validate_new_request,
+    validate_reason,
+    validate_role,
+)
+
+ROLES = ("administrateur", "gestionnaire")
 
 # Monday 1 June 2026, 10:00 in Paris (summer time, UTC+2).
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
@@ -110,25 +124,31 @@ def test_a_comment_of_2001_characters_is_refused() -> None:
     assert result.errors == {"comment": "Le commentaire dépasse 2000 caractères."}
 
 
-# -- refusal -----------------------------------------------------------------------------------
+# -- reasons: a refusal, a rejected quote, a cancellation ---------------------------------------
 
 def test_a_refusal_keeps_the_trimmed_reason() -> None:
-    result = validate_refusal({"reason": "  Pas disponible cette semaine.  "})
-    assert result.ok
-    assert result.value is not None and result.value.reason == "Pas disponible cette semaine."
+    result = validate_reason({"reason": "  Pas disponible cette semaine.  "}, "refusal")
+    assert result.ok and result.value == "Pas disponible cette semaine."
 
 
 @pytest.mark.parametrize("form", [{}, {"reason": ""}, {"reason": "   \n "}])
 def test_a_refusal_needs_a_reason(form: dict[str, str]) -> None:
-    assert validate_refusal(form).errors == {"reason": "Indiquez le motif du refus."}
+    assert validate_reason(form, "refusal").errors == {"reason": "Indiquez le motif du refus."}
 
 
-def test_a_reason_of_2000_characters_is_accepted() -> None:
-    assert validate_refusal({"reason": "x" * 2000}).ok
+def test_a_rejected_quote_needs_a_reason() -> None:
+    assert validate_reason({"reason": " "}, "rejection").errors == {"reason": "Indiquez le motif."}
 
 
-def test_a_reason_of_2001_characters_is_refused() -> None:
-    assert validate_refusal({"reason": "x" * 2001}).errors == {"reason": "Le motif dépasse 2000 caractères."}
+def test_a_cancellation_may_go_without_a_reason() -> None:
+    result = validate_reason({"reason": "  "})
+    assert result.ok and result.value == ""
+
+
+@pytest.mark.parametrize("required_for", ["refusal", "rejection", None])
+def test_a_reason_of_2000_characters_is_accepted_and_2001_refused(required_for: Any) -> None:
+    assert validate_reason({"reason": "x" * 2000}, required_for).ok
+    assert validate_reason({"reason": "x" * 2001}, required_for).errors == {"reason": "Le motif dépasse 2000 caractères."}
 
 
 # -- new request (manager) ---------------------------------------------------------------------
@@ -223,3 +243,67 @@ def test_an_amount_that_reads_two_ways_is_refused_rather_than_guessed(typed: str
     from chalicelib.domain.forms import parse_amount
 
     assert parse_amount(typed) is None  # 1.25 € or 1,250 €? the form asks again
+
+
+# -- people: contractors, managers, sign-in ------------------------------------------------------
+
+CONTRACTOR = {"name": " Martin Plomberie ", "company": "SARL Martin", "trade": "Plombier", "phone": "06 12 34 56 78",
+              "email": " Contact@Martin.fr ", "language": "fr"}
+
+
+def test_a_contractor_card_comes_back_trimmed_and_normalised() -> None:
+    result = validate_contractor(CONTRACTOR, ["email", "sms"])
+    assert result.value == ContractorProfile("Martin Plomberie", "SARL Martin", "Plombier", "+33612345678",
+                                             "Contact@martin.fr", ["sms", "email"], "fr")
+
+
+def test_a_contractor_needs_a_name_a_channel_and_a_language() -> None:
+    assert validate_contractor({"name": " ", "language": "de"}, []).errors == {
+        "name": "Indiquez le nom de l'intervenant.", "channels": "Choisissez au moins un canal : SMS ou e-mail.",
+        "language": "Choisissez la langue : français ou anglais."}
+
+
+def test_each_channel_needs_its_contact_and_sms_a_mobile() -> None:
+    missing = validate_contractor({**CONTRACTOR, "phone": "", "email": ""}, ["sms", "email"])
+    assert missing.errors == {"phone": "Indiquez un numéro de téléphone pour l'envoi par SMS.",
+                              "email": "Indiquez une adresse e-mail pour l'envoi par e-mail."}
+    landline = validate_contractor({**CONTRACTOR, "phone": "01 42 68 53 00"}, ["sms"])
+    assert landline.errors == {"phone": "Ce numéro est un fixe : il ne peut pas recevoir de SMS. Indiquez un mobile ou "
+                                        "choisissez l'e-mail."}
+    assert validate_contractor({**CONTRACTOR, "phone": "01 42 68 53 00"}, ["email"]).ok  # a landline to call is fine
+
+
+def test_a_wrong_contact_is_refused_even_on_a_channel_not_chosen() -> None:
+    result = validate_contractor({**CONTRACTOR, "phone": "12", "email": "martin@"}, ["email"])
+    assert result.errors == {"phone": "Numéro de téléphone invalide.", "email": "Adresse e-mail invalide."}
+
+
+def test_names_longer_than_200_characters_are_refused() -> None:
+    result = validate_contractor({**CONTRACTOR, "company": "x" * 201, "trade": "x" * 200}, ["sms"])
+    assert result.errors == {"company": "Ce champ dépasse 200 caractères."}
+
+
+def test_an_invitation_needs_a_name_an_address_a_language_and_a_role() -> None:
+    assert validate_invitation({"name": " Bruno ", "email": "bruno@gestion.fr", "language": "en", "role": "gestionnaire"},
+                               ROLES).value == Invitation("Bruno", "bruno@gestion.fr", "en", "gestionnaire")
+    assert validate_invitation({"role": "root"}, ROLES).errors == {
+        "name": "Indiquez le nom du gestionnaire.", "email": "Adresse e-mail invalide.",
+        "language": "Choisissez la langue : français ou anglais.",
+        "role": "Choisissez le rôle : gestionnaire ou administrateur."}
+
+
+def test_a_role_is_one_of_the_roles_given() -> None:
+    assert validate_role("administrateur", ROLES).value == "administrateur"
+    assert validate_role("Administrateur", ROLES).errors == {"role": "Choisissez le rôle : gestionnaire ou administrateur."}
+
+
+@pytest.mark.parametrize("typed", ["", "claire.martin", "@" + "x" * 254])
+def test_a_sign_in_address_needs_only_its_shape(typed: str) -> None:
+    assert validate_login_email(typed).errors == {"email": "Indiquez une adresse e-mail valide."}
+    assert validate_login_email(" claire@inconnue.example ").value == "claire@inconnue.example"
+
+
+def test_a_new_request_takes_at_most_ten_files() -> None:
+    form = {"contractor_id": "C1", "title": "t", "description": "d", "site_address": "a"}
+    assert validate_new_request(form, ["sms"], 10).ok
+    assert validate_new_request(form, ["sms"], 11).errors == {"files": "Pas plus de 10 fichiers par message."}
