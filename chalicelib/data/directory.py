@@ -1,11 +1,11 @@
 """Contractors and managers: reading and writing their profiles.
 
 A phone number or an email address belongs to one contractor at most, and a manager's email
-to one manager: each is claimed by a `UNIQUE#…` item written in the same transaction as the
-profile (condition: nobody else holds it), so two requests can never both take it.
+to one manager: each is claimed by a claim item (keys.phone_claim_pk…) written in the same transaction
+as the profile (condition: nobody else holds it), so two requests can never both take it.
 
-Each contractor's partition also holds one history item per ticket sent to them
-(`TICKET#<created_at>#<ticket_id>`), written with the ticket: their history is one Query.
+Each contractor's partition also holds one history item per ticket sent to them (keys.history_sk),
+written with the ticket: their history is one Query.
 """
 
 from __future__ import annotations
@@ -20,13 +20,11 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.aws.signing_keys import signer
-from chalicelib.data.models import Contractor, Manager, RelaisItem, Ticket, contractor_pk, manager_pk
+from chalicelib.data import keys
+from chalicelib.data.keys import CONTRACTORS_GROUP, MANAGERS_GROUP, PROFILE, contractor_pk, manager_pk
+from chalicelib.data.models import Contractor, Manager, RelaisItem, Ticket, grouped, looked_up
 from chalicelib.domain import clock, ids
 
-CONTRACTORS_GROUP = "CONTRACTORS"
-MANAGERS_GROUP = "MANAGERS"
-PROFILE = "PROFILE"
-HISTORY_PREFIX = "TICKET#"
 CHANNELS = ("sms", "email")
 CURSOR_MAX_AGE = 7 * 24 * 3600
 
@@ -39,7 +37,7 @@ ROLES = (ADMINISTRATEUR, GESTIONNAIRE)
 
 
 class UniqueClaim(RelaisItem, discriminator="unique"):
-    """`UNIQUE#PHONE#<e164>`, `UNIQUE#EMAIL#<email>`, `UNIQUE#MANAGER_EMAIL#<email>`: who holds it."""
+    """Who holds a phone, a contractor's address or a manager's address (keys.phone_claim_pk…)."""
 
     owner_id = UnicodeAttribute()
 
@@ -100,48 +98,27 @@ class Page:
     next_cursor: str | None = None
 
 
-# -- keys ---------------------------------------------------------------------------------------
-
-def manager_email_key(email: str) -> str:
-    return f"MANAGER_EMAIL#{email.lower()}"
-
-
-def contractor_email_key(email: str) -> str:
-    """The lookup index key SES bounces are matched with (chalicelib/usecases/bounces.py)."""
-    return f"CONTRACTOR_EMAIL#{email.lower()}"
-
-
-def phone_claim_pk(phone: str) -> str:
-    return f"UNIQUE#PHONE#{phone}"
-
-
-def email_claim_pk(email: str) -> str:
-    return f"UNIQUE#EMAIL#{email.lower()}"
-
-
-def manager_email_claim_pk(email: str) -> str:
-    return f"UNIQUE#MANAGER_EMAIL#{email.lower()}"
-
+# -- claims -------------------------------------------------------------------------------------
 
 def _contact_claims(phone: str | None, email: str | None) -> dict[str, str]:
     """The claim keys a contractor's contacts need, by field name."""
     claims = {}
     if phone:
-        claims["phone"] = phone_claim_pk(phone)
+        claims["phone"] = keys.phone_claim_pk(phone)
     if email:
-        claims["email"] = email_claim_pk(email)
+        claims["email"] = keys.email_claim_pk(email)
     return claims
 
 
 def _claim(transaction: TransactWrite, key: str, owner_id: str) -> None:
     """Take `key` unless someone else holds it (holding it already is fine: saving twice is harmless)."""
-    transaction.save(UniqueClaim(key, "UNIQUE", owner_id=owner_id),
+    transaction.save(UniqueClaim(key, keys.UNIQUE_SK, owner_id=owner_id),
                      condition=UniqueClaim.pk.does_not_exist() | (UniqueClaim.owner_id == owner_id))
 
 
 def _release(transaction: TransactWrite, key: str, owner_id: str) -> None:
     """Give `key` up if we hold it (a profile saved before claims existed holds none)."""
-    transaction.delete(UniqueClaim(key, "UNIQUE"),
+    transaction.delete(UniqueClaim(key, keys.UNIQUE_SK),
                        condition=UniqueClaim.pk.does_not_exist() | (UniqueClaim.owner_id == owner_id))
 
 
@@ -150,7 +127,7 @@ def _holders(claims: dict[str, str], owner_id: str) -> dict[str, str]:
     holders = {}
     for name, key in claims.items():
         try:
-            claim = UniqueClaim.get(key, "UNIQUE", consistent_read=True)
+            claim = UniqueClaim.get(key, keys.UNIQUE_SK, consistent_read=True)
         except UniqueClaim.DoesNotExist:
             continue
         if claim.owner_id != owner_id:
@@ -201,15 +178,12 @@ def get_manager(manager_id: str) -> Manager | None:
 
 
 def find_manager_by_email(email: str) -> Manager | None:
-    for item in RelaisItem.lookup_index.query(manager_email_key(email), limit=1):
-        if isinstance(item, Manager):
-            return item
-    return None
+    return looked_up(keys.manager_email_lookup(email), Manager)
 
 
 def list_managers() -> list[Manager]:
     """Every manager, by name (one Query on the activity index; an office has a handful)."""
-    return [item for item in RelaisItem.activity_index.query(MANAGERS_GROUP) if isinstance(item, Manager)]
+    return grouped(MANAGERS_GROUP, Manager)
 
 
 def is_administrateur(manager: Manager) -> bool:
@@ -219,7 +193,7 @@ def is_administrateur(manager: Manager) -> bool:
 def _manager_item(manager_id: str, name: str, email: str, language: str, role: str) -> Manager:
     return Manager(
         manager_pk(manager_id), PROFILE, manager_id=manager_id, name=name, email=email.lower(), language=language,
-        role=role, gsi1pk=MANAGERS_GROUP, gsi1sk=name.lower(), lookup_key=manager_email_key(email),
+        role=role, gsi1pk=MANAGERS_GROUP, gsi1sk=keys.manager_order(name), lookup_key=keys.manager_email_lookup(email),
     )
 
 
@@ -235,7 +209,7 @@ def _save_manager(manager: Manager, only_if_new: bool, invited_by: str | None = 
     """The manager and the claim on their email, together. Raises Duplicate({"email": holder})."""
     from chalicelib.data import store
 
-    claims = {"email": manager_email_claim_pk(manager.email)}
+    claims = {"email": keys.manager_email_claim_pk(manager.email)}
     try:
         with TransactWrite(connection=_connection()) as transaction:
             _claim(transaction, claims["email"], manager.manager_id)
@@ -336,9 +310,14 @@ def get_contractor(contractor_id: str) -> Contractor | None:
         return None
 
 
+def find_contractor_by_email(email: str) -> Contractor | None:
+    """Whose address SES reports as bouncing (chalicelib/usecases/bounces.py)."""
+    return looked_up(keys.contractor_email_lookup(email), Contractor)
+
+
 def list_contractors() -> list[Contractor]:
     """The directory, by name (one Query on the activity index)."""
-    return [item for item in RelaisItem.activity_index.query(CONTRACTORS_GROUP) if isinstance(item, Contractor)]
+    return grouped(CONTRACTORS_GROUP, Contractor)
 
 
 _CONTRACTORS_PAGE = "contractors-page"
@@ -350,9 +329,7 @@ def contractors_page(cursor: str | None = None, size: int = 25) -> Page:
 
     One more item than shown is read, so the last page has no "next" link leading nowhere."""
     start = _start_key(_CONTRACTORS_PAGE, cursor, _INDEX_KEY)
-    query = RelaisItem.activity_index.query(CONTRACTORS_GROUP, limit=size + 1, page_size=size + 1,
-                                            last_evaluated_key=start)
-    items = [item for item in query if isinstance(item, Contractor)]
+    items = grouped(CONTRACTORS_GROUP, Contractor, limit=size + 1, page_size=size + 1, last_evaluated_key=start)
     if len(items) <= size:
         return Page(items)
     last = items[size - 1]
@@ -365,8 +342,8 @@ def _contractor_item(contractor_id: str, profile: ContractorProfile, active: boo
         contractor_pk(contractor_id), PROFILE, contractor_id=contractor_id, name=profile.name, company=profile.company,
         trade=profile.trade, phone=profile.phone, email=profile.email, channels=list(profile.channels),
         language=profile.language, active=active,
-        gsi1pk=CONTRACTORS_GROUP, gsi1sk=f"{profile.name.lower()}#{contractor_id}",
-        lookup_key=contractor_email_key(profile.email) if profile.email else None,
+        gsi1pk=CONTRACTORS_GROUP, gsi1sk=keys.contractor_order(profile.name, contractor_id),
+        lookup_key=keys.contractor_email_lookup(profile.email) if profile.email else None,
     )
 
 
@@ -446,7 +423,7 @@ def history_item(ticket: Ticket) -> ContractorTicket:
     """The line of the contractor's history for a new ticket: save it in the ticket's creation
     transaction (a put, no condition: writing it twice changes nothing)."""
     return ContractorTicket(
-        contractor_pk(ticket.contractor_id), f"{HISTORY_PREFIX}{ticket.created_at}#{ticket.ticket_id}",
+        contractor_pk(ticket.contractor_id), keys.history_sk(ticket.created_at, ticket.ticket_id),
         ticket_id=ticket.ticket_id, reference=ticket.reference, title=ticket.title, state=ticket.state,
         created_at=ticket.created_at,
     )
@@ -456,7 +433,7 @@ def history_item_for(ticket: Ticket, contractor: Contractor, now: datetime) -> C
     """The history line when a ticket is handed to another contractor (dated from the hand-over)."""
     at = clock.iso(now)
     return ContractorTicket(
-        contractor_pk(contractor.contractor_id), f"{HISTORY_PREFIX}{at}#{ticket.ticket_id}",
+        contractor_pk(contractor.contractor_id), keys.history_sk(at, ticket.ticket_id),
         ticket_id=ticket.ticket_id, reference=ticket.reference, title=ticket.title, state=ticket.state, created_at=at,
     )
 
@@ -470,7 +447,7 @@ def contractor_history(contractor_id: str, cursor: str | None = None, size: int 
     pk = contractor_pk(contractor_id)
     if start is not None and start["pk"]["S"] != pk:
         start = None
-    query = RelaisItem.query(pk, RelaisItem.sk.startswith(HISTORY_PREFIX), scan_index_forward=False,
+    query = RelaisItem.query(pk, RelaisItem.sk.startswith(keys.HISTORY_PREFIX), scan_index_forward=False,
                              limit=size + 1, page_size=size + 1, last_evaluated_key=start)
     items = [item for item in query if isinstance(item, ContractorTicket)]
     if len(items) <= size:

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from chalicelib.aws import signing_keys
 from chalicelib.config import settings
-from chalicelib.data.models import Link, ticket_pk
+from chalicelib.data import keys
+from chalicelib.data.models import Link
 from chalicelib.data.store import TicketView
 from chalicelib.domain import clock, tokens
 
@@ -27,8 +28,8 @@ def new_link(ticket_id: str, contractor_id: str, number: int, now: datetime) -> 
     nonce, key = tokens.new_nonce(), signing_keys.current()
     secret = tokens.derive_link_secret(key.value, ticket_id, number, nonce)
     link = Link(
-        ticket_pk(ticket_id),
-        f"LINK#{number:04d}",
+        keys.ticket_pk(ticket_id),
+        keys.link_sk(number),
         ticket_id=ticket_id,
         contractor_id=contractor_id,
         number=number,

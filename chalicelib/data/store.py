@@ -1,7 +1,7 @@
 """Data access for tickets: one Query to read a ticket, one transaction to change it.
 
-The rest of the code never builds keys or conditions; it asks this module and gets
-domain exceptions back (`Conflict`, `AlreadySubmitted`, `NotFound`).
+Callers hand it items and conditions and get the exceptions of chalicelib/domain/errors.py back
+(`Conflict`, `AlreadySubmitted`, `NotFound`); keys come from chalicelib/data/keys.py.
 """
 
 from __future__ import annotations
@@ -15,16 +15,8 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.data.models import (
-    Counter,
-    Event,
-    Link,
-    Notification,
-    RelaisItem,
-    Submission,
-    Ticket,
-    ticket_pk,
-)
+from chalicelib.data import keys
+from chalicelib.data.models import Counter, Event, Link, Notification, RelaisItem, Submission, Ticket
 from chalicelib.domain import clock, ids
 
 SUBMISSION_TTL = timedelta(days=30)
@@ -94,7 +86,7 @@ def connection() -> Connection:
 
 
 def new_event_sk() -> str:
-    return f"EVENT#{ids.new_id()}"
+    return keys.event_sk(ids.new_id())
 
 
 
@@ -104,7 +96,7 @@ def load_ticket(ticket_id: str) -> TicketView:
     events: list[Event] = []
     links: list[Link] = []
     notifications: list[Notification] = []
-    for item in RelaisItem.query(ticket_pk(ticket_id)):
+    for item in RelaisItem.query(keys.ticket_pk(ticket_id)):
         if isinstance(item, Ticket):
             view = TicketView(item)
         elif isinstance(item, Event):
@@ -119,18 +111,14 @@ def load_ticket(ticket_id: str) -> TicketView:
     return view
 
 
-def submission_pk(submission_id: str) -> str:
-    return f"SUBMIT#{submission_id}"
-
-
 def apply_change(change: Change) -> None:
     """Event + ticket (version-checked) + outbox + links + submission marker, atomically."""
     try:
         with TransactWrite(connection=connection()) as transaction:
             if change.submission_id:
                 marker = Submission(
-                    submission_pk(change.submission_id),
-                    "SUBMIT",
+                    keys.submission_pk(change.submission_id),
+                    keys.SUBMISSION_SK,
                     ticket_id=change.ticket.ticket_id,
                     event_sk=change.event.sk,
                     expires=clock.now() + SUBMISSION_TTL,
@@ -168,7 +156,7 @@ def cancelled_by(exc: TransactWriteError, code: str, positions: range | None = N
 def find_submission(submission_id: str) -> Submission | None:
     """The marker of a form already recorded, if any."""
     try:
-        return Submission.get(submission_pk(submission_id), "SUBMIT", consistent_read=True)
+        return Submission.get(keys.submission_pk(submission_id), keys.SUBMISSION_SK, consistent_read=True)
     except Submission.DoesNotExist:
         return None
 
@@ -178,7 +166,7 @@ def find_submission(submission_id: str) -> Submission | None:
 def next_reference() -> str:
     """A human reference, `YYYY-NNNNN`, from an atomic per-year counter."""
     year = clock.paris(clock.now()).year
-    counter = Counter(f"COUNTER#ticket#{year}", "COUNTER")
+    counter = Counter(keys.reference_counter_pk(year), keys.COUNTER_SK)
     try:
         counter.update(actions=[Counter.value.add(1)])
     except UpdateError as exc:  # pragma: no cover - the table is down; let the caller fail

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.data import directory, links, listing, store
-from chalicelib.data.models import Contractor, Event, Manager, Ticket, ticket_pk
+from chalicelib.data import directory, keys, links, listing, store
+from chalicelib.data.models import Contractor, Event, Manager, Ticket
 from chalicelib.domain import clock, ids, lifecycle
 from chalicelib.domain.forms import Acceptance, NewRequest, Refusal
 from chalicelib.domain.lifecycle import Action, Actor, RequestKind, State
@@ -44,8 +44,8 @@ def create_request(
     kind = RequestKind(request.request_kind)
     state = lifecycle.initial_state(kind)
     ticket = Ticket(
-        ticket_pk(ticket_id),
-        "META",
+        keys.ticket_pk(ticket_id),
+        keys.TICKET_SK,
         ticket_id=ticket_id,
         reference=store.next_reference(),
         request_kind=kind.value,
@@ -68,9 +68,9 @@ def create_request(
         manager_language=manager.language,
         created_at=clock.iso(now),
         updated_at=clock.iso(now),
-        gsi1pk=f"OWNER#{manager.manager_id}",
+        gsi1pk=keys.owner_group(manager.manager_id),
     )
-    ticket.lookup_key = f"REF#{ticket.reference}"
+    ticket.lookup_key = keys.reference_lookup(ticket.reference)
     ticket.request_sent_at = clock.iso(now)
     changes.touch(ticket, state, now)
     link, _secret = links.new_link(ticket_id, contractor.contractor_id, 1, now)
