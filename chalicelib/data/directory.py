@@ -24,6 +24,7 @@ from chalicelib.data import keys
 from chalicelib.data.keys import CONTRACTORS_GROUP, MANAGERS_GROUP, PROFILE, contractor_pk, manager_pk
 from chalicelib.data.models import Contractor, Manager, RelaisItem, Ticket, grouped, looked_up
 from chalicelib.domain import clock, ids
+from chalicelib.domain.errors import AlreadyExists, Changed, Duplicate, NotAdministrateur, NotFound
 
 CHANNELS = ("sms", "email")
 CURSOR_MAX_AGE = 7 * 24 * 3600
@@ -51,30 +52,6 @@ class ContractorTicket(RelaisItem, discriminator="contractor_ticket"):
     title = UnicodeAttribute()
     state = UnicodeAttribute()
     created_at = UnicodeAttribute()
-
-
-class NotFound(Exception):
-    pass
-
-
-class Duplicate(Exception):
-    """Some contacts are already someone else's: field name ("phone", "email") → the holder's id."""
-
-    def __init__(self, holders: dict[str, str]) -> None:
-        super().__init__(", ".join(sorted(holders)))
-        self.holders = holders
-
-
-class Changed(Exception):
-    """The profile changed between reading it and saving it: nothing was saved."""
-
-
-class AlreadyExists(Exception):
-    """A profile with this id is already saved: the same form was sent twice."""
-
-
-class NotAdministrateur(Exception):
-    """Whoever asked is no longer an active administrateur (changed meanwhile): nothing was saved."""
 
 
 @dataclass(frozen=True)

@@ -18,27 +18,12 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.data import keys
 from chalicelib.data.models import Counter, Event, Link, Notification, RelaisItem, Submission, Ticket
 from chalicelib.domain import clock, ids
+from chalicelib.domain.errors import AlreadySubmitted, Conflict, NotFound
 
 SUBMISSION_TTL = timedelta(days=30)
 MANAGER_ONLY_EVENTS = frozenset({"notification_failed", "email_bounced", "notification_resent", "reassign",
                                  "change_owner"})
 BOOKKEEPING_EVENTS = frozenset({"read"})  # audit only: shown to nobody
-
-
-class NotFound(Exception):
-    pass
-
-
-class Conflict(Exception):
-    """Someone else changed the ticket first (optimistic locking)."""
-
-
-class AlreadySubmitted(Exception):
-    """This exact form submission was already recorded (double click, retry)."""
-
-    def __init__(self, submission: Submission) -> None:
-        super().__init__(submission.pk)
-        self.submission = submission
 
 
 @dataclass

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-
-class InvalidContact(ValueError):
-    pass
-
+from chalicelib.domain.errors import InvalidContact
 
 # The overseas departments write their numbers the national way too, 10 digits from a 0
 # ("0692 12 34 56" in La Réunion): tried after metropolitan France for such a number only, so a

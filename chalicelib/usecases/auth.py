@@ -19,6 +19,7 @@ from chalicelib.data import directory, keys, store, throttle
 from chalicelib.data.keys import manager_pk
 from chalicelib.data.models import LoginToken, Manager, ManagerSession, Notification, NotificationStatus, RelaisItem
 from chalicelib.domain import clock, contacts, tokens
+from chalicelib.domain.errors import InvalidContact, LoginLinkInvalid
 from chalicelib.outbox import outgoing
 
 LOGIN_LINK_LIFETIME = timedelta(minutes=15)
@@ -70,7 +71,7 @@ def request_login_link(email: str, client: str, now: datetime) -> bool:
     caller answers the same way for known and unknown addresses: the page reveals no accounts."""
     try:  # as the directory stores it (an accented domain in Punycode)
         email = contacts.normalise_email(email)
-    except contacts.InvalidContact:
+    except InvalidContact:
         return True  # no manager has it: nothing to send, nothing to count
     manager = directory.find_manager_by_email(email)
     token, notification = _login_items(manager if manager is not None and manager.active else None, now)
@@ -97,10 +98,6 @@ def send_invitation(manager: Manager, now: datetime) -> None:
     with TransactWrite(connection=store.connection()) as transaction:
         transaction.save(token)
         transaction.save(notification)
-
-
-class LoginLinkInvalid(Exception):
-    """Unknown, already used or expired login link."""
 
 
 def usable_login_link(secret: str, now: datetime) -> LoginToken | None:

@@ -22,10 +22,11 @@ from chalicelib.data.models import (
     settled,
 )
 from chalicelib.domain import clock, lifecycle
+from chalicelib.domain.errors import ContractorUnavailable, NotResendable, OwnerUnavailable
 from chalicelib.domain.lifecycle import Action, RequestKind
 from chalicelib.outbox import outgoing
 from chalicelib.usecases import changes
-from chalicelib.usecases.tickets import ContractorUnavailable, contact_for
+from chalicelib.usecases.tickets import contact_for
 
 
 def mark_read(view: store.TicketView, manager: Manager, submission_id: str, now: datetime) -> Event:
@@ -33,10 +34,6 @@ def mark_read(view: store.TicketView, manager: Manager, submission_id: str, now:
         ticket.unread_since, ticket.unread_kind = None, None
 
     return changes.transition(view, changes.manager_who(manager), Action.MARK_READ, now, {}, None, submission_id, read, "read")
-
-
-class NotResendable(Exception):
-    """Only a notification that failed for good can be sent again."""
 
 
 def resend(view: store.TicketView, manager: Manager, notification_id: str, now: datetime) -> None:
@@ -118,10 +115,6 @@ def reassign(view: store.TicketView, manager: Manager, contractor: Contractor, s
         hand_over, "reassign", extra=[new_link, *revoked, directory.history_item_for(ticket, contractor, now)],
         failures_cleared=bool(set_aside), updates=updates)
     return event
-
-
-class OwnerUnavailable(Exception):
-    """The chosen manager does not exist, is deactivated, or already owns the ticket."""
 
 
 def change_owner(view: store.TicketView, manager: Manager, new_owner: Manager, submission_id: str, now: datetime) -> Event:

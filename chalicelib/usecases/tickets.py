@@ -12,17 +12,14 @@ from typing import Any
 from chalicelib.data import directory, keys, links, listing, store
 from chalicelib.data.models import Contractor, Event, Manager, Ticket
 from chalicelib.domain import clock, ids, lifecycle
+from chalicelib.domain.errors import ContractorUnavailable
 from chalicelib.domain.forms import Acceptance, NewRequest, Refusal
 from chalicelib.domain.lifecycle import Action, Actor, RequestKind, State
 from chalicelib.outbox import outgoing
 from chalicelib.usecases import changes
 from chalicelib.usecases.changes import Who, contractor_of, manager_who
 
-__all__ = ["ContractorUnavailable", "Who", "contractor_of", "manager_who"]
-
-
-class ContractorUnavailable(Exception):
-    """The chosen contractor is deactivated or cannot be reached on the chosen channels."""
+__all__ = ["Who", "contractor_of", "manager_who"]
 
 
 def contact_for(contractor: Contractor, channel: str) -> str | None:

@@ -16,7 +16,17 @@ from chalicelib.aws.signing_keys import signer
 from chalicelib.config import settings
 from chalicelib.data import store, throttle
 from chalicelib.domain import clock, ids, lifecycle, tokens
-from chalicelib.domain.lifecycle import Actor, NotAllowed, State
+from chalicelib.domain.errors import (
+    AlreadySubmitted,
+    Conflict,
+    ContractorUnavailable,
+    LoginLinkInvalid,
+    MessageRejected,
+    NotFound,
+    NotResendable,
+    OwnerUnavailable,
+)
+from chalicelib.domain.lifecycle import Actor, State
 from chalicelib.web import deferred, http
 
 # Loaded by the first admin request, not by a contractor's (see chalicelib/web/deferred.py).
@@ -145,7 +155,7 @@ def confirm_login_page(secret: str) -> Response:
 def login(secret: str) -> Response:
     try:
         session = auth.consume_login_link(secret, clock.now())
-    except auth.LoginLinkInvalid:
+    except LoginLinkInvalid:
         return http.html("admin/login_invalid.html", status=410, session=None)
     cookie = http.set_cookie_header(auth.session_cookie_name(), auth.session_cookie_value(session),
                                     int(auth.SESSION_LIFETIME.total_seconds()), settings().secure_cookies)
@@ -276,10 +286,10 @@ def create_ticket(session: auth.Session) -> Response:
     try:
         tickets.create_request(session.manager, contractor, checked.value, clock.now(), ticket_id, ticket_id,
                                [f.as_dict() for f in accepted])
-    except tickets.ContractorUnavailable:
+    except ContractorUnavailable:
         errors["channels"] = "L'intervenant n'a pas de coordonnées pour le canal choisi."
         return _new_ticket_page(session, 400, errors, values)
-    except (store.AlreadySubmitted, store.Conflict):
+    except (AlreadySubmitted, Conflict):
         pass  # the same draft was created by a concurrent click
     return http.redirect(f"/admin/tickets/{ticket_id}")
 
@@ -289,7 +299,7 @@ def _load_owned(ticket_id: str) -> store.TicketView | None:
         return None
     try:
         return store.load_ticket(ticket_id)
-    except store.NotFound:
+    except NotFound:
         return None
 
 
@@ -342,7 +352,7 @@ def send_message(session: auth.Session, ticket_id: str) -> Response:
     try:
         conversation.send_message(view, lambda _: tickets.manager_who(session.manager), form.get("body"),
                                   form.getlist("file_key"), form.getlist("file_name"), form_id, clock.now())
-    except conversation.MessageRejected as rejected:
+    except MessageRejected as rejected:
         values["files"] = http.file_pairs(form, rejected.files)
         return _ticket_page(session, view, 400, errors=rejected.errors, values=values, file_errors=rejected.files)
     return http.redirect(f"/admin/tickets/{ticket_id}#events")
@@ -402,9 +412,9 @@ def _change_owner(view: store.TicketView, session: auth.Session, form: http.Form
     owner = directory.get_manager(form.get("manager_id")) if form.get("manager_id") else None
     try:
         if owner is None:
-            raise ticket_admin.OwnerUnavailable(form.get("manager_id"))
+            raise OwnerUnavailable(form.get("manager_id"))
         return ticket_admin.change_owner(view, session.manager, owner, submission_id, now)
-    except ticket_admin.OwnerUnavailable as exc:
+    except OwnerUnavailable as exc:
         raise _Invalid({"manager_id": "Choisissez un autre gestionnaire actif."}) from exc
 
 
@@ -414,14 +424,14 @@ def _reassign(view: store.TicketView, session: auth.Session, form: http.Form, su
         raise _Invalid({"contractor_id": "Choisissez un autre intervenant actif."})
     try:
         return ticket_admin.reassign(view, session.manager, contractor, submission_id, now)
-    except tickets.ContractorUnavailable as exc:
+    except ContractorUnavailable as exc:
         raise _Invalid({"contractor_id": "L'intervenant n'a pas de coordonnées pour le canal choisi."}) from exc
 
 
 def _resend(view: store.TicketView, session: auth.Session, form: http.Form, now: datetime) -> Any:
     try:
         return ticket_admin.resend(view, session.manager, form.get("notification_id"), now)
-    except ticket_admin.NotResendable as exc:
+    except NotResendable as exc:
         raise _Invalid({"notification_id": "Cette notification n'est pas en échec."}) from exc
 
 
@@ -436,17 +446,12 @@ def _manager_action(session: auth.Session, ticket_id: str, action: str) -> Respo
     if not tokens.looks_like_secret(form_id):
         return _ticket_page(session, view, 400, errors={"reason": "Formulaire invalide, rechargez la page."})
     try:
-        run(view, session, form, form_id, clock.now())
+        if http.recorded(lambda: run(view, session, form, form_id, clock.now()), form_id):
+            return http.redirect(f"/admin/tickets/{ticket_id}")
     except _Invalid as invalid:
         return _ticket_page(session, view, 400, errors={f"{action}_{k}": v for k, v in invalid.errors.items()})
-    except store.AlreadySubmitted:
-        pass
-    except (NotAllowed, store.Conflict):
-        if store.find_submission(form_id) is None:
-            return _ticket_page(session, store.load_ticket(ticket_id), 409,
-                                notice="Le ticket a changé entre-temps : votre action n'a pas été enregistrée. "
-                                       "Voici son état actuel.")
-    return http.redirect(f"/admin/tickets/{ticket_id}")
+    return _ticket_page(session, store.load_ticket(ticket_id), 409,
+                        notice="Le ticket a changé entre-temps : votre action n'a pas été enregistrée. Voici son état actuel.")
 
 
 @bp.route("/admin/tickets/{ticket_id}/actions/{action}", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)

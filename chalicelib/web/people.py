@@ -14,6 +14,7 @@ from chalice.app import Response
 
 from chalicelib.aws.signing_keys import signer
 from chalicelib.domain import clock, ids
+from chalicelib.domain.errors import AlreadyExists, Changed, Duplicate, NotAdministrateur, NotFound
 from chalicelib.web import deferred, http
 from chalicelib.web.admin import admin_page, signed_in
 
@@ -91,7 +92,7 @@ def _read_contractor(form: http.Form) -> tuple[directory.ContractorProfile | Non
     return profile, errors, values
 
 
-def _duplicate_errors(duplicate: directory.Duplicate) -> dict[str, str]:
+def _duplicate_errors(duplicate: Duplicate) -> dict[str, str]:
     errors: dict[str, str] = {}
     if "phone" in duplicate.holders:
         errors["phone"] = "Ce numéro de téléphone est déjà celui d'un autre intervenant."
@@ -145,9 +146,9 @@ def create_contractor(session: auth.Session) -> Response:
         return _form_page(session, None, values, 400, errors, new_token=form.get("new_token"))
     try:
         directory.create_contractor(profile, contractor_id)
-    except directory.AlreadyExists:
+    except AlreadyExists:
         pass  # a double click: the first one saved it
-    except directory.Duplicate as duplicate:
+    except Duplicate as duplicate:
         return _form_page(session, None, values, 400, _duplicate_errors(duplicate), duplicate.holders, form.get("new_token"))
     return http.redirect(f"/admin/contractors/{contractor_id}?done=created")
 
@@ -187,11 +188,11 @@ def update_contractor(session: auth.Session, contractor_id: str) -> Response:
         return _form_page(session, contractor_id, values, 400, errors)
     try:
         directory.update_contractor(contractor_id, profile)
-    except directory.NotFound:
+    except NotFound:
         return _not_found(session)
-    except directory.Duplicate as duplicate:
+    except Duplicate as duplicate:
         return _form_page(session, contractor_id, values, 400, _duplicate_errors(duplicate), duplicate.holders)
-    except directory.Changed:
+    except Changed:
         return _form_page(session, contractor_id, values, 409,
                           {"form": "La fiche a été modifiée entre-temps. Vérifiez-la et enregistrez à nouveau."})
     return http.redirect(f"/admin/contractors/{contractor_id}?done=saved")
@@ -202,7 +203,7 @@ def _set_contractor_active(session: auth.Session, contractor_id: str, active: bo
         return _not_found(session)
     try:
         directory.set_contractor_active(contractor_id, active)
-    except directory.NotFound:
+    except NotFound:
         return _not_found(session)
     return http.redirect(f"/admin/contractors/{contractor_id}?done={'reactivated' if active else 'deactivated'}")
 
@@ -282,11 +283,11 @@ def invite_manager(session: auth.Session) -> Response:
     try:
         manager = directory.invite_manager(values["name"], email, values["language"], manager_id, values["role"],
                                            invited_by=session.manager.manager_id)
-    except directory.AlreadyExists:
+    except AlreadyExists:
         return http.redirect("/admin/managers?done=invited")  # a double click: the first one invited them
-    except directory.NotAdministrateur:
+    except NotAdministrateur:
         return _administrateurs_only(session)
-    except directory.Duplicate:
+    except Duplicate:
         return _managers_page(session, 400, {"email": "Cette adresse e-mail est déjà celle d'un gestionnaire."}, values,
                               new_token=token)
     auth.send_invitation(manager, clock.now())
@@ -303,9 +304,9 @@ def _change_manager(session: auth.Session, manager_id: str, change: Any, done: s
         return _managers_page(session, 400, notice=NOT_YOURSELF)
     try:
         change(session.manager.manager_id, manager_id)
-    except directory.NotFound:
+    except NotFound:
         return admin_page(session, "admin/error.html", status=404, message="Gestionnaire introuvable.")
-    except directory.NotAdministrateur:
+    except NotAdministrateur:
         return _administrateurs_only(session)
     return http.redirect(f"/admin/managers?done={done}")
 
