@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError, UpdateError
@@ -143,15 +143,22 @@ def _start_key(purpose: str, cursor: str | None, names: Iterable[str]) -> dict[s
     return {name: {"S": value} for name, value in data.items()}
 
 
+# -- profiles -----------------------------------------------------------------------------------
+
+Profile = TypeVar("Profile", Contractor, Manager)
+
+
+def _profile(kind: type[Profile], pk: str) -> Profile | None:
+    try:
+        return kind.get(pk, PROFILE)
+    except kind.DoesNotExist:
+        return None
+
+
 # -- managers -----------------------------------------------------------------------------------
 
 def get_manager(manager_id: str) -> Manager | None:
-    if not ids.looks_valid(manager_id):
-        return None
-    try:
-        return Manager.get(manager_pk(manager_id), PROFILE)
-    except Manager.DoesNotExist:
-        return None
+    return _profile(Manager, manager_pk(manager_id)) if ids.looks_valid(manager_id) else None
 
 
 def find_manager_by_email(email: str) -> Manager | None:
@@ -279,12 +286,7 @@ def grant_roles_to_managers() -> int:
 # -- contractors --------------------------------------------------------------------------------
 
 def get_contractor(contractor_id: str) -> Contractor | None:
-    if not ids.looks_valid(contractor_id):
-        return None
-    try:
-        return Contractor.get(contractor_pk(contractor_id), PROFILE)
-    except Contractor.DoesNotExist:
-        return None
+    return _profile(Contractor, contractor_pk(contractor_id)) if ids.looks_valid(contractor_id) else None
 
 
 def find_contractor_by_email(email: str) -> Contractor | None:
