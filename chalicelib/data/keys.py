@@ -1,25 +1,30 @@
 """Every key of the single DynamoDB table, in one place: partition and sort keys, index keys, prefixes.
 
-No other module writes a key format (tests/unit/test_keys.py checks it). Items of one ticket share
-its partition, so opening the exchange form is one Query:
+No other module writes a key format (tests/unit/test_keys.py checks it). Everything about a ticket
+lives in its partition, so opening the exchange form is one Query. Items, as pk / sk:
 
-  TICKET#<id>           META                        the ticket (activity index: OWNER#<manager id>)
-                        EVENT#<ulid>                its thread and audit trail
-                        LINK#<0001>                 the contractor's links
-                        NOTIF#<ulid>                its outbox (outbox index: OUTBOX / due time)
-                        LIST#ALL|STATE|CONTRACTOR|OWNER, ATTENTION#<reason>   its list summaries
-  CONTRACTOR#<id>       PROFILE                     a contractor (activity index: CONTRACTORS)
-                        TICKET#<created>#<ticket>   a line of their history
-  MANAGER#<id>          PROFILE                     a manager (activity index: MANAGERS)
-                        SESSION#<sha256>            an open session
-  UNIQUE#PHONE|EMAIL|MANAGER_EMAIL#<value>  UNIQUE  who holds a phone or an address
-  LOGIN#<sha256>        LOGIN                       a login link
-  SUBMIT#<form id>      SUBMIT                      a form already recorded
-  COUNTER#ticket#<year> COUNTER                     the ticket references of a year
-  WRONGLINK|LOGINADDR|LOGINCLIENT#<sha256>#<window>  COUNT   limits per window (data/throttle.py)
-  UPLOADS#<sha256>      GRANTS                      upload permissions of one holder
+  TICKET#<id>             META                         the ticket
+                          EVENT#<ulid>                 its thread and audit trail
+                          LINK#<0001>                  the contractors' links
+                          NOTIF#<ulid>                 its outbox
+                          LIST#ALL|STATE|CONTRACTOR|OWNER, ATTENTION#<reason>   its list summaries
+  CONTRACTOR#<id>         PROFILE                      a contractor
+                          TICKET#<created>#<ticket>    a line of their history
+  MANAGER#<id>            PROFILE                      a manager
+                          SESSION#<sha256>             an open session
+  UNIQUE#PHONE|EMAIL|MANAGER_EMAIL#<value>  UNIQUE     who holds a phone or an address
+  LOGIN#<sha256>          LOGIN                        a login link
+  SUBMIT#<form id>        SUBMIT                       a form already recorded
+  COUNTER#ticket#<year>   COUNTER                      the ticket references of a year
+  WRONGLINK|LOGINADDR|LOGINCLIENT#<sha256>#<window>  COUNT   limits per time window (data/throttle.py)
+  UPLOADS#<sha256>        GRANTS                       one holder's upload permissions
 
-Secrets, addresses and client IPs in a key are hashed here: none is ever stored as it is.
+Indexes: activity (gsi1pk / gsi1sk: a ticket under OWNER#<manager>, its summaries under TICKETS,
+STATE#…, CONTRACTOR_TICKETS#…, OWNER_TICKETS#…, ATTENTION#<manager>, by last activity; profiles
+under CONTRACTORS and MANAGERS, by name), lookup (REF#<reference>, CONTRACTOR_EMAIL#…,
+MANAGER_EMAIL#…, PROVIDER#<SES message id>) and outbox (OUTBOX / due time, pending items only).
+Login secrets, session ids, and what limits count by (addresses, client IPs, upload holders) are
+hashed here, never stored as they are; claims and lookups hold a profile's own contacts.
 """
 
 from __future__ import annotations

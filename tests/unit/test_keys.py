@@ -66,8 +66,9 @@ def f(ticket_id, reason, since):
     assert [line for line, _ in key_literals(source)] == [4, 5, 6, 7, 7]
 
 
-def test_keys_that_hold_a_secret_or_an_address_hold_its_hash() -> None:
+def test_keys_of_secrets_and_of_what_limits_count_hold_only_a_hash() -> None:
     secret, address = "s3cret-link-value", "claire.martin@gestion-demo.fr"
     assert secret not in keys.login_pk(secret) and secret not in keys.session_sk(secret)
     assert address not in keys.window_pk(keys.LOGINS_BY_ADDRESS, address, 42)
+    assert address not in keys.upload_grants_pk(f"manager:{address}")
     assert keys.login_pk(secret) == keys.login_pk(secret) != keys.login_pk(secret + "x")
