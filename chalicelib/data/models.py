@@ -23,7 +23,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.config import settings
-from chalicelib.data.keys import contractor_pk as contractor_pk  # re-exported: the keys items are read by
+from chalicelib.data.keys import contractor_pk as contractor_pk  # re-exported: items and their keys, from one place
 from chalicelib.data.keys import manager_pk as manager_pk
 from chalicelib.data.keys import ticket_pk as ticket_pk
 
