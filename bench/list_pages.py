@@ -36,8 +36,8 @@ def _seed(first: int, count: int, manager: Any, contractor: Any) -> None:
     """`count` tickets, their activity spread over the past two years, in batches of 25 items."""
     import boto3
 
-    from chalicelib.data import listing
-    from chalicelib.data.models import Ticket, ticket_pk
+    from chalicelib.data import keys, listing
+    from chalicelib.data.models import Ticket
     from chalicelib.domain import clock, ids
 
     client = boto3.client("dynamodb")
@@ -50,12 +50,13 @@ def _seed(first: int, count: int, manager: Any, contractor: Any) -> None:
         ticket_id = ids.new_id()
         updated = clock.iso(now - timedelta(minutes=(n * 21) % (2 * 365 * 24 * 60)))
         ticket = Ticket(
-            ticket_pk(ticket_id), "META", ticket_id=ticket_id, reference=f"2026-{n:05d}", request_kind="intervention",
+            keys.ticket_pk(ticket_id), keys.TICKET_SK, ticket_id=ticket_id, reference=f"2026-{n:05d}",
+            request_kind="intervention",
             state=("sent", "scheduled", "completed", "closed")[n % 4], title=f"Intervention {n}", description="Bench",
             site_address="1 rue du Bench, Lyon", urgency="normal", channels=["sms"], contractor_id=contractor.contractor_id,
             contractor_name=contractor.name, manager_id=manager.manager_id, manager_name=manager.name,
-            manager_email=manager.email, created_at=updated, updated_at=updated, gsi1pk=f"OWNER#{manager.manager_id}",
-            gsi1sk=f"{updated}#{ticket_id}", lookup_key=f"REF#2026-{n:05d}", version=1,
+            manager_email=manager.email, created_at=updated, updated_at=updated, gsi1pk=keys.owner_group(manager.manager_id),
+            gsi1sk=keys.activity_order(updated, ticket_id), lookup_key=keys.reference_lookup(f"2026-{n:05d}"), version=1,
         )
         for item in (ticket, *listing.summaries(ticket)):
             batch.append({"PutRequest": {"Item": item.serialize()}})
@@ -94,7 +95,7 @@ def main() -> int:
 
         import app as relais_app
         from chalicelib.aws.signing_keys import signing_key
-        from chalicelib.data import directory
+        from chalicelib.data import directory, keys
         from chalicelib.data.models import LoginToken
         from chalicelib.domain import clock, tokens
         from chalicelib.usecases import auth
@@ -104,7 +105,7 @@ def main() -> int:
         with Client(relais_app.app) as client:
             nonce = tokens.new_nonce()
             secret = tokens.derive_login_secret(signing_key(), nonce)
-            LoginToken(f"LOGIN#{tokens.sha256_hex(secret)}", "LOGIN", manager_id=manager.manager_id,
+            LoginToken(keys.login_pk(secret), keys.LOGIN_SK, manager_id=manager.manager_id,
                        expires_at=clock.iso(clock.now() + auth.LOGIN_LINK_LIFETIME)).save()
             login = client.http.post(f"/admin/login/{secret}", headers={"Content-Type": "application/x-www-form-urlencoded"},
                                      body="")

@@ -22,6 +22,7 @@ from chalicelib.aws import clients
 from chalicelib.config import settings
 from chalicelib.data import throttle
 from chalicelib.domain import filetypes, ids
+from chalicelib.domain.errors import FileRejected, TooManyUploads
 from chalicelib.domain.text import N_
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -39,20 +40,6 @@ _INCOMING = re.compile(
 NOT_RECEIVED = N_("Le fichier n'a pas été reçu. Réessayez de l'envoyer.")
 CHANGED = N_("Le fichier a été remplacé pendant l'envoi. Envoyez-le à nouveau.")
 ALREADY_SENT = N_("Ce fichier a déjà été envoyé. Ajoutez-le à nouveau pour l'envoyer encore.")
-
-
-class FileRejected(Exception):
-    """A file that cannot be accepted; the message names the file and says why (French msgid)."""
-
-    status = 400
-
-    def __init__(self, name: str, reason: str, key: str = "") -> None:
-        super().__init__(f"{name}: {reason}")
-        self.name, self.reason, self.key = name, reason, key
-
-
-class TooManyUploads(FileRejected):
-    status = 429
 
 
 @dataclass(frozen=True)

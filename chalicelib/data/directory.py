@@ -1,11 +1,11 @@
 """Contractors and managers: reading and writing their profiles.
 
 A phone number or an email address belongs to one contractor at most, and a manager's email
-to one manager: each is claimed by a `UNIQUE#…` item written in the same transaction as the
-profile (condition: nobody else holds it), so two requests can never both take it.
+to one manager: each is claimed by a claim item (keys.phone_claim_pk…) written in the same transaction
+as the profile (condition: nobody else holds it), so two requests can never both take it.
 
-Each contractor's partition also holds one history item per ticket sent to them
-(`TICKET#<created_at>#<ticket_id>`), written with the ticket: their history is one Query.
+Each contractor's partition also holds one history item per ticket sent to them (keys.history_sk),
+written with the ticket: their history is one Query.
 """
 
 from __future__ import annotations
@@ -13,22 +13,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.aws.signing_keys import signer
-from chalicelib.data import store
-from chalicelib.data.models import Contractor, Manager, RelaisItem, Ticket, contractor_pk, manager_pk
+from chalicelib.data import keys, store
+from chalicelib.data.keys import CONTRACTORS_GROUP, MANAGERS_GROUP, PROFILE, contractor_pk, manager_pk
+from chalicelib.data.models import Contractor, Manager, RelaisItem, Ticket, grouped, looked_up
 from chalicelib.domain import clock, ids
+from chalicelib.domain.errors import AlreadyExists, Changed, Duplicate, NotAdministrateur, NotFound
 from chalicelib.domain.forms import ContractorProfile
 
-CONTRACTORS_GROUP = "CONTRACTORS"
-MANAGERS_GROUP = "MANAGERS"
-PROFILE = "PROFILE"
-HISTORY_PREFIX = "TICKET#"
 CHANNELS = ("sms", "email")
 CURSOR_MAX_AGE = 7 * 24 * 3600
 
@@ -41,7 +39,7 @@ ROLES = (ADMINISTRATEUR, GESTIONNAIRE)
 
 
 class UniqueClaim(RelaisItem, discriminator="unique"):
-    """`UNIQUE#PHONE#<e164>`, `UNIQUE#EMAIL#<email>`, `UNIQUE#MANAGER_EMAIL#<email>`: who holds it."""
+    """Who holds a phone, a contractor's address or a manager's address (keys.phone_claim_pk…)."""
 
     owner_id = UnicodeAttribute()
 
@@ -57,28 +55,6 @@ class ContractorTicket(RelaisItem, discriminator="contractor_ticket"):
     created_at = UnicodeAttribute()
 
 
-class NotFound(Exception):
-    pass
-
-
-class Duplicate(Exception):
-    """Some contacts are already someone else's: field name ("phone", "email") → the holder's id."""
-
-    def __init__(self, holders: dict[str, str]) -> None:
-        super().__init__(", ".join(sorted(holders)))
-        self.holders = holders
-
-
-class Changed(Exception):
-    """The profile changed between reading it and saving it: nothing was saved."""
-
-
-class AlreadyExists(Exception):
-    """A profile with this id is already saved: the same form was sent twice."""
-
-
-class NotAdministrateur(Exception):
-    """Whoever asked is no longer an active administrateur (changed meanwhile): nothing was saved."""
 
 
 @dataclass
@@ -89,48 +65,27 @@ class Page:
     next_cursor: str | None = None
 
 
-# -- keys ---------------------------------------------------------------------------------------
-
-def manager_email_key(email: str) -> str:
-    return f"MANAGER_EMAIL#{email.lower()}"
-
-
-def contractor_email_key(email: str) -> str:
-    """The lookup index key SES bounces are matched with (chalicelib/usecases/bounces.py)."""
-    return f"CONTRACTOR_EMAIL#{email.lower()}"
-
-
-def phone_claim_pk(phone: str) -> str:
-    return f"UNIQUE#PHONE#{phone}"
-
-
-def email_claim_pk(email: str) -> str:
-    return f"UNIQUE#EMAIL#{email.lower()}"
-
-
-def manager_email_claim_pk(email: str) -> str:
-    return f"UNIQUE#MANAGER_EMAIL#{email.lower()}"
-
+# -- claims -------------------------------------------------------------------------------------
 
 def _contact_claims(phone: str | None, email: str | None) -> dict[str, str]:
     """The claim keys a contractor's contacts need, by field name."""
     claims = {}
     if phone:
-        claims["phone"] = phone_claim_pk(phone)
+        claims["phone"] = keys.phone_claim_pk(phone)
     if email:
-        claims["email"] = email_claim_pk(email)
+        claims["email"] = keys.email_claim_pk(email)
     return claims
 
 
 def _claim(transaction: TransactWrite, key: str, owner_id: str) -> None:
     """Take `key` unless someone else holds it (holding it already is fine: saving twice is harmless)."""
-    transaction.save(UniqueClaim(key, "UNIQUE", owner_id=owner_id),
+    transaction.save(UniqueClaim(key, keys.UNIQUE_SK, owner_id=owner_id),
                      condition=UniqueClaim.pk.does_not_exist() | (UniqueClaim.owner_id == owner_id))
 
 
 def _release(transaction: TransactWrite, key: str, owner_id: str) -> None:
     """Give `key` up if we hold it (a profile saved before claims existed holds none)."""
-    transaction.delete(UniqueClaim(key, "UNIQUE"),
+    transaction.delete(UniqueClaim(key, keys.UNIQUE_SK),
                        condition=UniqueClaim.pk.does_not_exist() | (UniqueClaim.owner_id == owner_id))
 
 
@@ -139,7 +94,7 @@ def _holders(claims: dict[str, str], owner_id: str) -> dict[str, str]:
     holders = {}
     for name, key in claims.items():
         try:
-            claim = UniqueClaim.get(key, "UNIQUE", consistent_read=True)
+            claim = UniqueClaim.get(key, keys.UNIQUE_SK, consistent_read=True)
         except UniqueClaim.DoesNotExist:
             continue
         if claim.owner_id != owner_id:
@@ -164,27 +119,31 @@ def _start_key(purpose: str, cursor: str | None, names: Iterable[str]) -> dict[s
     return {name: {"S": value} for name, value in data.items()}
 
 
+# -- profiles -----------------------------------------------------------------------------------
+
+Profile = TypeVar("Profile", Contractor, Manager)
+
+
+def _profile(kind: type[Profile], pk: str) -> Profile | None:
+    try:
+        return kind.get(pk, PROFILE)
+    except kind.DoesNotExist:
+        return None
+
+
 # -- managers -----------------------------------------------------------------------------------
 
 def get_manager(manager_id: str) -> Manager | None:
-    if not ids.looks_valid(manager_id):
-        return None
-    try:
-        return Manager.get(manager_pk(manager_id), PROFILE)
-    except Manager.DoesNotExist:
-        return None
+    return _profile(Manager, manager_pk(manager_id)) if ids.looks_valid(manager_id) else None
 
 
 def find_manager_by_email(email: str) -> Manager | None:
-    for item in RelaisItem.lookup_index.query(manager_email_key(email), limit=1):
-        if isinstance(item, Manager):
-            return item
-    return None
+    return looked_up(keys.manager_email_lookup(email), Manager)
 
 
 def list_managers() -> list[Manager]:
     """Every manager, by name (one Query on the activity index; an office has a handful)."""
-    return [item for item in RelaisItem.activity_index.query(MANAGERS_GROUP) if isinstance(item, Manager)]
+    return grouped(MANAGERS_GROUP, Manager)
 
 
 def is_administrateur(manager: Manager) -> bool:
@@ -194,7 +153,7 @@ def is_administrateur(manager: Manager) -> bool:
 def _manager_item(manager_id: str, name: str, email: str, language: str, role: str) -> Manager:
     return Manager(
         manager_pk(manager_id), PROFILE, manager_id=manager_id, name=name, email=email.lower(), language=language,
-        role=role, gsi1pk=MANAGERS_GROUP, gsi1sk=name.lower(), lookup_key=manager_email_key(email),
+        role=role, gsi1pk=MANAGERS_GROUP, gsi1sk=keys.manager_order(name), lookup_key=keys.manager_email_lookup(email),
     )
 
 
@@ -208,7 +167,7 @@ def _administrateur_check(transaction: TransactWrite, actor_id: str) -> None:
 
 def _save_manager(manager: Manager, only_if_new: bool, invited_by: str | None = None) -> Manager:
     """The manager and the claim on their email, together. Raises Duplicate({"email": holder})."""
-    claims = {"email": manager_email_claim_pk(manager.email)}
+    claims = {"email": keys.manager_email_claim_pk(manager.email)}
     try:
         with TransactWrite(connection=store.connection()) as transaction:
             _claim(transaction, claims["email"], manager.manager_id)
@@ -297,17 +256,17 @@ def grant_roles_to_managers() -> int:
 # -- contractors --------------------------------------------------------------------------------
 
 def get_contractor(contractor_id: str) -> Contractor | None:
-    if not ids.looks_valid(contractor_id):
-        return None
-    try:
-        return Contractor.get(contractor_pk(contractor_id), PROFILE)
-    except Contractor.DoesNotExist:
-        return None
+    return _profile(Contractor, contractor_pk(contractor_id)) if ids.looks_valid(contractor_id) else None
+
+
+def find_contractor_by_email(email: str) -> Contractor | None:
+    """Whose address SES reports as bouncing (chalicelib/usecases/bounces.py)."""
+    return looked_up(keys.contractor_email_lookup(email), Contractor)
 
 
 def list_contractors() -> list[Contractor]:
     """The directory, by name (one Query on the activity index)."""
-    return [item for item in RelaisItem.activity_index.query(CONTRACTORS_GROUP) if isinstance(item, Contractor)]
+    return grouped(CONTRACTORS_GROUP, Contractor)
 
 
 _CONTRACTORS_PAGE = "contractors-page"
@@ -319,9 +278,7 @@ def contractors_page(cursor: str | None = None, size: int = 25) -> Page:
 
     One more item than shown is read, so the last page has no "next" link leading nowhere."""
     start = _start_key(_CONTRACTORS_PAGE, cursor, _INDEX_KEY)
-    query = RelaisItem.activity_index.query(CONTRACTORS_GROUP, limit=size + 1, page_size=size + 1,
-                                            last_evaluated_key=start)
-    items = [item for item in query if isinstance(item, Contractor)]
+    items = grouped(CONTRACTORS_GROUP, Contractor, limit=size + 1, page_size=size + 1, last_evaluated_key=start)
     if len(items) <= size:
         return Page(items)
     last = items[size - 1]
@@ -334,8 +291,8 @@ def _contractor_item(contractor_id: str, profile: ContractorProfile, active: boo
         contractor_pk(contractor_id), PROFILE, contractor_id=contractor_id, name=profile.name, company=profile.company,
         trade=profile.trade, phone=profile.phone, email=profile.email, channels=list(profile.channels),
         language=profile.language, active=active,
-        gsi1pk=CONTRACTORS_GROUP, gsi1sk=f"{profile.name.lower()}#{contractor_id}",
-        lookup_key=contractor_email_key(profile.email) if profile.email else None,
+        gsi1pk=CONTRACTORS_GROUP, gsi1sk=keys.contractor_order(profile.name, contractor_id),
+        lookup_key=keys.contractor_email_lookup(profile.email) if profile.email else None,
     )
 
 
@@ -419,7 +376,7 @@ def history_item(ticket: Ticket) -> ContractorTicket:
     """The line of the contractor's history for a new ticket: save it in the ticket's creation
     transaction (a put, no condition: writing it twice changes nothing)."""
     return ContractorTicket(
-        contractor_pk(ticket.contractor_id), f"{HISTORY_PREFIX}{ticket.created_at}#{ticket.ticket_id}",
+        contractor_pk(ticket.contractor_id), keys.history_sk(ticket.created_at, ticket.ticket_id),
         ticket_id=ticket.ticket_id, reference=ticket.reference, title=ticket.title, state=ticket.state,
         created_at=ticket.created_at,
     )
@@ -429,7 +386,7 @@ def history_item_for(ticket: Ticket, contractor: Contractor, now: datetime) -> C
     """The history line when a ticket is handed to another contractor (dated from the hand-over)."""
     at = clock.iso(now)
     return ContractorTicket(
-        contractor_pk(contractor.contractor_id), f"{HISTORY_PREFIX}{at}#{ticket.ticket_id}",
+        contractor_pk(contractor.contractor_id), keys.history_sk(at, ticket.ticket_id),
         ticket_id=ticket.ticket_id, reference=ticket.reference, title=ticket.title, state=ticket.state, created_at=at,
     )
 
@@ -443,7 +400,7 @@ def contractor_history(contractor_id: str, cursor: str | None = None, size: int 
     pk = contractor_pk(contractor_id)
     if start is not None and start["pk"]["S"] != pk:
         start = None
-    query = RelaisItem.query(pk, RelaisItem.sk.startswith(HISTORY_PREFIX), scan_index_forward=False,
+    query = RelaisItem.query(pk, RelaisItem.sk.startswith(keys.HISTORY_PREFIX), scan_index_forward=False,
                              limit=size + 1, page_size=size + 1, last_evaluated_key=start)
     items = [item for item in query if isinstance(item, ContractorTicket)]
     if len(items) <= size:

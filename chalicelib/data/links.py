@@ -6,29 +6,19 @@ from datetime import datetime, timedelta
 
 from chalicelib.aws import signing_keys
 from chalicelib.config import settings
-from chalicelib.data.models import Link, ticket_pk
+from chalicelib.data import keys
+from chalicelib.data.models import Link
 from chalicelib.data.store import TicketView
 from chalicelib.domain import clock, tokens
-
-
-class LinkNotFound(Exception):
-    """Malformed, unknown, or for another ticket: 404, with nothing said about why."""
-
-
-class LinkGone(Exception):
-    """Revoked, or the ticket ended long enough ago: 410 (in the language of the ticket's contractor)."""
-
-    def __init__(self, language: str = "fr") -> None:
-        super().__init__(language)
-        self.language = language
+from chalicelib.domain.errors import LinkGone, LinkNotFound, NotFound
 
 
 def new_link(ticket_id: str, contractor_id: str, number: int, now: datetime) -> tuple[Link, str]:
     nonce, key = tokens.new_nonce(), signing_keys.current()
     secret = tokens.derive_link_secret(key.value, ticket_id, number, nonce)
     link = Link(
-        ticket_pk(ticket_id),
-        f"LINK#{number:04d}",
+        keys.ticket_pk(ticket_id),
+        keys.link_sk(number),
         ticket_id=ticket_id,
         contractor_id=contractor_id,
         number=number,
@@ -63,11 +53,11 @@ def open_ticket(ticket_id: str, secret: str, now: datetime) -> TicketView:
 
     try:
         view = store.load_ticket(ticket_id)
-    except store.NotFound:
+    except NotFound:
         if _recent_ticket is not None:
             try:
                 _match(store.load_ticket(_recent_ticket), secret)
-            except store.NotFound:
+            except NotFound:
                 _recent_ticket = None
         raise LinkNotFound() from None
     _recent_ticket = ticket_id
@@ -76,7 +66,7 @@ def open_ticket(ticket_id: str, secret: str, now: datetime) -> TicketView:
     except LinkNotFound:
         try:
             store.load_ticket(_NO_TICKET)  # what an unknown ticket's own read costs
-        except store.NotFound:
+        except NotFound:
             pass
         raise
     return view

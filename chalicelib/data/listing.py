@@ -1,12 +1,9 @@
 """How tickets are found: by last activity, state, contractor or owner, and what needs the manager.
 
-Each ticket keeps small summary items in its own partition, each under one activity-index key:
-  TICKETS                      every ticket, most recent activity first
-  STATE#<state>                by state
-  CONTRACTOR_TICKETS#<id>      by contractor
-  OWNER_TICKETS#<manager id>   by owner
-  ATTENTION#<manager id>       the owner's À traiter list, grouped by reason (sort key)
-(the ticket item itself is listed under OWNER#<manager id>). They are recomputed from the
+Each ticket keeps small summary items in its own partition, each under one activity-index key
+(chalicelib/data/keys.py): every ticket (ALL_TICKETS), by state, by contractor, by owner, all most
+recent activity first; and the owner's À traiter list, grouped by reason (attention_group; the
+ticket item itself is listed under its owner, keys.owner_group). They are recomputed from the
 ticket after every change and written in the same transaction: puts for what changed,
 deletes for what no longer applies. `rebuild_summaries` recomputes them all, for a version that
 adds or changes one (run by `make run`, and `make upgrade-data` on a deployed table).
@@ -20,12 +17,20 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.data import store
-from chalicelib.data.models import Event, Notification, RelaisItem, Ticket, TicketSummary, ticket_pk
+from chalicelib.data import keys, store
+from chalicelib.data.keys import ticket_pk
+from chalicelib.data.models import (
+    Event,
+    Notification,
+    NotificationStatus,
+    RelaisItem,
+    Ticket,
+    TicketSummary,
+    grouped,
+    looked_up,
+)
 from chalicelib.domain import ids
 from chalicelib.domain.lifecycle import State
-
-ALL = "TICKETS"
 
 # Why a ticket needs its manager, in the order the À traiter page shows them.
 REASONS = ("unread_message", "unread_answer", "quote_pending", "unanswered", "presence_missing", "invoice_missing",
@@ -60,32 +65,32 @@ def _summary(ticket: Ticket, sk: str, pk_key: str, sort_key: str, reason: str | 
 
 
 def attention_item(ticket: Ticket, reason: str, since: str) -> TicketSummary:
-    return _summary(ticket, f"ATTENTION#{reason}", f"ATTENTION#{ticket.manager_id}", f"{reason}#{since}#{ticket.ticket_id}",
-                    reason, since)
+    return _summary(ticket, keys.attention_sk(reason), keys.attention_group(ticket.manager_id),
+                    keys.attention_order(reason, since, ticket.ticket_id), reason, since)
 
 
 def delivery_failed_item(ticket: Ticket, notifications: list[Notification], events: list[Event]) -> TicketSummary | None:
     """The outbox's À traiter entry (written by the dispatcher when a notification fails for good),
     as the ticket is now: while a notification stays failed, every change rewrites it, so it
     follows the ticket to a new owner and shows its current state."""
-    if not any(n.status == "failed" for n in notifications):
+    if not any(n.status == NotificationStatus.FAILED for n in notifications):
         return None
     since = max((e.at for e in events if e.event_type == "notification_failed"), default=ticket.updated_at)
     return attention_item(ticket, "delivery_failed", since)
 
 
 def delivery_failed_key(ticket: Ticket) -> TicketSummary:
-    return TicketSummary(ticket_pk(ticket.ticket_id), "ATTENTION#delivery_failed")
+    return TicketSummary(ticket_pk(ticket.ticket_id), keys.attention_sk("delivery_failed"))
 
 
 def summaries(ticket: Ticket) -> list[TicketSummary]:
     """Every summary item the ticket needs now."""
-    activity = f"{ticket.updated_at}#{ticket.ticket_id}"
+    activity = keys.activity_order(ticket.updated_at, ticket.ticket_id)
     items = [
-        _summary(ticket, "LIST#ALL", ALL, activity),
-        _summary(ticket, "LIST#STATE", f"STATE#{ticket.state}", activity),
-        _summary(ticket, "LIST#CONTRACTOR", f"CONTRACTOR_TICKETS#{ticket.contractor_id}", activity),
-        _summary(ticket, "LIST#OWNER", f"OWNER_TICKETS#{ticket.manager_id}", activity),
+        _summary(ticket, keys.LIST_ALL_SK, keys.ALL_TICKETS, activity),
+        _summary(ticket, keys.LIST_STATE_SK, keys.state_group(ticket.state), activity),
+        _summary(ticket, keys.LIST_CONTRACTOR_SK, keys.contractor_tickets_group(ticket.contractor_id), activity),
+        _summary(ticket, keys.LIST_OWNER_SK, keys.owner_tickets_group(ticket.manager_id), activity),
     ]
     items += [attention_item(ticket, reason, since) for reason, since in attention_reasons(ticket).items()]
     return items
@@ -161,7 +166,7 @@ def _read_partition(ticket_id: str) -> tuple[Ticket | None, dict[str, TicketSumm
     for item in RelaisItem.query(ticket_pk(ticket_id), filter_condition=kinds, consistent_read=True):
         if isinstance(item, Ticket):
             ticket = item
-        elif isinstance(item, TicketSummary) and item.sk.startswith(("LIST#", "ATTENTION#")):
+        elif isinstance(item, TicketSummary) and item.sk.startswith(keys.SUMMARY_PREFIXES):
             listed[item.sk] = item
         elif isinstance(item, Notification):
             notifications.append(item)
@@ -196,12 +201,12 @@ class Page:
 def _key_for(filters: Filters) -> str:
     """The most selective listing key; the other filters narrow it down."""
     if filters.state:
-        return f"STATE#{filters.state}"
+        return keys.state_group(filters.state)
     if filters.contractor_id:
-        return f"CONTRACTOR_TICKETS#{filters.contractor_id}"
+        return keys.contractor_tickets_group(filters.contractor_id)
     if filters.owner_id:  # the default page ("my tickets") reads its own partition: one Query
-        return f"OWNER_TICKETS#{filters.owner_id}"
-    return ALL
+        return keys.owner_tickets_group(filters.owner_id)
+    return keys.ALL_TICKETS
 
 
 def _paris_day_start(day: str) -> str:
@@ -244,8 +249,8 @@ def _range(filters: Filters) -> Any:
 
 def _filter(filters: Filters, key: str) -> Any:
     condition = None
-    wanted = [(TicketSummary.contractor_id, filters.contractor_id, not key.startswith("CONTRACTOR_TICKETS#")),
-              (TicketSummary.manager_id, filters.owner_id, not key.startswith("OWNER_TICKETS#"))]
+    wanted = [(TicketSummary.contractor_id, filters.contractor_id, not key.startswith(keys.CONTRACTOR_TICKETS_PREFIX)),
+              (TicketSummary.manager_id, filters.owner_id, not key.startswith(keys.OWNER_TICKETS_PREFIX))]
     for attribute, value, needed in wanted:
         if value and needed:
             condition = (attribute == value) if condition is None else condition & (attribute == value)
@@ -257,8 +262,8 @@ def tickets_page(filters: Filters, cursor: dict[str, Any] | None = None, backwar
     if filters.reference:
         if len(filters.reference) > REFERENCE_MAX:
             return Page([], None, None)
-        found = [item for item in RelaisItem.lookup_index.query(f"REF#{filters.reference.strip()}", limit=1)]
-        return Page(found, None, None)
+        found = looked_up(keys.reference_lookup(filters.reference.strip()), Ticket)
+        return Page([found] if found else [], None, None)
     key = _key_for(filters)
     if filters.contractor_id and not ids.looks_valid(filters.contractor_id):
         return Page([], None, None)  # no such contractor: nothing to ask DynamoDB
@@ -285,8 +290,8 @@ def _cursor_of(item: TicketSummary) -> dict[str, Any]:
 
 def attention_for(manager_id: str) -> dict[str, list[TicketSummary]]:
     """The À traiter list: every ticket that needs this manager, by reason (one Query)."""
-    grouped: dict[str, list[TicketSummary]] = {reason: [] for reason in REASONS}
-    for item in RelaisItem.activity_index.query(f"ATTENTION#{manager_id}", limit=1000, page_size=1000):
-        if isinstance(item, TicketSummary) and item.reason in grouped:
-            grouped[item.reason].append(item)
-    return grouped
+    by_reason: dict[str, list[TicketSummary]] = {reason: [] for reason in REASONS}
+    for item in grouped(keys.attention_group(manager_id), TicketSummary, limit=1000, page_size=1000):
+        if item.reason in by_reason:
+            by_reason[item.reason].append(item)
+    return by_reason

@@ -1,10 +1,13 @@
 """The single DynamoDB table, as pynamodb models: one class per item kind.
 
-Keys follow the reads Relais makes: everything about a ticket lives in its
-partition (`TICKET#<id>`), so opening the exchange form is one Query.
+Everything about a ticket lives in its partition, so opening the exchange form is one Query;
+every key is built in chalicelib/data/keys.py.
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -20,18 +23,9 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.config import settings
-
-
-def ticket_pk(ticket_id: str) -> str:
-    return f"TICKET#{ticket_id}"
-
-
-def contractor_pk(contractor_id: str) -> str:
-    return f"CONTRACTOR#{contractor_id}"
-
-
-def manager_pk(manager_id: str) -> str:
-    return f"MANAGER#{manager_id}"
+from chalicelib.data.keys import contractor_pk as contractor_pk  # re-exported: items and their keys, from one place
+from chalicelib.data.keys import manager_pk as manager_pk
+from chalicelib.data.keys import ticket_pk as ticket_pk
 
 
 class ActivityIndex(GlobalSecondaryIndex["RelaisItem"]):
@@ -84,6 +78,19 @@ class RelaisItem(Model):
     activity_index = ActivityIndex()
     lookup_index = LookupIndex()
     outbox_index = OutboxIndex()
+
+
+Item = TypeVar("Item", bound=RelaisItem)
+
+
+def looked_up(key: str, kind: type[Item]) -> Item | None:
+    """The item of this kind the lookup index holds under `key` (an address, a provider's id)."""
+    return next((item for item in RelaisItem.lookup_index.query(key, limit=1) if isinstance(item, kind)), None)
+
+
+def grouped(group: str, kind: type[Item], **query: Any) -> list[Item]:
+    """The items of this kind the activity index holds under `group`, in its order (one Query)."""
+    return [item for item in RelaisItem.activity_index.query(group, **query) if isinstance(item, kind)]
 
 
 class Ticket(RelaisItem, discriminator="ticket"):
@@ -154,6 +161,22 @@ class Link(RelaisItem, discriminator="link"):
     created_at = UnicodeAttribute()
 
 
+class NotificationStatus(StrEnum):
+    """Where an outbox item is. Only PENDING and SENDING items are in the outbox index."""
+
+    PENDING = "pending"  # waiting for the dispatcher (new, or a retry after its backoff)
+    SENDING = "sending"  # claimed by a dispatcher until its lease ends
+    SENT = "sent"
+    FAILED = "failed"  # for good, after the last try: the manager sees it and may send it again
+    BOUNCED = "bounced"  # SES reported a permanent bounce or a complaint after sending (usecases/bounces.py)
+    SKIPPED = "skipped"  # an email to an address known to bounce: the SMS went instead
+    SUPERSEDED = "superseded"  # to a contractor the ticket was taken from: never sent
+    INERT = "inert"  # the stand-in for an unknown address's login link: never sent (usecases/auth.py)
+
+
+UNDELIVERED = (NotificationStatus.PENDING, NotificationStatus.SENDING, NotificationStatus.FAILED)
+
+
 class Notification(RelaisItem, discriminator="notification"):
     """An outbox item: written with the event, sent by the dispatcher."""
 
@@ -165,13 +188,25 @@ class Notification(RelaisItem, discriminator="notification"):
     template = UnicodeAttribute()
     language = UnicodeAttribute(default="fr")
     params = JSONAttribute(default=dict)
-    status = UnicodeAttribute()  # pending | sending | sent | failed | bounced | skipped | superseded
+    status = UnicodeAttribute()  # a NotificationStatus
     attempts = NumberAttribute(default=0)
     lease_until = UnicodeAttribute(null=True)
     last_error = UnicodeAttribute(null=True)
     provider_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     sent_at = UnicodeAttribute(null=True)
+
+
+def settled(status: NotificationStatus, error: str | None = None) -> list[Any]:
+    """Update actions that take a notification out of the outbox for good with `status`: out of the
+    outbox index (no shard, no due time), no lease, and `error` kept as its last error (else none)."""
+    return [
+        Notification.status.set(status),
+        Notification.last_error.set(error) if error else Notification.last_error.remove(),
+        Notification.outbox_shard.remove(),
+        Notification.outbox_due.remove(),
+        Notification.lease_until.remove(),
+    ]
 
 
 class Contractor(RelaisItem, discriminator="contractor"):
@@ -209,7 +244,7 @@ class LoginToken(RelaisItem, discriminator="login_token"):
 
 
 class ManagerSession(RelaisItem, discriminator="session"):
-    """An open session (`MANAGER#<id>` / `SESSION#<hash of the session id>`): logging out deletes it."""
+    """An open session, in its manager's partition (keys.session_sk): logging out deletes it."""
 
     manager_id = UnicodeAttribute()
     expires_at = UnicodeAttribute()

@@ -1,7 +1,7 @@
 """Data access for tickets: one Query to read a ticket, one transaction to change it.
 
-The rest of the code never builds keys or conditions; it asks this module and gets
-domain exceptions back (`Conflict`, `AlreadySubmitted`, `NotFound`, `Busy`).
+Callers hand it items and conditions and get the exceptions of chalicelib/domain/errors.py back
+(`Conflict`, `AlreadySubmitted`, `NotFound`, `Busy`); keys come from chalicelib/data/keys.py.
 """
 
 from __future__ import annotations
@@ -15,41 +15,15 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.data.models import (
-    Counter,
-    Event,
-    Link,
-    Notification,
-    RelaisItem,
-    Submission,
-    Ticket,
-    ticket_pk,
-)
+from chalicelib.data import keys
+from chalicelib.data.models import Counter, Event, Link, Notification, RelaisItem, Submission, Ticket
 from chalicelib.domain import clock, ids
+from chalicelib.domain.errors import AlreadySubmitted, Busy, Conflict, NotFound
 
 SUBMISSION_TTL = timedelta(days=30)
 MANAGER_ONLY_EVENTS = frozenset({"notification_failed", "email_bounced", "notification_resent", "reassign",
                                  "change_owner"})
 BOOKKEEPING_EVENTS = frozenset({"read"})  # audit only: shown to nobody
-
-
-class NotFound(Exception):
-    pass
-
-
-class Conflict(Exception):
-    """Someone else changed the ticket first (optimistic locking)."""
-
-
-class AlreadySubmitted(Exception):
-    """This exact form submission was already recorded (double click, retry)."""
-
-
-class Busy(Exception):
-    """DynamoDB refused a write (or, failing inside, did not confirm it), and not because of anyone's
-    change: throttled, busy with another transaction on the same items, or an internal error. People
-    get a "try again in a moment" page (web/http.py); a Lambda function fails and is invoked again.
-    Either way the same write comes again, which the conditions and submission ids make harmless."""
 
 
 CONDITION_FAILED = "ConditionalCheckFailed"
@@ -107,7 +81,7 @@ def connection() -> Connection:
 
 
 def new_event_sk() -> str:
-    return f"EVENT#{ids.new_id()}"
+    return keys.event_sk(ids.new_id())
 
 
 
@@ -117,7 +91,7 @@ def load_ticket(ticket_id: str) -> TicketView:
     events: list[Event] = []
     links: list[Link] = []
     notifications: list[Notification] = []
-    for item in RelaisItem.query(ticket_pk(ticket_id)):
+    for item in RelaisItem.query(keys.ticket_pk(ticket_id)):
         if isinstance(item, Ticket):
             view = TicketView(item)
         elif isinstance(item, Event):
@@ -130,10 +104,6 @@ def load_ticket(ticket_id: str) -> TicketView:
         raise NotFound(ticket_id)
     view.events, view.links, view.notifications = events, links, notifications
     return view
-
-
-def submission_pk(submission_id: str) -> str:
-    return f"SUBMIT#{submission_id}"
 
 
 def apply_change(change: Change) -> None:
@@ -155,8 +125,8 @@ def _write(change: Change) -> None:
     with TransactWrite(connection=connection()) as transaction:
         if change.submission_id:
             marker = Submission(
-                submission_pk(change.submission_id),
-                "SUBMIT",
+                keys.submission_pk(change.submission_id),
+                keys.SUBMISSION_SK,
                 ticket_id=change.ticket.ticket_id,
                 event_sk=change.event.sk,
                 expires=clock.now() + SUBMISSION_TTL,
@@ -215,7 +185,7 @@ def met_another_transaction(exc: TransactWriteError) -> bool:
 def find_submission(submission_id: str) -> Submission | None:
     """The marker of a form already recorded, if any."""
     try:
-        return Submission.get(submission_pk(submission_id), "SUBMIT", consistent_read=True)
+        return Submission.get(keys.submission_pk(submission_id), keys.SUBMISSION_SK, consistent_read=True)
     except Submission.DoesNotExist:
         return None
 
@@ -225,6 +195,6 @@ def find_submission(submission_id: str) -> Submission | None:
 def next_reference() -> str:
     """A human reference, `YYYY-NNNNN`, from an atomic per-year counter."""
     year = clock.paris(clock.now()).year
-    counter = Counter(f"COUNTER#ticket#{year}", "COUNTER")
+    counter = Counter(keys.reference_counter_pk(year), keys.COUNTER_SK)
     counter.update(actions=[Counter.value.add(1)])  # no condition: a refusal is the table's (busy: a 503)
     return f"{year}-{int(counter.value):05d}"

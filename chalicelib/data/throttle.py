@@ -16,9 +16,8 @@ from pynamodb.attributes import ListAttribute, VersionAttribute
 from pynamodb.exceptions import PutError
 
 from chalicelib.config import settings
-from chalicelib.data import store
+from chalicelib.data import keys, store
 from chalicelib.data.models import LoginRequestCount, RelaisItem, WrongLinkCount
-from chalicelib.domain import tokens
 from chalicelib.domain.text import N_
 
 # A wrong link is answered no sooner than this after it was read. Whether or not its ticket exists,
@@ -36,8 +35,7 @@ _over_limit: dict[str, int] = {}  # wrong-link counter key -> its window, for cl
 def _window(kind: str, subject: str, window_seconds: int, now: datetime) -> tuple[str, int, datetime]:
     """(counter key, window number, end of the window). The subject is hashed: no address or IP is stored."""
     window = int(now.timestamp()) // window_seconds
-    return (f"{kind}#{tokens.sha256_hex(subject)[:32]}#{window}", window,
-            datetime.fromtimestamp((window + 1) * window_seconds, UTC))
+    return keys.window_pk(kind, subject, window), window, datetime.fromtimestamp((window + 1) * window_seconds, UTC)
 
 
 def record_wrong_link(client: str, now: datetime, started: float | None = None) -> bool:
@@ -47,10 +45,10 @@ def record_wrong_link(client: str, now: datetime, started: float | None = None) 
     returns no earlier than `started` (time.monotonic) + WRONG_LINK_ANSWER_SECONDS.
     """
     window_seconds = settings().wrong_link_window_seconds
-    key, window, window_end = _window("WRONGLINK", client, window_seconds, now)
+    key, window, window_end = _window(keys.WRONG_LINKS, client, window_seconds, now)
     if _over_limit.get(key) == window:
         return True  # known here already: no write, no wait
-    counter = WrongLinkCount(key, "COUNT")
+    counter = WrongLinkCount(key, keys.COUNT_SK)
     counter.update(actions=[WrongLinkCount.hits.add(1),
                             WrongLinkCount.expires.set(window_end + timedelta(seconds=window_seconds))])
     if int(counter.hits) > settings().wrong_link_limit:
@@ -72,10 +70,10 @@ def login_email_counts(address: str, client: str, now: datetime) -> list[tuple[A
     """The two counters a sign-in email spends (the address's and the client's), as transaction
     updates that fail when either is used up: written with the email's outbox item, or not at all."""
     updates = []
-    for kind, subject, limit in (("LOGINADDR", address.lower(), LOGIN_EMAILS_PER_ADDRESS),
-                                 ("LOGINCLIENT", client, LOGIN_EMAILS_PER_CLIENT)):
+    for kind, subject, limit in ((keys.LOGINS_BY_ADDRESS, address.lower(), LOGIN_EMAILS_PER_ADDRESS),
+                                 (keys.LOGINS_BY_CLIENT, client, LOGIN_EMAILS_PER_CLIENT)):
         key, _, window_end = _window(kind, subject, LOGIN_WINDOW_SECONDS, now)
-        updates.append((LoginRequestCount(key, "COUNT"),
+        updates.append((LoginRequestCount(key, keys.COUNT_SK),
                         [LoginRequestCount.hits.add(1), LoginRequestCount.expires.set(window_end + timedelta(days=1))],
                         LoginRequestCount.hits.does_not_exist() | (LoginRequestCount.hits < limit)))
     return updates
@@ -101,14 +99,14 @@ class UploadGrants(RelaisItem, discriminator="upload_grants"):
 def grant_upload(holder: str, now: datetime, lifetime_seconds: int) -> str | None:
     """Count one upload permission for `holder`; None when given, else why not (a French msgid)."""
     config, moment = settings(), now.timestamp()
-    pk = f"UPLOADS#{tokens.sha256_hex(holder)[:32]}"
+    pk = keys.upload_grants_pk(holder)
     # Files of one message ask at the same moment. A lost round means another request took a place,
     # so after `upload_limit_at_once` + 1 rounds the limit itself answers: no false refusal.
     for _ in range(config.upload_limit_at_once + 1):
         try:
-            grants = UploadGrants.get(pk, "GRANTS", consistent_read=True)
+            grants = UploadGrants.get(pk, keys.GRANTS_SK, consistent_read=True)
         except UploadGrants.DoesNotExist:
-            grants = UploadGrants(pk, "GRANTS")
+            grants = UploadGrants(pk, keys.GRANTS_SK)
         last_hour = [at for at in grants.granted if at > moment - 3600]
         if sum(1 for at in last_hour if at > moment - lifetime_seconds) >= config.upload_limit_at_once:
             return TOO_MANY_AT_ONCE

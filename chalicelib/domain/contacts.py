@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
+from chalicelib.domain.errors import InvalidContact
 from chalicelib.domain.text import N_
-
-
-class InvalidContact(ValueError):
-    pass
-
 
 # The overseas departments write their numbers the national way too, 10 digits from a 0
 # ("0692 12 34 56" in La Réunion): tried after metropolitan France for such a number only, so a

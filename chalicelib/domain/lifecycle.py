@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from chalicelib.domain.errors import NotAllowed
+
 
 class State(StrEnum):
     SENT = "sent"
@@ -133,14 +135,6 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 _BY_KEY: dict[tuple[Action, Actor], Transition] = {(t.action, t.actor): t for t in TRANSITIONS}
-
-
-class NotAllowed(Exception):
-    """The action is not valid for this actor in this state."""
-
-    def __init__(self, state: State, action: Action, actor: Actor) -> None:
-        super().__init__(f"{actor} may not {action} a ticket in state {state}")
-        self.state, self.action, self.actor = state, action, actor
 
 
 def is_allowed(state: State, action: Action, actor: Actor) -> bool:

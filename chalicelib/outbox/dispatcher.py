@@ -19,11 +19,11 @@ from chalicelib import logs
 from chalicelib.aws import signing_keys, uploads
 from chalicelib.aws.channels import Attachment, Email, EmailSender, SmsSender
 from chalicelib.config import settings
-from chalicelib.data import links, listing, store
-from chalicelib.data.models import Event, Link, Notification, Ticket, ticket_pk
+from chalicelib.data import keys, links, listing, store
+from chalicelib.data.keys import OUTBOX_SHARD, ticket_id_of, ticket_pk
+from chalicelib.data.models import Event, Link, Notification, NotificationStatus, Ticket, settled
 from chalicelib.domain import clock, tokens
 from chalicelib.outbox import metrics, notification_text
-from chalicelib.outbox.outgoing import OUTBOX_SHARD
 
 logger = Logger(service="relais", child=True)
 
@@ -64,7 +64,7 @@ def url_for_notification(notification: Notification) -> str:
     params = notification.params or {}
     base = settings().base_url
     if "link_number" in params:
-        link = Link.get(ticket_pk(notification.ticket_id), f"LINK#{int(params['link_number']):04d}")
+        link = Link.get(ticket_pk(notification.ticket_id), keys.link_sk(int(params["link_number"])))
         return links.url_for(notification.ticket_id, links.secret_of(link))
     if "login_nonce" in params:
         key = signing_keys.at_version(params.get("key_version"))  # the key the link was made with, even if rotated since
@@ -79,12 +79,13 @@ def _claim(pk: str, sk: str, now: datetime) -> Notification | None:
     try:
         notification.update(
             actions=[
-                Notification.status.set("sending"),
+                Notification.status.set(NotificationStatus.SENDING),
                 Notification.attempts.add(1),
                 Notification.lease_until.set(lease_until),
                 Notification.outbox_due.set(lease_until),
             ],
-            condition=(Notification.status.is_in("pending", "sending") & (Notification.outbox_due <= clock.iso(now))),
+            condition=(Notification.status.is_in(NotificationStatus.PENDING, NotificationStatus.SENDING)
+                       & (Notification.outbox_due <= clock.iso(now))),
         )
     except UpdateError as exc:
         store.failed_conditions(exc)  # a busy table raises: the batch is retried
@@ -117,7 +118,7 @@ def _apply_timer(notification: Notification, senders: Senders) -> str:
     name = notification.recipient
     step = name.removeprefix(f"{notification.ticket_id}-")
     try:
-        ticket: Ticket | None = Ticket.get(ticket_pk(notification.ticket_id), "META", consistent_read=True)
+        ticket: Ticket | None = Ticket.get(ticket_pk(notification.ticket_id), keys.TICKET_SK, consistent_read=True)
     except Ticket.DoesNotExist:
         ticket = None
     timer = planning.wanted(ticket, settings().timers).get(step) if ticket is not None else None
@@ -155,19 +156,9 @@ def deliver(pk: str, sk: str, senders: Senders | None = None, now: datetime | No
         metrics.delivery(result, notification.channel)
         return result
     # An email's SES message id finds it again when SES reports a bounce (chalicelib/usecases/bounces.py).
-    lookup = [Notification.lookup_key.set(f"PROVIDER#{provider_id}")] if notification.channel == "email" else []
-    notification.update(
-        actions=[
-            Notification.status.set("sent"),
-            Notification.sent_at.set(clock.iso(clock.now())),
-            Notification.provider_id.set(provider_id),
-            Notification.last_error.remove(),
-            Notification.outbox_shard.remove(),
-            Notification.outbox_due.remove(),
-            Notification.lease_until.remove(),
-            *lookup,
-        ]
-    )
+    lookup = [Notification.lookup_key.set(keys.provider_lookup(provider_id))] if notification.channel == "email" else []
+    notification.update(actions=[*settled(NotificationStatus.SENT), Notification.sent_at.set(clock.iso(clock.now())),
+                                 Notification.provider_id.set(provider_id), *lookup])
     logger.info("notification sent", extra=log)
     metrics.delivery("sent", notification.channel)
     return "sent"
@@ -180,7 +171,7 @@ def _record_failure(notification: Notification, exc: Exception, now: datetime, l
         delay = timedelta(seconds=settings().notification_backoff_seconds * 2 ** (attempts - 1))
         notification.update(
             actions=[
-                Notification.status.set("pending"),
+                Notification.status.set(NotificationStatus.PENDING),
                 Notification.last_error.set(error),
                 Notification.outbox_due.set(clock.iso(now + delay)),
                 Notification.lease_until.remove(),
@@ -197,23 +188,15 @@ def _mark_failed(notification: Notification, error: str, now: datetime) -> None:
     """Failed for good: the item says so, the ticket's thread shows it to the manager, and the
     ticket appears in the owner's À traiter list until the notification is sent again."""
     ticket = None
-    if notification.pk.startswith("TICKET#"):
+    about_a_ticket = ticket_id_of(notification.pk) is not None  # not a login link's
+    if about_a_ticket:
         try:
-            ticket = Ticket.get(notification.pk, "META")
+            ticket = Ticket.get(notification.pk, keys.TICKET_SK)
         except Ticket.DoesNotExist:
             ticket = None
     with TransactWrite(connection=store.connection()) as transaction:
-        transaction.update(
-            notification,
-            actions=[
-                Notification.status.set("failed"),
-                Notification.last_error.set(error),
-                Notification.outbox_shard.remove(),
-                Notification.outbox_due.remove(),
-                Notification.lease_until.remove(),
-            ],
-        )
-        if notification.pk.startswith("TICKET#"):
+        transaction.update(notification, actions=settled(NotificationStatus.FAILED, error))
+        if about_a_ticket:
             event = Event(
                 ticket_pk(notification.ticket_id),
                 store.new_event_sk(),
@@ -227,10 +210,6 @@ def _mark_failed(notification: Notification, error: str, now: datetime) -> None:
             transaction.save(event)
         if ticket is not None:
             transaction.save(listing.attention_item(ticket, "delivery_failed", clock.iso(now)))
-
-
-def _ticket_id_of(pk: str) -> str | None:
-    return pk.removeprefix("TICKET#") if pk.startswith("TICKET#") else None
 
 
 def _new_image(record: dict[str, Any]) -> dict[str, Any]:
@@ -266,9 +245,10 @@ def _handle_record(record: dict[str, Any], senders: Senders | None, now: datetim
     """What one stream record asks: a step metric for a new ticket event, a send for a pending
     notification that is due. Returns what `deliver` did, or None when there was nothing to send."""
     image = _new_image(record)
-    with logs.about_ticket(_ticket_id_of(image.get("pk", {}).get("S", ""))):
+    with logs.about_ticket(ticket_id_of(image.get("pk", {}).get("S", ""))):
         metrics.step_in(record)  # every committed ticket event passes here once: one metric per step
-        if image.get("item_type", {}).get("S") != "notification" or image.get("status", {}).get("S") != "pending":
+        pending = image.get("status", {}).get("S") == NotificationStatus.PENDING
+        if image.get("item_type", {}).get("S") != "notification" or not pending:
             return None
         due = image.get("outbox_due", {}).get("S")
         if due is None or due > clock.iso(now):
@@ -282,7 +262,7 @@ def sweep(senders: Senders | None = None, now: datetime | None = None, limit: in
     outcome: dict[str, int] = {}
     due = Notification.outbox_index.query(OUTBOX_SHARD, Notification.outbox_due <= clock.iso(now), limit=limit)
     for item in due:
-        with logs.about_ticket(_ticket_id_of(item.pk)):
+        with logs.about_ticket(ticket_id_of(item.pk)):
             result = deliver(item.pk, item.sk, senders, max(now, clock.now()))  # a long sweep leases each from its start
         outcome[result] = outcome.get(result, 0) + 1
     metrics.outbox_age(_oldest_due_age(clock.now()))

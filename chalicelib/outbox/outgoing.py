@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.data.models import Notification, Ticket, ticket_pk
+from chalicelib.data import keys
+from chalicelib.data.keys import OUTBOX_SHARD, ticket_pk
+from chalicelib.data.models import Notification, NotificationStatus, Ticket
 from chalicelib.domain import clock, ids
-
-OUTBOX_SHARD = "OUTBOX"
 
 
 def new_notification(
@@ -29,7 +29,7 @@ def new_notification(
     notification_id = ids.new_id()
     return Notification(
         pk,
-        f"NOTIF#{notification_id}",
+        keys.notification_sk(notification_id),
         ticket_id=ticket_id,
         notification_id=notification_id,
         channel=channel,
@@ -38,7 +38,7 @@ def new_notification(
         template=template,
         language=language,
         params=params,
-        status="pending",
+        status=NotificationStatus.PENDING,
         attempts=0,
         created_at=clock.iso(now),
         outbox_shard=OUTBOX_SHARD,

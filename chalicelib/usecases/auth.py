@@ -15,9 +15,11 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.aws import signing_keys
 from chalicelib.config import settings
-from chalicelib.data import directory, store, throttle
-from chalicelib.data.models import LoginToken, Manager, ManagerSession, Notification, RelaisItem, manager_pk
+from chalicelib.data import directory, keys, store, throttle
+from chalicelib.data.keys import manager_pk
+from chalicelib.data.models import LoginToken, Manager, ManagerSession, Notification, NotificationStatus, RelaisItem
 from chalicelib.domain import clock, contacts, tokens
+from chalicelib.domain.errors import InvalidContact, LoginLinkInvalid
 from chalicelib.outbox import outgoing
 
 LOGIN_LINK_LIFETIME = timedelta(minutes=15)
@@ -39,10 +41,6 @@ class Session:
     session_id: str
 
 
-def _login_pk(secret: str) -> str:
-    return f"LOGIN#{tokens.sha256_hex(secret)}"
-
-
 def _login_items(manager: Manager | None, now: datetime) -> tuple[LoginToken, Notification]:
     """The login link's token and its outbox item. Without a manager, the same two items of the
     same size, inert (a token already used, a notification never pending) and expiring by TTL:
@@ -50,7 +48,7 @@ def _login_items(manager: Manager | None, now: datetime) -> tuple[LoginToken, No
     nonce, key = tokens.new_nonce(), signing_keys.current()
     secret = tokens.derive_login_secret(key.value, nonce)
     expires_at = now + LOGIN_LINK_LIFETIME
-    token = LoginToken(_login_pk(secret), "LOGIN", manager_id=manager.manager_id if manager else "",
+    token = LoginToken(keys.login_pk(secret), keys.LOGIN_SK, manager_id=manager.manager_id if manager else "",
                        expires_at=clock.iso(expires_at), expires=expires_at + timedelta(days=1),
                        session_generation=int(manager.session_generation or 0) if manager else 0,
                        used=manager is None)
@@ -62,7 +60,7 @@ def _login_items(manager: Manager | None, now: datetime) -> tuple[LoginToken, No
         now=now,
     )
     if manager is None:
-        notification.status, notification.outbox_shard, notification.outbox_due = "inert", None, None
+        notification.status, notification.outbox_shard, notification.outbox_due = NotificationStatus.INERT, None, None
         notification.expires = expires_at + timedelta(days=1)
     return token, notification
 
@@ -73,7 +71,7 @@ def request_login_link(email: str, client: str, now: datetime) -> bool:
     caller answers the same way for known and unknown addresses: the page reveals no accounts."""
     try:  # as the directory stores it (an accented domain in Punycode)
         email = contacts.normalise_email(email)
-    except contacts.InvalidContact:
+    except InvalidContact:
         return True  # no manager has it: nothing to send, nothing to count
     manager = directory.find_manager_by_email(email)
     token, notification = _login_items(manager if manager is not None and manager.active else None, now)
@@ -101,16 +99,12 @@ def send_invitation(manager: Manager, now: datetime) -> None:
         transaction.save(notification)
 
 
-class LoginLinkInvalid(Exception):
-    """Unknown, already used or expired login link."""
-
-
 def usable_login_link(secret: str, now: datetime) -> LoginToken | None:
     """Read-only check for the GET page (a mail scanner opening the link changes nothing)."""
     if not tokens.looks_like_secret(secret):
         return None
     try:
-        token = LoginToken.get(_login_pk(secret), "LOGIN", consistent_read=True)
+        token = LoginToken.get(keys.login_pk(secret), keys.LOGIN_SK, consistent_read=True)
     except LoginToken.DoesNotExist:
         return None
     return token if not token.used and clock.iso(now) < token.expires_at else None
@@ -120,7 +114,7 @@ def consume_login_link(secret: str, now: datetime) -> Session:
     """Spend the link (once, before it expires) and open a session."""
     if not tokens.looks_like_secret(secret):
         raise LoginLinkInvalid()
-    token = LoginToken(_login_pk(secret), "LOGIN")
+    token = LoginToken(keys.login_pk(secret), keys.LOGIN_SK)
     try:
         token.update(
             actions=[LoginToken.used.set(True)],
@@ -134,18 +128,14 @@ def consume_login_link(secret: str, now: datetime) -> Session:
         raise LoginLinkInvalid()  # deactivated since it was sent (even if reactivated since)
     session = Session(manager, tokens.new_random_secret())
     ends = now + SESSION_LIFETIME
-    ManagerSession(manager_pk(manager.manager_id), _session_sk(session.session_id), manager_id=manager.manager_id,
+    ManagerSession(manager_pk(manager.manager_id), keys.session_sk(session.session_id), manager_id=manager.manager_id,
                    expires_at=clock.iso(ends), expires=ends + timedelta(days=1)).save()
     return session
 
 
-def _session_sk(session_id: str) -> str:
-    return f"SESSION#{tokens.sha256_hex(session_id)}"
-
-
 def end_session(session: Session) -> None:
     """Logging out: the cookie stops working everywhere, even a copy of it."""
-    ManagerSession(manager_pk(session.manager.manager_id), _session_sk(session.session_id)).delete()
+    ManagerSession(manager_pk(session.manager.manager_id), keys.session_sk(session.session_id)).delete()
 
 
 def _same_generation(generation: Any, manager: Manager) -> bool:
@@ -166,9 +156,10 @@ def session_from_cookie(value: str | None) -> Session | None:
     if not isinstance(data, dict) or not isinstance(data.get("m"), str) or not isinstance(data.get("s"), str):
         return None
     # The profile and the session item in one call: a page behind a session stays at two calls.
-    found = {item.sk: item for item in RelaisItem.batch_get([(manager_pk(data["m"]), "PROFILE"),
-                                                              (manager_pk(data["m"]), _session_sk(data["s"]))])}
-    manager, open_session = found.get("PROFILE"), found.get(_session_sk(data["s"]))
+    session_sk = keys.session_sk(data["s"])
+    found = {item.sk: item for item in RelaisItem.batch_get([(manager_pk(data["m"]), keys.PROFILE),
+                                                              (manager_pk(data["m"]), session_sk)])}
+    manager, open_session = found.get(keys.PROFILE), found.get(session_sk)
     if not isinstance(manager, Manager) or not manager.active or not isinstance(open_session, ManagerSession):
         return None
     if not _same_generation(data.get("g"), manager):

@@ -23,9 +23,10 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import logs
-from chalicelib.data import store
-from chalicelib.data.directory import contractor_email_key
-from chalicelib.data.models import Contractor, Event, Notification, RelaisItem, ticket_pk
+from chalicelib.data import keys, store
+from chalicelib.data.directory import find_contractor_by_email
+from chalicelib.data.keys import ticket_pk
+from chalicelib.data.models import Contractor, Event, Notification, NotificationStatus, RelaisItem, looked_up, settled
 from chalicelib.domain import clock
 from chalicelib.i18n import rendering
 from chalicelib.outbox import outgoing
@@ -35,23 +36,9 @@ logger = Logger(service="relais", child=True)
 EVENT_TYPE = "email_bounced"
 
 
-def provider_key(message_id: str) -> str:
-    """The lookup index key of a sent notification, by the provider's message id (dispatcher)."""
-    return f"PROVIDER#{message_id}"
-
-
-def find_contractor_by_email(address: str) -> Contractor | None:
-    for item in RelaisItem.lookup_index.query(contractor_email_key(address), limit=1):
-        if isinstance(item, Contractor):
-            return item
-    return None
-
-
 def find_notification(message_id: str) -> Notification | None:
-    for item in RelaisItem.lookup_index.query(provider_key(message_id), limit=1):
-        if isinstance(item, Notification):
-            return item
-    return None
+    """The email SES reports about, by its message id (the dispatcher recorded it when sending)."""
+    return looked_up(keys.provider_lookup(message_id), Notification)
 
 
 def parse(message: dict[str, Any]) -> tuple[str, list[str], str | None] | None:
@@ -74,7 +61,7 @@ def parse(message: dict[str, Any]) -> tuple[str, list[str], str | None] | None:
 
 def _has_sms_sibling(notification: Notification) -> bool:
     """Did the same change already send this message by SMS (the ticket uses both channels)?"""
-    for item in RelaisItem.query(ticket_pk(notification.ticket_id), RelaisItem.sk.startswith("NOTIF#")):
+    for item in RelaisItem.query(ticket_pk(notification.ticket_id), RelaisItem.sk.startswith(keys.NOTIFICATION_PREFIX)):
         if (isinstance(item, Notification) and item.channel == "sms" and item.template == notification.template
                 and item.created_at == notification.created_at):
             return True
@@ -114,9 +101,9 @@ def _record(notification: Notification, contractor: Contractor, kind: str, now: 
                         "template": notification.template, "sms_fallback": sms is not None})
     try:
         with TransactWrite(connection=store.connection()) as transaction:
-            transaction.update(notification, actions=[Notification.status.set("bounced"),
+            transaction.update(notification, actions=[Notification.status.set(NotificationStatus.BOUNCED),
                                                       Notification.last_error.set(f"SES {kind}")],
-                               condition=Notification.status == "sent")
+                               condition=Notification.status == NotificationStatus.SENT)
             transaction.save(event, condition=Event.sk.does_not_exist())
             if sms is not None:
                 transaction.save(sms)
@@ -170,13 +157,7 @@ def reroute_if_undeliverable(notification: Notification, now: datetime) -> str |
         return None
     sms = sms_fallback(notification, contractor, now)
     with TransactWrite(connection=store.connection()) as transaction:
-        transaction.update(notification, actions=[
-            Notification.status.set("skipped"),
-            Notification.last_error.set("email undeliverable"),
-            Notification.outbox_shard.remove(),
-            Notification.outbox_due.remove(),
-            Notification.lease_until.remove(),
-        ])
+        transaction.update(notification, actions=settled(NotificationStatus.SKIPPED, "email undeliverable"))
         if sms is not None:
             transaction.save(sms)
     logger.info("email skipped: address undeliverable",

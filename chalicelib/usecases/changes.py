@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.config import settings
-from chalicelib.data import links, listing, store
-from chalicelib.data.models import Event, Link, Manager, Notification, RelaisItem, Ticket, ticket_pk
+from chalicelib.data import keys, links, listing, store
+from chalicelib.data.keys import ticket_pk
+from chalicelib.data.models import Event, Link, Manager, Notification, RelaisItem, Ticket
 from chalicelib.domain import clock, lifecycle
 from chalicelib.domain.lifecycle import Action, Actor, State
 from chalicelib.outbox import outgoing
@@ -56,7 +57,7 @@ def new_event(ticket: Ticket, who: Who, event_type: str, now: datetime, data: di
 def touch(ticket: Ticket, state: State, now: datetime) -> None:
     ticket.state = state.value
     ticket.updated_at = clock.iso(now)
-    ticket.gsi1sk = f"{ticket.updated_at}#{ticket.ticket_id}"
+    ticket.gsi1sk = keys.activity_order(ticket.updated_at, ticket.ticket_id)
     # Closed once: a message or a new owner afterwards does not extend the links' life. A refused
     # request handed to another contractor is open again: its links live on.
     ticket.closed_at = (ticket.closed_at or ticket.updated_at) if state in lifecycle.TERMINAL_STATES else None

@@ -11,18 +11,11 @@ from datetime import datetime
 from chalicelib.aws import uploads
 from chalicelib.data import store
 from chalicelib.domain import forms
+from chalicelib.domain.errors import MessageRejected
 from chalicelib.domain.text import N_
 from chalicelib.usecases import tickets
 
 ATTEMPTS = 3
-
-
-class MessageRejected(Exception):
-    """Field errors (French msgids) and files refused, each named; nothing was recorded."""
-
-    def __init__(self, errors: dict[str, str], files: list[uploads.FileRejected] | None = None) -> None:
-        super().__init__(errors)
-        self.errors, self.files = errors, files or []
 
 
 def send_message(

@@ -8,14 +8,11 @@ from typing import Any
 from chalicelib.data import store
 from chalicelib.data.models import Event, Ticket
 from chalicelib.domain import clock
+from chalicelib.domain.errors import TooLateToReschedule
 from chalicelib.domain.forms import Acceptance
 from chalicelib.domain.lifecycle import Action
 from chalicelib.outbox import outgoing
 from chalicelib.usecases import changes
-
-
-class TooLateToReschedule(Exception):
-    """The presence check was already sent: the contractor announces a delay instead."""
 
 
 def _alert(alert: str, now: datetime, details: list[str] | None = None) -> Any:

@@ -9,13 +9,24 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.data import directory, links, listing, store
-from chalicelib.data.models import Contractor, Event, Manager, Notification, RelaisItem, Ticket
+from chalicelib.data import directory, keys, links, listing, store
+from chalicelib.data.models import (
+    UNDELIVERED,
+    Contractor,
+    Event,
+    Manager,
+    Notification,
+    NotificationStatus,
+    RelaisItem,
+    Ticket,
+    settled,
+)
 from chalicelib.domain import clock, lifecycle
+from chalicelib.domain.errors import ContractorUnavailable, NotResendable, OwnerUnavailable
 from chalicelib.domain.lifecycle import Action, RequestKind
 from chalicelib.outbox import outgoing
 from chalicelib.usecases import changes
-from chalicelib.usecases.tickets import ContractorUnavailable, contact_for
+from chalicelib.usecases.tickets import contact_for
 
 
 def mark_read(view: store.TicketView, manager: Manager, submission_id: str, now: datetime) -> Event:
@@ -27,13 +38,9 @@ def mark_read(view: store.TicketView, manager: Manager, submission_id: str, now:
         event_type="read")
 
 
-class NotResendable(Exception):
-    """Only a notification that failed for good can be sent again."""
-
-
 def resend(view: store.TicketView, manager: Manager, notification_id: str, now: datetime) -> None:
     """Back to the outbox with fresh attempts; the À traiter entry goes when no failure remains."""
-    failed = [n for n in view.notifications if n.status == "failed"]
+    failed = [n for n in view.notifications if n.status == NotificationStatus.FAILED]
     target = next((n for n in failed if n.notification_id == notification_id), None)
     if target is None:
         raise NotResendable(notification_id)
@@ -49,20 +56,16 @@ def resend(view: store.TicketView, manager: Manager, notification_id: str, now: 
 def _resend_in_db(view: store.TicketView, target: Notification, event: Event, last_failure: bool, now: datetime) -> None:
     with TransactWrite(connection=store.connection()) as transaction:
         transaction.update(target, actions=[
-            Notification.status.set("pending"), Notification.attempts.set(0),
-            Notification.outbox_shard.set(outgoing.OUTBOX_SHARD),
+            Notification.status.set(NotificationStatus.PENDING), Notification.attempts.set(0),
+            Notification.outbox_shard.set(keys.OUTBOX_SHARD),
             Notification.outbox_due.set(clock.iso(now)), Notification.last_error.remove(),
-        ], condition=Notification.status == "failed")
+        ], condition=Notification.status == NotificationStatus.FAILED)
         transaction.save(event)
         # Saved as read (its version goes up): a change computed meanwhile from the failed state
         # fails instead of writing the delivery-failed entry back.
         transaction.save(view.ticket)
         if last_failure:
             transaction.delete(listing.delivery_failed_key(view.ticket))
-
-
-SUPERSEDED = "superseded"  # a notification to a contractor the ticket was taken from, never sent
-UNDELIVERED = ("pending", "sending", "failed")
 
 
 def _asks_for_a_quote(view: store.TicketView) -> bool:
@@ -89,11 +92,10 @@ def reassign(view: store.TicketView, manager: Manager, contractor: Contractor, s
     # What is on its way to the previous contractor, or failed to reach them, carries a dead link:
     # set aside, unless the outbox moved it meanwhile (then the transaction fails as a conflict).
     set_aside = [n for n in view.notifications if n.audience == "contractor" and n.status in UNDELIVERED]
-    never_sent = [Notification.status.set(SUPERSEDED), Notification.outbox_shard.remove(), Notification.outbox_due.remove(),
-                  Notification.lease_until.remove()]
+    never_sent = settled(NotificationStatus.SUPERSEDED)
     updates: list[tuple[RelaisItem, list[Any], Any]] = [(n, never_sent, Notification.status == n.status) for n in set_aside]
     for notification in set_aside:  # as written, so that the delivery-failed entry is computed without them
-        notification.status = SUPERSEDED
+        notification.status = NotificationStatus.SUPERSEDED
     previous = ticket.contractor_name
 
     def hand_over(t: Ticket) -> None:
@@ -119,10 +121,6 @@ def reassign(view: store.TicketView, manager: Manager, contractor: Contractor, s
     return event
 
 
-class OwnerUnavailable(Exception):
-    """The chosen manager does not exist, is deactivated, or already owns the ticket."""
-
-
 def change_owner(view: store.TicketView, manager: Manager, new_owner: Manager, submission_id: str, now: datetime) -> Event:
     """Another manager takes the ticket: its alerts and its À traiter entries go to them."""
     if not new_owner.active or new_owner.manager_id == view.ticket.manager_id:
@@ -131,7 +129,7 @@ def change_owner(view: store.TicketView, manager: Manager, new_owner: Manager, s
 
     def hand_over(t: Ticket) -> None:
         t.manager_id, t.manager_name, t.manager_email = new_owner.manager_id, new_owner.name, new_owner.email
-        t.manager_language, t.gsi1pk = new_owner.language, f"OWNER#{new_owner.manager_id}"
+        t.manager_language, t.gsi1pk = new_owner.language, keys.owner_group(new_owner.manager_id)
 
     return changes.transition(
         view, changes.manager_who(manager), Action.CHANGE_OWNER, now=now, data={"from": previous, "to": new_owner.name},

@@ -9,20 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.data import directory, links, listing, store
-from chalicelib.data.models import Contractor, Event, Manager, Ticket, ticket_pk
+from chalicelib.data import directory, keys, links, listing, store
+from chalicelib.data.models import Contractor, Event, Manager, Ticket
 from chalicelib.domain import clock, ids, lifecycle
+from chalicelib.domain.errors import ContractorUnavailable
 from chalicelib.domain.forms import Acceptance, NewRequest
 from chalicelib.domain.lifecycle import Action, Actor, RequestKind, State
 from chalicelib.outbox import outgoing
 from chalicelib.usecases import changes
 from chalicelib.usecases.changes import Who, contractor_of, manager_who
 
-__all__ = ["ContractorUnavailable", "Who", "contractor_of", "manager_who"]
-
-
-class ContractorUnavailable(Exception):
-    """The chosen contractor is deactivated or cannot be reached on the chosen channels."""
+__all__ = ["Who", "contractor_of", "manager_who"]
 
 
 def contact_for(contractor: Contractor, channel: str) -> str | None:
@@ -44,8 +41,8 @@ def create_request(
     kind = RequestKind(request.request_kind)
     state = lifecycle.initial_state(kind)
     ticket = Ticket(
-        ticket_pk(ticket_id),
-        "META",
+        keys.ticket_pk(ticket_id),
+        keys.TICKET_SK,
         ticket_id=ticket_id,
         reference=store.next_reference(),
         request_kind=kind.value,
@@ -68,9 +65,9 @@ def create_request(
         manager_language=manager.language,
         created_at=clock.iso(now),
         updated_at=clock.iso(now),
-        gsi1pk=f"OWNER#{manager.manager_id}",
+        gsi1pk=keys.owner_group(manager.manager_id),
     )
-    ticket.lookup_key = f"REF#{ticket.reference}"
+    ticket.lookup_key = keys.reference_lookup(ticket.reference)
     ticket.request_sent_at = clock.iso(now)
     changes.touch(ticket, state, now)
     link, _secret = links.new_link(ticket_id, contractor.contractor_id, 1, now)

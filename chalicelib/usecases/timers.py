@@ -19,7 +19,8 @@ from chalicelib.config import settings
 from chalicelib.data import store
 from chalicelib.data.models import Ticket
 from chalicelib.domain import clock
-from chalicelib.domain.lifecycle import Action, NotAllowed
+from chalicelib.domain.errors import AlreadySubmitted, Conflict, NotAllowed, NotFound
+from chalicelib.domain.lifecycle import Action
 from chalicelib.outbox import outgoing
 from chalicelib.usecases import changes, planning
 from chalicelib.usecases.changes import SYSTEM
@@ -112,7 +113,7 @@ def _fire(ticket_id: str, step: Step, payload: dict[str, Any], now: datetime) ->
             return "duplicate"
         try:
             view = store.load_ticket(ticket_id)
-        except store.NotFound:
+        except NotFound:
             return "gone"
         timer = planning.still_wanted(view.ticket, settings().timers, payload)
         if timer is None:
@@ -120,9 +121,9 @@ def _fire(ticket_id: str, step: Step, payload: dict[str, Any], now: datetime) ->
             return "stale"
         try:
             step(view, timer, submission, now)
-        except store.AlreadySubmitted:
+        except AlreadySubmitted:
             return "duplicate"
-        except (store.Conflict, NotAllowed):
+        except (Conflict, NotAllowed):
             continue  # someone acted at the same moment: look again
         logger.info("timer fired", extra={"ticket_id": ticket_id, "step": payload.get("step")})
         return "done"

@@ -18,7 +18,8 @@ from chalice.app import Response
 from chalicelib.aws.signing_keys import signer
 from chalicelib.data import links, store, throttle
 from chalicelib.domain import clock, lifecycle, tokens
-from chalicelib.domain.lifecycle import Actor, NotAllowed, State
+from chalicelib.domain.errors import FileRejected, LinkGone, LinkNotFound, MessageRejected
+from chalicelib.domain.lifecycle import Actor, State
 from chalicelib.domain.text import N_
 from chalicelib.web import deferred, http
 
@@ -49,12 +50,12 @@ def _open(ticket_id: str, secret: str) -> tuple[store.TicketView, str]:
     now, started = clock.now(), time.monotonic()
     try:
         if not TICKET_ID.match(ticket_id) or not tokens.looks_like_secret(secret):
-            raise links.LinkNotFound()
+            raise LinkNotFound()
         view = links.open_ticket(ticket_id, secret, now)
-    except links.LinkNotFound as exc:
+    except LinkNotFound as exc:
         over_limit = throttle.record_wrong_link(http.client_address(bp.current_request), now, started)
         raise _WrongLink(429 if over_limit else 404) from exc
-    except links.LinkGone as exc:  # the ticket is known here: answer in its contractor's language
+    except LinkGone as exc:  # the ticket is known here: answer in its contractor's language
         raise _WrongLink(410, exc.language) from exc
     return view, secret
 
@@ -77,22 +78,23 @@ def _submission_id(ticket_id: str, token: str) -> str | None:
 
 
 def behind_link(view_function: Callable[..., Response]) -> Callable[..., Response]:
-    """Resolves the link before the view runs; wrong links get their page (404/410/429)."""
+    """Resolves the link before the view runs (the rest of the route's parameters follow): the one
+    place where a wrong link, then or while the view runs, gets its page (404/410/429)."""
 
     @wraps(view_function)
-    def wrapper(ticket_id: str, secret: str) -> Response:
+    def wrapper(ticket_id: str, secret: str, **rest: str) -> Response:
         try:
             view, secret = _open(ticket_id, secret)
+            return view_function(view, secret, **rest)
         except _WrongLink as wrong:
             return _wrong_link_page(wrong.status, wrong.language)
-        return view_function(view, secret)
 
     return wrapper
 
 
 def _form_page(view: store.TicketView, secret: str, status: int = 200, errors: dict[str, str] | None = None,
                values: dict[str, Any] | None = None, notice: str | None = None,
-               file_errors: list[uploads.FileRejected] | None = None) -> Response:
+               file_errors: list[FileRejected] | None = None) -> Response:
     ticket = view.ticket
     state = State(ticket.state)
     return http.html(
@@ -130,7 +132,7 @@ def show_confirmation(view: store.TicketView, secret: str) -> Response:
 class _Invalid(Exception):
     """The form comes back with these errors; nothing was recorded."""
 
-    def __init__(self, errors: dict[str, str], files: list[uploads.FileRejected] | None = None) -> None:
+    def __init__(self, errors: dict[str, str], files: list[FileRejected] | None = None) -> None:
         super().__init__(errors)
         self.errors, self.files = errors, files or []
 
@@ -153,20 +155,15 @@ def _act(view: store.TicketView, secret: str, handler: Handler) -> Response:
                           values)
     confirmation = http.redirect(f"/t/{ticket_id}/{secret}/confirmation")
     try:
-        handler(view, form, submission_id, clock.now())
+        if http.recorded(lambda: handler(view, form, submission_id, clock.now()), submission_id):
+            return confirmation
     except _Invalid as invalid:
         if store.find_submission(submission_id) is not None:
             return confirmation  # an identical submission (double click) went through meanwhile
         for field in ("file", "quote", "proof", "invoice"):
             values[f"{field}_files"] = http.file_pairs(form, invalid.files, field)
         return _form_page(view, secret, 400, invalid.errors, values, file_errors=invalid.files)
-    except store.AlreadySubmitted:
-        return confirmation
-    except (NotAllowed, store.Conflict, site_visit.TooLateToReschedule):
-        if store.find_submission(submission_id) is not None:
-            return confirmation  # an identical submission won the race: same answer, same page
-        return _form_page(store.load_ticket(ticket_id), secret, 409, values=values, notice=CHANGED_MEANWHILE)
-    return confirmation
+    return _form_page(store.load_ticket(ticket_id), secret, 409, values=values, notice=CHANGED_MEANWHILE)
 
 
 def _checked(result: forms.Result[Any]) -> Any:
@@ -242,13 +239,10 @@ ACTIONS: dict[str, Handler] = {
 
 
 @bp.route("/t/{ticket_id}/{secret}/{action}", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
-def act(ticket_id: str, secret: str, action: str) -> Response:
+@behind_link
+def act(view: store.TicketView, secret: str, action: str) -> Response:
     """Every answer on the form: accept/refuse, quote, new date, presence, delay, end of work, invoice."""
     handler = ACTIONS.get(action)
-    try:
-        view, secret = _open(ticket_id, secret)
-    except _WrongLink as wrong:
-        return _wrong_link_page(wrong.status, wrong.language)
     if handler is None:
         return Response(body="", status_code=404)
     return _act(view, secret, handler)
@@ -281,16 +275,13 @@ def send_message(view: store.TicketView, secret: str) -> Response:
                                   reopen=lambda _: _open(ticket_id, secret)[0])
     except _WrongLink as wrong:
         return _wrong_link_page(wrong.status, wrong.language)
-    except conversation.MessageRejected as rejected:
+    except MessageRejected as rejected:
         values["files"] = http.file_pairs(form, rejected.files)
         return _form_page(view, secret, 400, rejected.errors, values, file_errors=rejected.files)
     return http.redirect(f"/t/{ticket_id}/{secret}/confirmation")
 
 
 @bp.route("/t/{ticket_id}/{secret}/files/{file_id}", methods=["GET"])
-def download(ticket_id: str, secret: str, file_id: str) -> Response:
-    try:
-        view, secret = _open(ticket_id, secret)
-    except _WrongLink as wrong:
-        return _wrong_link_page(wrong.status, wrong.language)
+@behind_link
+def download(view: store.TicketView, secret: str, file_id: str) -> Response:
     return http.file_redirect(view.thread(for_contractor=True), file_id)

@@ -1,4 +1,5 @@
-"""Small HTTP helpers shared by the blueprints: forms, cookies, HTML responses, headers."""
+"""Small HTTP helpers shared by the blueprints: forms, cookies, HTML responses, headers, and what a
+submitted form's write came to."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from chalice import Chalice
 from chalice.app import Request, Response
 
 from chalicelib.config import settings
+from chalicelib.data import store
+from chalicelib.domain import errors
 from chalicelib.i18n import rendering
 from chalicelib.logs import logger
 
@@ -185,7 +188,7 @@ def presign_response(ticket_id: str, form: Form, language: str, holder: str) -> 
         size = 0
     try:
         post = uploads.presign(ticket_id, form.get("filename"), form.get("content_type"), size, holder, clock.now())
-    except uploads.FileRejected as rejected:
+    except errors.FileRejected as rejected:
         return Response(body={"error": f"{rejected.name} : {i18n.translate(language, rejected.reason)}"},
                         status_code=rejected.status)
     return Response(body=post, status_code=200)
@@ -209,3 +212,20 @@ def file_redirect(events: list[Any], file_id: str) -> Response:
                 return Response(body="", status_code=302,
                                 headers={"Location": uploads.download_url(file), **uploads.DOWNLOAD_HEADERS})
     return Response(body="", status_code=404)
+
+
+# The ticket moved on between reading it and writing the form's change: nothing was written.
+CHANGED_MEANWHILE = (errors.NotAllowed, errors.Conflict, errors.TooLateToReschedule)
+
+
+def recorded(write: Callable[[], object], submission_id: str) -> bool:
+    """Runs one submitted form's write. True when the form is recorded: now, or by an identical
+    submission earlier (a double click, a retry) or meanwhile (it won the race). False when the
+    ticket changed meanwhile and nothing was written: the page shows it as it is now."""
+    try:
+        write()
+    except errors.AlreadySubmitted:
+        return True
+    except CHANGED_MEANWHILE:
+        return store.find_submission(submission_id) is not None
+    return True

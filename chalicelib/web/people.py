@@ -13,6 +13,7 @@ from chalice.app import Response
 
 from chalicelib.aws.signing_keys import signer
 from chalicelib.domain import clock, ids
+from chalicelib.domain.errors import AlreadyExists, Changed, Duplicate, NotAdministrateur, NotFound
 from chalicelib.domain.text import N_
 from chalicelib.web import deferred, http
 from chalicelib.web.session import admin_page, signed_in
@@ -61,7 +62,7 @@ def _read_contractor(form: http.Form) -> tuple[forms.ContractorProfile | None, d
     return checked.value, checked.errors, values
 
 
-def _duplicate_errors(duplicate: directory.Duplicate) -> dict[str, str]:
+def _duplicate_errors(duplicate: Duplicate) -> dict[str, str]:
     errors: dict[str, str] = {}
     if "phone" in duplicate.holders:
         errors["phone"] = N_("Ce numéro de téléphone est déjà celui d'un autre intervenant.")
@@ -115,9 +116,9 @@ def create_contractor(session: auth.Session) -> Response:
         return _form_page(session, None, values, 400, errors, new_token=form.get("new_token"))
     try:
         directory.create_contractor(profile, contractor_id)
-    except directory.AlreadyExists:
+    except AlreadyExists:
         pass  # a double click: the first one saved it
-    except directory.Duplicate as duplicate:
+    except Duplicate as duplicate:
         return _form_page(session, None, values, 400, _duplicate_errors(duplicate), duplicate.holders, form.get("new_token"))
     return http.redirect(f"/admin/contractors/{contractor_id}?done=created")
 
@@ -157,11 +158,11 @@ def update_contractor(session: auth.Session, contractor_id: str) -> Response:
         return _form_page(session, contractor_id, values, 400, errors)
     try:
         directory.update_contractor(contractor_id, profile)
-    except directory.NotFound:
+    except NotFound:
         return _not_found(session)
-    except directory.Duplicate as duplicate:
+    except Duplicate as duplicate:
         return _form_page(session, contractor_id, values, 400, _duplicate_errors(duplicate), duplicate.holders)
-    except directory.Changed:
+    except Changed:
         return _form_page(session, contractor_id, values, 409,
                           {"form": N_("La fiche a été modifiée entre-temps. Vérifiez-la et enregistrez à nouveau.")})
     return http.redirect(f"/admin/contractors/{contractor_id}?done=saved")
@@ -179,7 +180,7 @@ def set_contractor_active(session: auth.Session, contractor_id: str, activation:
         return _not_found(session)
     try:
         directory.set_contractor_active(contractor_id, active)
-    except directory.NotFound:
+    except NotFound:
         return _not_found(session)
     return http.redirect(f"/admin/contractors/{contractor_id}?done={'reactivated' if active else 'deactivated'}")
 
@@ -240,11 +241,11 @@ def invite_manager(session: auth.Session) -> Response:
     try:
         manager = directory.invite_manager(invitation.name, invitation.email, invitation.language, manager_id,
                                            invitation.role, invited_by=session.manager.manager_id)
-    except directory.AlreadyExists:
+    except AlreadyExists:
         return http.redirect("/admin/managers?done=invited")  # a double click: the first one invited them
-    except directory.NotAdministrateur:
+    except NotAdministrateur:
         return _administrateurs_only(session)
-    except directory.Duplicate:
+    except Duplicate:
         return _managers_page(session, 400, {"email": N_("Cette adresse e-mail est déjà celle d'un gestionnaire.")}, values,
                               new_token=token)
     auth.send_invitation(manager, clock.now())
@@ -261,9 +262,9 @@ def _change_manager(session: auth.Session, manager_id: str, change: Any, done: s
         return _managers_page(session, 400, notice=NOT_YOURSELF)
     try:
         change(session.manager.manager_id, manager_id)
-    except directory.NotFound:
+    except NotFound:
         return _manager_not_found(session)
-    except directory.NotAdministrateur:
+    except NotAdministrateur:
         return _administrateurs_only(session)
     return http.redirect(f"/admin/managers?done={done}")
 

@@ -273,3 +273,23 @@ def test_a_manager_with_an_accented_domain_can_sign_in(client: Client, people: P
     assert asked.status_code == 200
     pump.drain()
     assert [m["destinations"]["ToAddresses"] for m in sent_messages(aws)["email"]] == [["elise@xn--grance-durand-bhb.fr"]]
+
+
+def test_a_manager_action_sent_twice_is_recorded_once_and_a_stale_one_shows_the_ticket_as_it_is(
+        client: Client, people: People) -> None:
+    ticket = new_ticket(people)
+    session = signed_in_headers(client, people)
+    headers = {**FORM_HEADERS, **session}
+    pages = [client.http.get(f"/admin/tickets/{ticket.ticket_id}", headers=session).body.decode() for _ in range(2)]
+    first, stale = (urlencode({"csrf": csrf_of(page), "reason": "",
+                               "form_id": re.search(r'name="form_id" value="([^"]+)"', page).group(1)})  # type: ignore[union-attr]
+                    for page in pages)
+    cancel = f"/admin/tickets/{ticket.ticket_id}/cancel"
+
+    assert client.http.post(cancel, headers=headers, body=first).status_code == 303
+    events = len(store.load_ticket(ticket.ticket_id).events)
+    again = client.http.post(cancel, headers=headers, body=first)  # a double click: the same form
+    assert again.status_code == 303 and again.headers["Location"] == f"/admin/tickets/{ticket.ticket_id}"
+    late = client.http.post(cancel, headers=headers, body=stale)  # another page, opened before the cancel
+    assert late.status_code == 409 and "Le ticket a changé entre-temps" in late.body.decode()
+    assert len(store.load_ticket(ticket.ticket_id).events) == events

@@ -74,6 +74,28 @@ def test_a_revoked_link_is_gone(client: Client, people: People) -> None:
     assert "plus valide" in response.body.decode()
 
 
+def test_a_revoked_link_is_gone_on_every_route_behind_it_and_changes_nothing(client: Client, people: People) -> None:
+    ticket = new_ticket(people)
+    path = contractor_path(ticket.ticket_id)
+    token = re.search(r'name="form_token" value="([^"]+)"', client.http.get(path).body.decode()).group(1)  # type: ignore[union-attr]
+    link = store.load_ticket(ticket.ticket_id).links[0]
+    link.update(actions=[type(link).revoked.set(True)])
+    before = store.load_ticket(ticket.ticket_id).ticket.version
+    answer = urlencode({"form_token": token, "decision": "accept", "planned_date": tomorrow_paris(), "planned_time": "09:00"})
+    routes = {
+        "answer": client.http.post(f"{path}/answer", headers=FORM_HEADERS, body=answer),
+        "unknown action": client.http.post(f"{path}/nothing", headers=FORM_HEADERS, body=answer),
+        "message": client.http.post(f"{path}/messages", headers=FORM_HEADERS, body=urlencode({"form_token": token,
+                                                                                             "body": "Bonjour"})),
+        "upload": client.http.post(f"{path}/uploads", headers=FORM_HEADERS, body=urlencode({"form_token": token})),
+        "file": client.http.get(f"{path}/files/01M8DXFDPHG8Y8H5SDEJG5332X"),
+        "confirmation": client.http.get(f"{path}/confirmation"),
+    }
+    for name, response in routes.items():
+        assert response.status_code == 410 and "plus valide" in response.body.decode(), name
+    assert store.load_ticket(ticket.ticket_id).ticket.version == before
+
+
 def test_a_link_dies_some_days_after_the_ticket_ends(client: Client, people: People) -> None:
     ticket = new_ticket(people)
     path = contractor_path(ticket.ticket_id)

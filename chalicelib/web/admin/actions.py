@@ -11,7 +11,6 @@ from chalice.app import Response
 
 from chalicelib.data import store
 from chalicelib.domain import clock, tokens
-from chalicelib.domain.lifecycle import NotAllowed
 from chalicelib.domain.text import N_
 from chalicelib.web import deferred, http
 from chalicelib.web.admin.tickets import load_ticket, not_found, render_ticket_page
@@ -124,17 +123,13 @@ def _manager_action(session: auth.Session, ticket_id: str, action: str) -> Respo
     if not tokens.looks_like_secret(form_id):
         return render_ticket_page(session, view, 400, errors={"reason": N_("Formulaire invalide, rechargez la page.")})
     try:
-        run(view, session, form, form_id, clock.now())
+        if http.recorded(lambda: run(view, session, form, form_id, clock.now()), form_id):
+            return http.redirect(f"/admin/tickets/{ticket_id}")
     except _Invalid as invalid:
         return render_ticket_page(session, view, 400, errors={f"{action}_{k}": v for k, v in invalid.errors.items()})
-    except store.AlreadySubmitted:
-        pass
-    except (NotAllowed, store.Conflict):
-        if store.find_submission(form_id) is None:
-            return render_ticket_page(session, store.load_ticket(ticket_id), 409,
-                                      notice=N_("Le ticket a changé entre-temps : votre action n'a pas été enregistrée. "
-                                             "Voici son état actuel."))
-    return http.redirect(f"/admin/tickets/{ticket_id}")
+    return render_ticket_page(session, store.load_ticket(ticket_id), 409,
+                              notice=N_("Le ticket a changé entre-temps : votre action n'a pas été enregistrée. "
+                                        "Voici son état actuel."))
 
 
 @bp.route("/admin/tickets/{ticket_id}/actions/{action}", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
