@@ -134,7 +134,7 @@ def _contractor_writes_a_photo(ticket_id: str, data: bytes, name: str, body: str
     key = f"incoming/tickets/{ticket_id}/{ids.new_id()}/{name}"
     boto3.client("s3").put_object(Bucket=os.environ["RELAIS_BUCKET"], Key=key, Body=data, ContentType="image/png")
     view = store.load_ticket(ticket_id)
-    conversation.send_message(view, tickets.contractor_of, body, [key], [name], tokens.new_random_secret(), clock.now())
+    conversation.send_message(view, tickets.contractor_of(view), body, [key], [name], tokens.new_random_secret(), clock.now())
 
 
 # --- the tests --------------------------------------------------------------------------------------
