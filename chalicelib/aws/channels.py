@@ -50,13 +50,14 @@ class SmsSender:
     def __init__(self, client: Any | None = None) -> None:
         self._client = client or clients.client("sns")
 
-    def send(self, phone: str, text: str) -> str:
+    def send(self, phone: str, text: str, sender_id: str) -> str:
+        """`sender_id`: the agency's, shown as the sender where the network carries alphanumeric senders."""
         response = self._client.publish(
             PhoneNumber=phone,
             Message=text,
             MessageAttributes={
                 "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
-                "AWS.SNS.SMS.SenderID": {"DataType": "String", "StringValue": settings().sms_sender_id},
+                "AWS.SNS.SMS.SenderID": {"DataType": "String", "StringValue": sender_id},
             },
         )
         return str(response["MessageId"])

@@ -19,7 +19,7 @@ from chalicelib import logs
 from chalicelib.aws import signing_keys, uploads
 from chalicelib.aws.channels import Attachment, Email, EmailSender, SmsSender
 from chalicelib.config import settings
-from chalicelib.data import links, listing, store
+from chalicelib.data import agency, links, listing, store
 from chalicelib.data.models import Event, Link, Notification, Ticket, ticket_pk
 from chalicelib.domain import clock, tokens
 from chalicelib.outbox import metrics, notification_text
@@ -46,7 +46,7 @@ class AwsSenders:
 
     def sms(self, phone: str, text: str) -> str:
         self.sms_sender = self.sms_sender or SmsSender()
-        return self.sms_sender.send(phone, text)
+        return self.sms_sender.send(phone, text, agency.current().sms_sender_id)
 
     def email(self, email: Email) -> str:
         self.email_sender = self.email_sender or EmailSender()
