@@ -106,7 +106,7 @@ def _send(notification: Notification, senders: Senders) -> str:
     if params.get("ics"):
         from chalicelib.outbox import ics
 
-        attachments += (ics.invitation(notification.ticket_id, params, url),)
+        attachments += (ics.calendar_file(notification.ticket_id, params, url, notification.recipient),)
     return senders.email(Email(notification.recipient, rendered.subject, rendered.text, rendered.html, attachments))
 
 
