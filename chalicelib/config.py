@@ -86,7 +86,7 @@ def settings() -> Settings:
         sender_email=env("RELAIS_SENDER_EMAIL", "relais@example.com"),
         signing_key_parameter=env("RELAIS_SIGNING_KEY_PARAMETER", "/relais/local/signing-key"),
         agency=Agency(
-            name=env("RELAIS_AGENCY_NAME", "Gestion Démo"),
+            name=env("RELAIS_AGENCY_NAME") or "Gestion Démo",
             # RELAIS_SMS_SENDER_ID: what the stack's SmsSenderId parameter sets (infra/template.yml).
             sms_sender_id=env("RELAIS_AGENCY_SMS_SENDER_ID") or env("RELAIS_SMS_SENDER_ID") or "GESTDEMO",
             phone=env("RELAIS_AGENCY_PHONE", "+33 4 78 00 00 00"),
