@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chalicelib.domain import gsm7
+
 ROOT = Path(__file__).resolve().parent.parent
 LIFECYCLES = 1000
 
@@ -55,17 +57,15 @@ PDF_BYTES = 250_000
 DYNAMODB_ITEM_OVERHEAD_BYTES = 100  # per item stored (DynamoDB's storage accounting)
 
 # -- SMS parts: GSM 03.38 (7-bit; the extension table counts twice) or UCS-2 -------------------------
-GSM_BASIC = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
-GSM_EXTENSION = set("^{}\\[~]|€\f")
+GSM_BASIC, GSM_EXTENSION = gsm7.BASIC, gsm7.EXTENSION
 
 
 def sms_parts(text: str) -> tuple[int, str]:
     """(parts, encoding): 160 GSM-7 septets in one part or 153 per part when split; 70 UCS-2 code
     units in one part or 67 per part (what SNS / End User Messaging bill)."""
-    if all(c in GSM_BASIC or c in GSM_EXTENSION for c in text):
-        septets = sum(2 if c in GSM_EXTENSION else 1 for c in text)
-        return (1 if septets <= 160 else math.ceil(septets / 153)), "GSM-7"
+    if gsm7.is_gsm7(text):
+        septets = gsm7.septets(text)
+        return (1 if septets <= gsm7.ONE_SEGMENT else math.ceil(septets / 153)), "GSM-7"
     units = len(text.encode("utf-16-le")) // 2
     return (1 if units <= 70 else math.ceil(units / 67)), "UCS-2"
 
@@ -473,6 +473,21 @@ def report(lines: list[Line]) -> str:
     return "\n".join(out)
 
 
+@contextmanager
+def links_to(origin: str) -> Iterator[None]:
+    """Links in messages written with the deployed origin: an SMS is fitted to one segment around its
+    link, so an origin swapped in after rendering would count parts the stage never sends."""
+    from dataclasses import replace
+    from unittest import mock
+
+    from chalicelib.config import settings
+    from chalicelib.data import links
+
+    deployed = replace(settings(), base_url=origin)
+    with mock.patch.object(links, "settings", lambda: deployed):
+        yield
+
+
 def main() -> None:
     from bench.run import bench_env, stand_in
     from local.harness import free_port
@@ -480,7 +495,7 @@ def main() -> None:
     port = free_port()
     os.environ.update(bench_env(port))
     os.environ.pop("RELAIS_DEV_OUTBOX_ARCHIVE", None)
-    with stand_in(port), contextlib.redirect_stdout(io.StringIO()):  # the functions' metric lines (EMF)
+    with stand_in(port), contextlib.redirect_stdout(io.StringIO()), links_to(PRODUCTION_ORIGIN):  # stdout: EMF lines
         run = run_lifecycle()
     print(report(bill(run)))
     print(sweep_per_month(run))

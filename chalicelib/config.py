@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
+from chalicelib.domain.agency import Agency
+
 
 @dataclass(frozen=True)
 class Timers:
@@ -28,7 +30,7 @@ class Settings:
     base_url: str
     sender_email: str
     signing_key_parameter: str
-    sms_sender_id: str
+    agency: Agency  # the default profile (chalicelib/data/agency.py reads the one in force)
     ses_configuration_set: str  # "" locally; in the cloud SES reports bounces and complaints through it
     link_lifetime_days_after_close: int
     notification_max_attempts: int
@@ -83,7 +85,13 @@ def settings() -> Settings:
         base_url=env("RELAIS_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         sender_email=env("RELAIS_SENDER_EMAIL", "relais@example.com"),
         signing_key_parameter=env("RELAIS_SIGNING_KEY_PARAMETER", "/relais/local/signing-key"),
-        sms_sender_id=env("RELAIS_SMS_SENDER_ID", "RELAIS"),
+        agency=Agency(
+            name=env("RELAIS_AGENCY_NAME") or "Gestion Démo",
+            # RELAIS_SMS_SENDER_ID: what the stack's SmsSenderId parameter sets (infra/template.yml).
+            sms_sender_id=env("RELAIS_AGENCY_SMS_SENDER_ID") or env("RELAIS_SMS_SENDER_ID") or "GESTDEMO",
+            phone=env("RELAIS_AGENCY_PHONE", "+33 4 78 00 00 00"),
+            postal_address=env("RELAIS_AGENCY_ADDRESS", "12 rue de la République, 69002 Lyon"),
+        ),
         ses_configuration_set=env("RELAIS_SES_CONFIGURATION_SET", ""),
         link_lifetime_days_after_close=int(env("RELAIS_LINK_DAYS_AFTER_CLOSE", "30")),
         notification_max_attempts=int(env("RELAIS_NOTIFICATION_MAX_ATTEMPTS", "5")),

@@ -37,9 +37,12 @@ def _mime(email: Email) -> bytes:
     message.set_content(email.text)
     message.add_alternative(email.html, subtype="html")
     for attachment in email.attachments:
-        maintype, _, subtype = attachment.content_type.partition("/")
+        # "text/calendar; method=REQUEST": mail readers offer the calendar entry by its method.
+        kind, *extra = (part.strip() for part in attachment.content_type.split(";"))
+        maintype, _, subtype = kind.partition("/")
+        params = dict(item.partition("=")[::2] for item in extra if "=" in item)
         message.add_attachment(attachment.data, maintype=maintype, subtype=subtype or "octet-stream",
-                               filename=attachment.name)
+                               filename=attachment.name, params=params)
     # Folding a long accented subject into several encoded words drops the space at the fold
     # (mail readers show "3décembre"): written out with RFC 5322's 998-character limit, headers
     # stay on one line, while the bodies keep the short lines they were encoded with.
@@ -50,13 +53,14 @@ class SmsSender:
     def __init__(self, client: Any | None = None) -> None:
         self._client = client or clients.client("sns")
 
-    def send(self, phone: str, text: str) -> str:
+    def send(self, phone: str, text: str, sender_id: str) -> str:
+        """`sender_id`: the agency's, shown as the sender where the network carries alphanumeric senders."""
         response = self._client.publish(
             PhoneNumber=phone,
             Message=text,
             MessageAttributes={
                 "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
-                "AWS.SNS.SMS.SenderID": {"DataType": "String", "StringValue": settings().sms_sender_id},
+                "AWS.SNS.SMS.SenderID": {"DataType": "String", "StringValue": sender_id},
             },
         )
         return str(response["MessageId"])

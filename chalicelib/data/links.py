@@ -25,14 +25,21 @@ def new_link(ticket_id: str, contractor_id: str, number: int, now: datetime) -> 
         secret_hash=tokens.sha256_hex(secret),
         nonce=nonce,
         key_version=key.version,
+        secret_bytes=tokens.LINK_SECRET_BYTES,
         created_at=clock.iso(now),
     )
     return link, secret
 
 
+def _size(link: Link) -> int:
+    """The secret's bytes: 24 for a link made before SMS links were shortened (it must keep working)."""
+    return int(link.secret_bytes) if link.secret_bytes is not None else tokens.SECRET_BYTES
+
+
 def secret_of(link: Link) -> str:
     """Derived again for each message that carries the link, from the key version it was made with."""
-    return tokens.derive_link_secret(signing_keys.at_version(link.key_version), link.ticket_id, int(link.number), link.nonce)
+    return tokens.derive_link_secret(signing_keys.at_version(link.key_version), link.ticket_id, int(link.number), link.nonce,
+                                     _size(link))
 
 
 def url_for(ticket_id: str, secret: str) -> str:
@@ -123,5 +130,5 @@ def _derives(link: Link, version: int) -> bool:
         key = signing_keys.at_version(version)
     except LookupError:
         return False
-    secret = tokens.derive_link_secret(key, link.ticket_id, int(link.number), link.nonce)
+    secret = tokens.derive_link_secret(key, link.ticket_id, int(link.number), link.nonce, _size(link))
     return tokens.secret_matches(secret, link.secret_hash)

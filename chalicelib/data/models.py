@@ -157,6 +157,9 @@ class Link(RelaisItem, discriminator="link"):
     secret_hash = UnicodeAttribute()
     nonce = UnicodeAttribute()
     key_version = NumberAttribute(null=True)  # of the signing key (chalicelib/aws/signing_keys.py); None before rotation support
+    # Bytes of the secret: 16 (128 bits, 22 characters) since SMS carry the link in one segment;
+    # None for older links, whose 24-byte secrets keep working (chalicelib/data/links.py).
+    secret_bytes = NumberAttribute(null=True)
     revoked = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
 

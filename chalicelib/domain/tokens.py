@@ -18,6 +18,9 @@ from typing import Any
 _URL_SAFE = frozenset(string.ascii_letters + string.digits + "-_")
 NONCE_BYTES = 32
 SECRET_BYTES = 24  # 192 bits once derived; ≥128 bits as required
+# A contractor's link travels in a one-segment SMS: 128 bits (22 characters) are enough and required.
+# Links made before keep their SECRET_BYTES: they are in people's phones.
+LINK_SECRET_BYTES = 16
 
 
 def _b64(raw: bytes) -> str:
@@ -37,14 +40,14 @@ def new_random_secret() -> str:
     return _b64(secrets.token_bytes(32))
 
 
-def derive_secret(key: str, purpose: str, *parts: str | int) -> str:
+def derive_secret(key: str, purpose: str, *parts: str | int, size: int = SECRET_BYTES) -> str:
     """A secret that is never stored: HMAC(signing key, purpose + parts), ≥128 bits."""
     message = ":".join([purpose, *map(str, parts)]).encode()
-    return _b64(hmac.new(key.encode(), message, hashlib.sha256).digest()[:SECRET_BYTES])
+    return _b64(hmac.new(key.encode(), message, hashlib.sha256).digest()[:size])
 
 
-def derive_link_secret(key: str, ticket_id: str, number: int, nonce: str) -> str:
-    return derive_secret(key, "link", ticket_id, number, nonce)
+def derive_link_secret(key: str, ticket_id: str, number: int, nonce: str, size: int = LINK_SECRET_BYTES) -> str:
+    return derive_secret(key, "link", ticket_id, number, nonce, size=size)
 
 
 def derive_login_secret(key: str, nonce: str) -> str:

@@ -19,7 +19,7 @@ from chalicelib import logs
 from chalicelib.aws import signing_keys, uploads
 from chalicelib.aws.channels import Attachment, Email, EmailSender, SmsSender
 from chalicelib.config import settings
-from chalicelib.data import keys, links, listing, store
+from chalicelib.data import agency, keys, links, listing, store
 from chalicelib.data.keys import OUTBOX_SHARD, ticket_id_of, ticket_pk
 from chalicelib.data.models import Event, Link, Notification, NotificationStatus, Ticket, settled
 from chalicelib.domain import clock, tokens
@@ -46,7 +46,7 @@ class AwsSenders:
 
     def sms(self, phone: str, text: str) -> str:
         self.sms_sender = self.sms_sender or SmsSender()
-        return self.sms_sender.send(phone, text)
+        return self.sms_sender.send(phone, text, agency.current().sms_sender_id)
 
     def email(self, email: Email) -> str:
         self.email_sender = self.email_sender or EmailSender()
@@ -106,7 +106,7 @@ def _send(notification: Notification, senders: Senders) -> str:
     if params.get("ics"):
         from chalicelib.outbox import ics
 
-        attachments += (ics.invitation(notification.ticket_id, params, url),)
+        attachments += (ics.calendar_file(notification.ticket_id, params, url, notification.recipient),)
     return senders.email(Email(notification.recipient, rendered.subject, rendered.text, rendered.html, attachments))
 
 

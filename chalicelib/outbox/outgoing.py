@@ -68,6 +68,12 @@ def ticket_params(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+def calendar(ticket: Ticket, method: str = "request") -> dict[str, Any]:
+    """What an email's .ics adds (chalicelib/outbox/ics.py): request or cancel, and the ticket's version
+    as SEQUENCE: it grows with every change, so a later file always supersedes an earlier one."""
+    return {"ics": method, "sequence": int(ticket.version or 0)}
+
+
 def to_contractor(
     ticket: Ticket, template: str, now: datetime, link_number: int, extra: dict[str, Any] | None = None
 ) -> list[Notification]:

@@ -28,8 +28,7 @@ def reschedule(view: store.TicketView, acceptance: Acceptance, submission_id: st
         ticket.planned_date, ticket.planned_time = acceptance.planned_date, acceptance.planned_time
 
     def notify(ticket: Ticket) -> list[Any]:
-        calendar = [n for n in changes.to_contractor(view, "accepted", now, {"ics": True, "sequence": int(ticket.version or 0)})
-                    if n.channel == "email"]
+        calendar = [n for n in changes.to_contractor(view, "accepted", now, outgoing.calendar(ticket)) if n.channel == "email"]
         return _alert("reschedule", now, [acceptance.comment])(ticket) + calendar
 
     data = {"planned_date": acceptance.planned_date, "planned_time": acceptance.planned_time, "comment": acceptance.comment}

@@ -89,7 +89,7 @@ def accept_request(view: store.TicketView, acceptance: Acceptance, submission_id
         ticket.presence_alerted = False
 
     def notify(ticket: Ticket) -> list[Any]:
-        confirmation = changes.to_contractor(view, "accepted", now, {"ics": True})
+        confirmation = changes.to_contractor(view, "accepted", now, outgoing.calendar(ticket))
         return [outgoing.to_manager(ticket, "manager_accepted", now, {"comment": acceptance.comment}),
                 *[n for n in confirmation if n.channel == "email"]]
 
@@ -125,10 +125,14 @@ def post_message(view: store.TicketView, who: Who, body: str, files: list[dict[s
 
 
 def cancel_ticket(view: store.TicketView, manager: Manager, reason: str, submission_id: str, now: datetime) -> Event:
-    """Cancelled: the contractor is told, and every timer of the ticket is deleted."""
-    return changes.transition(
-        view, manager_who(manager), Action.CANCEL, now=now, data={"reason": reason},
-        notify=lambda _: changes.to_contractor(view, "cancelled", now, {"reason": reason}), submission_id=submission_id)
+    """Cancelled: the contractor is told (with a calendar CANCEL once a date was set), and every timer
+    of the ticket is deleted."""
+    def notify(ticket: Ticket) -> list[Any]:
+        calendar = outgoing.calendar(ticket, "cancel") if ticket.planned_date else {}
+        return changes.to_contractor(view, "cancelled", now, {"reason": reason, **calendar})
+
+    return changes.transition(view, manager_who(manager), Action.CANCEL, now=now, data={"reason": reason}, notify=notify,
+                              submission_id=submission_id)
 
 
 def request_quote(view: store.TicketView, manager: Manager, note: str, submission_id: str, now: datetime) -> Event:

@@ -131,7 +131,7 @@ def test_a_quote_request_walks_to_closed_through_the_schedules(relais: Relais, d
     # 2. The contractor opens the SMS link on the phone and sends the quote with its PDF.
     form = phone.new_page()
     photo = _jpeg(form)  # drawn by the browser before any page loads
-    form.goto(_sms(relais, ticket_id, TITLE))
+    form.goto(_sms(relais, ticket_id, "demande de devis."))
     quote = form.locator("form#quote-form")
     expect(quote.locator("h2")).to_have_text("Votre devis")
     quote.get_by_label("Montant HT (€)").fill("1 500,00")
@@ -162,7 +162,7 @@ def test_a_quote_request_walks_to_closed_through_the_schedules(relais: Relais, d
     expect(manager.locator("#ticket-state")).to_have_text("Demande envoyée")
 
     # 4. The contractor is told and picks the day and time.
-    form.goto(_sms(relais, ticket_id, "Votre devis est accepté"))
+    form.goto(_sms(relais, ticket_id, "devis accepté, date ?"))
     expect(form.locator("form.answer .notice.ok")).to_contain_text("Votre devis est accepté")
     form.locator("label[for=decision-accept]").click()
     form.get_by_label("Date d'intervention").fill(tomorrow)
@@ -179,7 +179,7 @@ def test_a_quote_request_walks_to_closed_through_the_schedules(relais: Relais, d
     _fire(manager, ticket_id, "Demande de confirmation de présence")
 
     # 6. The contractor is asked to confirm being on site: one big button.
-    link = _sms(relais, ticket_id, "Confirmez votre présence sur place")
+    link = _sms(relais, ticket_id, "confirmez votre présence.")
     form.goto(link)
     presence = form.locator("section.presence")
     expect(presence.locator("h2")).to_have_text("Confirmez votre présence sur place")
@@ -214,7 +214,7 @@ def test_a_quote_request_walks_to_closed_through_the_schedules(relais: Relais, d
 
     # 8. The invoice request (2 days later) is fired now; the contractor sends the invoice.
     _fire(manager, ticket_id, "Demande de facture")
-    form.goto(_sms(relais, ticket_id, "Envoyez votre facture"))
+    form.goto(_sms(relais, ticket_id, "envoyez votre facture."))
     invoice = form.locator("form#invoice-form")
     expect(invoice.locator("h2")).to_have_text("Envoyer votre facture")
     expect(invoice.get_by_label("Facture (PDF)")).to_have_attribute("accept", "application/pdf")

@@ -80,8 +80,13 @@ params = {"reference": "2026-00001", "title": "Fuite", "description": "Fuite au 
 email = notification_text.render_email("intervention_request", "fr", params, "https://relais.example.fr/t/X/Y")
 sms = notification_text.render_sms("intervention_request", "fr", params, "https://relais.example.fr/t/X/Y")
 english_sms = notification_text.render_sms("intervention_request", "en", params, "https://relais.example.fr/t/X/Y")
+
+from chalicelib.outbox import ics  # its VTIMEZONE comes from the packaged tzdata
+planned = {**params, "planned_date": "2026-12-01", "planned_time": "14:30", "ics": "cancel", "sequence": 3}
+calendar = ics.calendar_file("01KB2Z8ZK1V3X4Y5Z6A7B8C9D0", planned, "https://relais.example.fr/t/X/Y", "k@example.fr")
 import markupsafe
 print(json.dumps({"page": page, "subject": email.subject, "html": email.html, "sms": sms, "english_sms": english_sms,
+                  "ics": calendar.data.decode(),
                   "loader": type(rendering.environment().loader).__name__, "version": sys.version.split()[0],
                   "speedups": "markupsafe._speedups" in sys.modules}))
 """
@@ -99,7 +104,8 @@ def test_the_app_imports_and_renders_from_the_unzipped_package(package_dir: Path
     assert "<form" in out["page"]
     assert "Fuite" in out["subject"] and "https://relais.example.fr/t/X/Y" in out["html"]
     assert "https://relais.example.fr/t/X/Y" in out["sms"]
-    assert out["english_sms"].startswith("Relais: new work request no. 2026-00001 (Fuite).")  # the catalog is in the zip
+    assert "METHOD:CANCEL" in out["ics"] and "BEGIN:VTIMEZONE\r\nTZID:Europe/Paris" in out["ics"]
+    assert "work request" in out["english_sms"] and "demande" not in out["english_sms"]  # the catalog is in the zip
     # Templates come precompiled, from their bytecode: no Jinja2 parsing on a cold start.
     assert out["loader"] == "ModuleLoader"
     # MarkupSafe's C speedups load on the target (a 3.11 build would fall back to pure Python).

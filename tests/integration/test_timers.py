@@ -120,7 +120,7 @@ def test_the_presence_check_asks_the_contractor_and_the_form_shows_one_big_butto
     ticket, path = accepted_ticket(client, people, pump)
     assert fire(ticket.ticket_id, "presence_check") == "done"
     pump.drain()
-    assert any("Confirmez votre présence sur place" in text for text in sms_texts(aws))
+    assert any("confirmez votre présence." in text for text in sms_texts(aws))
     html = client.http.get(path).body.decode()
     assert "Je suis sur place" in html and "Je serai en retard" in html
     # Nobody confirms: 30 minutes later the manager is alerted.
@@ -187,7 +187,7 @@ def test_from_presence_to_closed_with_the_invoice_chase(client: Client, people: 
     assert fire(ticket.ticket_id, "completion_offer") == "done"
     assert state(ticket.ticket_id) == "completion_requested"
     pump.drain()
-    assert any("Confirmez la fin de l" in text for text in sms_texts(aws))
+    assert any("travaux terminés ?" in text for text in sms_texts(aws))
 
     html = client.http.get(path).body.decode()
     proof = upload(client, f"{path}/uploads", {"form_token": token(html, "messages")}, "apres.jpg", "image/jpeg", JPEG)
@@ -204,7 +204,7 @@ def test_from_presence_to_closed_with_the_invoice_chase(client: Client, people: 
         assert fire(ticket.ticket_id, "invoice_request") == "done"
         pump.drain()
     assert state(ticket.ticket_id) == "invoice_requested"
-    assert sum("Envoyez votre facture" in text for text in sms_texts(aws)) == 3
+    assert sum("envoyez votre facture." in text for text in sms_texts(aws)) == 3
     assert fire(ticket.ticket_id, "invoice_overdue") == "done"
     pump.drain()
     assert any("toujours manquante" in m["subject"] for m in sent_messages(aws)["email"])
@@ -305,7 +305,7 @@ def test_a_quote_accepted_becomes_the_intervention(client: Client, people: Peopl
     assert manager_action(client, people, ticket.ticket_id, "accept_quote").status_code == 303
     assert state(ticket.ticket_id) == "sent"
     pump.drain()
-    assert any("Votre devis est accepté" in text for text in sms_texts(aws))
+    assert any("devis accepté, date ?" in text for text in sms_texts(aws))
     answer = act(client, path, "answer", {"decision": "accept", "planned_date": tomorrow_paris(), "planned_time": "10:00"})
     assert answer.status_code == 303 and state(ticket.ticket_id) == "scheduled"
 

@@ -33,3 +33,12 @@ def test_only_the_subject_gets_a_long_line() -> None:
                   (Attachment("devis.pdf", "application/pdf", b"%PDF-1.7\n" + bytes(range(256)) * 40),))
     lines = _mime(email).splitlines()
     assert max(len(line) for line in lines if not line.startswith(b"Subject:")) <= 100
+
+
+def test_a_calendar_file_goes_with_its_method_for_mail_readers() -> None:
+    """Mail readers offer to add, move or remove the calendar entry from the part's `method`."""
+    email = Email("karim@plomberie-benali.fr", "Intervention annulée", "Bonjour", "<p>Bonjour</p>",
+                  (Attachment("intervention.ics", "text/calendar; method=CANCEL", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"),))
+    (part,) = BytesParser(policy=policy.default).parsebytes(_mime(email)).iter_attachments()
+    assert part.get_content_type() == "text/calendar" and part.get_param("method") == "CANCEL"
+    assert part.get_filename() == "intervention.ics" and part.get_content() == "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
