@@ -256,7 +256,7 @@ def _start(children: Children) -> Saver:
                          env["RELAIS_SIGNING_KEY_PARAMETER"], REGION, key=_signing_key())
     state = LocalState(STATE_DIR, "relais", env["AWS_ENDPOINT_URL"])
     if state.restore():
-        print("Data restored from .local/.", flush=True)
+        print(f"Data restored from {STATE_DIR}.", flush=True)
         from chalicelib.data import directory, links, listing
 
         # Saved by an older version: what the newer one derives (as `make upgrade-data` does).
@@ -295,7 +295,7 @@ def _loop(children: Children, saver: Saver) -> None:
     print("\nRelais is running.\n"
           f"  Admin:      {base}/admin/login   (sign in as {MANAGER_EMAIL})\n"
           f"  Dev outbox: {base}/dev/outbox    (every SMS and email, with their links)\n"
-          "Ctrl-C stops everything; the data stays in .local/ for the next `make run`.\n", flush=True)
+          f"Ctrl-C stops everything; the data stays in {STATE_DIR} for the next `make run`.\n", flush=True)
     while True:
         children.check()
         try:
