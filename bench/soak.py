@@ -302,7 +302,8 @@ def compare(small: str, large: str, samples: int = 200) -> None:
         links = []
         for folder, moto, port in sides:
             sent = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/dev/outbox.json?limit=50", timeout=60).read())
-            link = next(u for m in sent for u in m["links"] if "/t/" in u)
+            sent_to = next(u for m in sent for u in m["links"] if "/t/" in u)
+            link = f"http://127.0.0.1:{port}/t/" + sent_to.split("/t/", 1)[1]  # sent when it ran on other ports
             links.append(link)
             print(f"{folder}: {count_tickets(moto)} tickets, form {link.split('/t/')[0]}/t/…", flush=True)
         small_times, large_times = interleaved(lambda: Browser().get(links[0]), lambda: Browser().get(links[1]),
