@@ -119,4 +119,4 @@ def test_the_contractors_form_names_the_agency_and_a_number_to_call_in_one_query
     assert page.status_code == 200 and calls.dynamodb() == ["Query"]
     text = html.unescape(page.body.decode())
     assert "Votre interlocuteur : Claire Martin, Régie Lumière & Fils" in text
-    assert '<a class="call" href="tel:+33472102030">Appeler le +33472102030</a>' in text
+    assert '<a class="button secondary call" href="tel:+33472102030">Appeler le +33472102030</a>' in text
