@@ -91,6 +91,7 @@ def settings() -> Settings:
             sms_sender_id=env("RELAIS_AGENCY_SMS_SENDER_ID") or env("RELAIS_SMS_SENDER_ID") or "GESTDEMO",
             phone=env("RELAIS_AGENCY_PHONE", "+33 4 78 00 00 00"),
             postal_address=env("RELAIS_AGENCY_ADDRESS", "12 rue de la République, 69002 Lyon"),
+            reply_domain=env("RELAIS_AGENCY_REPLY_DOMAIN", ""),
         ),
         ses_configuration_set=env("RELAIS_SES_CONFIGURATION_SET", ""),
         link_lifetime_days_after_close=int(env("RELAIS_LINK_DAYS_AFTER_CLOSE", "30")),

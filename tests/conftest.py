@@ -53,8 +53,9 @@ def aws(moto_server: str) -> Iterator[str]:
     resources.create_all(os.environ["RELAIS_TABLE"], os.environ["RELAIS_BUCKET"], os.environ["RELAIS_SENDER_EMAIL"],
                          os.environ["RELAIS_SIGNING_KEY_PARAMETER"], REGION, key=TEST_KEY)
     from chalicelib.aws import signing_keys
-    from chalicelib.data import directory, throttle
+    from chalicelib.data import agency, directory, throttle
 
+    agency.forget()  # the profile this container read was in the old table
     directory.forget_choices()
     throttle.forget()  # the clients this container knew over the wrong-link limit were in the old table
     signing_keys.forget()  # the stand-in was reset: its signing key is version 1 again

@@ -23,16 +23,27 @@ class Email:
     text: str
     html: str
     attachments: tuple[Attachment, ...] = ()
+    sender_name: str = ""  # the agency's: mail readers show it instead of the bare address
+
+
+def from_address(email: Email) -> str:
+    """'Agence <relais@…>': the name quoted per RFC 5322 and, when not ASCII, encoded per RFC 2047
+    (what SES takes in FromEmailAddress). Line breaks in a name are dropped: no header injection."""
+    from email.utils import formataddr
+
+    name = " ".join(email.sender_name.split())
+    return formataddr((name, settings().sender_email), charset="utf-8") if name else settings().sender_email
 
 
 def _mime(email: Email) -> bytes:
     """A multipart message for SES's raw content: text, HTML, then the files."""
     from email import policy  # only emails with files need it
+    from email.headerregistry import Address
     from email.message import EmailMessage
 
     message = EmailMessage()
     message["Subject"] = email.subject
-    message["From"] = settings().sender_email
+    message["From"] = Address(" ".join(email.sender_name.split()), addr_spec=settings().sender_email)  # the policy encodes it
     message["To"] = email.to
     message.set_content(email.text)
     message.add_alternative(email.html, subtype="html")
@@ -74,11 +85,11 @@ class EmailSender:
         # The configuration set routes SES's bounce and complaint events to chalicelib/usecases/bounces.py.
         configuration = {"ConfigurationSetName": name} if (name := settings().ses_configuration_set) else {}
         if email.attachments:
-            raw = self._client.send_email(FromEmailAddress=settings().sender_email, Destination={"ToAddresses": [email.to]},
+            raw = self._client.send_email(FromEmailAddress=from_address(email), Destination={"ToAddresses": [email.to]},
                                           Content={"Raw": {"Data": _mime(email)}}, **configuration)
             return str(raw["MessageId"])
         response = self._client.send_email(
-            FromEmailAddress=settings().sender_email,
+            FromEmailAddress=from_address(email),
             Destination={"ToAddresses": [email.to]},
             **configuration,
             Content={

@@ -18,6 +18,7 @@ lives in its partition, so opening the exchange form is one Query. Items, as pk 
   COUNTER#ticket#<year>   COUNTER                      the ticket references of a year
   WRONGLINK|LOGINADDR|LOGINCLIENT#<sha256>#<window>  COUNT   limits per time window (data/throttle.py)
   UPLOADS#<sha256>        GRANTS                       one holder's upload permissions
+  AGENCY                  PROFILE                      the agency profile (data/agency.py)
 
 Indexes: activity (gsi1pk / gsi1sk: a ticket under OWNER#<manager>, its summaries under TICKETS,
 STATE#…, CONTRACTOR_TICKETS#…, OWNER_TICKETS#…, ATTENTION#<manager>, by last activity; profiles
@@ -30,6 +31,8 @@ hashed here, never stored as they are; claims and lookups hold a profile's own c
 from __future__ import annotations
 
 from chalicelib.domain import tokens
+
+AGENCY_PK = "AGENCY"  # its one item, under sk PROFILE
 
 # -- a ticket's partition ------------------------------------------------------------------------
 

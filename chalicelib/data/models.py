@@ -114,6 +114,10 @@ class Ticket(RelaisItem, discriminator="ticket"):
     manager_name = UnicodeAttribute()
     manager_email = UnicodeAttribute()
     manager_language = UnicodeAttribute(default="fr")
+    # The agency as the profile said when the ticket was created: the contractor's form shows it
+    # without a second read (it stays one Query). None: created before agency profiles.
+    agency_name = UnicodeAttribute(null=True)
+    agency_phone = UnicodeAttribute(null=True)
     planned_date = UnicodeAttribute(null=True)  # YYYY-MM-DD, Europe/Paris
     planned_time = UnicodeAttribute(null=True)  # HH:MM, Europe/Paris
     created_at = UnicodeAttribute()
@@ -293,3 +297,16 @@ class TicketSummary(RelaisItem, discriminator="ticket_summary"):
     updated_at = UnicodeAttribute()
     reason = UnicodeAttribute(null=True)  # À traiter items only
     since = UnicodeAttribute(null=True)
+
+
+class AgencyProfile(RelaisItem, discriminator="agency"):
+    """The agency profile a manager edits (chalicelib/data/agency.py); the settings' until then."""
+
+    name = UnicodeAttribute()
+    sms_sender_id = UnicodeAttribute()
+    phone = UnicodeAttribute()
+    postal_address = UnicodeAttribute()
+    reply_domain = UnicodeAttribute(default="")
+    updated_by = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    version = VersionAttribute()

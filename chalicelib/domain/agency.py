@@ -13,12 +13,18 @@ SMS_NAME_MAX = 20  # septets of the name at the start of an SMS (a longer name i
 SENDER_ID = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$")
 
 
+def tel_uri(phone: str) -> str:
+    """A phone as a tap-to-call link (RFC 3966): '+33 4 78 00 00 00' → 'tel:+33478000000'."""
+    return "tel:" + ("+" if phone.strip().startswith("+") else "") + "".join(c for c in phone if c.isdigit())
+
+
 @dataclass(frozen=True)
 class Agency:
     name: str
     sms_sender_id: str
     phone: str
     postal_address: str
+    reply_domain: str = ""  # where contractors' emailed replies are received (issue 14 section 3)
 
     def __post_init__(self) -> None:
         if not self.name.strip() or len(self.name) > NAME_MAX:

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Generic, Literal, TypeVar
 
-from chalicelib.domain import contacts
+from chalicelib.domain import agency, contacts
 from chalicelib.domain.clock import PARIS
 from chalicelib.domain.text import N_
 
@@ -448,6 +448,35 @@ def validate_invitation(form: dict[str, str], roles: tuple[str, ...]) -> Result[
     if errors or email is None:
         return Result(errors=errors)
     return Result(Invitation(name, email, language, role))
+
+
+# A host name as a mail exchanger takes it: labels of letters, digits and hyphens, a dot between them.
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def validate_agency(form: dict[str, str]) -> Result[agency.Agency]:
+    """The agency profile: its name (opens every SMS), the SMS sender ID the networks show, a phone
+    contractors can call, its postal address, and the domain replies by email go to (may be empty)."""
+    errors: dict[str, str] = {}
+    name, sender_id, address = _text(form, "name"), _text(form, "sms_sender_id"), _text(form, "postal_address")
+    reply_domain = _text(form, "reply_domain").lower().rstrip(".")
+    if not name:
+        errors["name"] = N_("Indiquez le nom de l'agence.")
+    elif len(name) > agency.NAME_MAX:
+        errors["name"] = N_("Ce champ dépasse {limit} caractères.", limit=agency.NAME_MAX)
+    if not agency.SENDER_ID.match(sender_id):
+        errors["sms_sender_id"] = N_("L'expéditeur SMS compte 1 à 11 lettres ou chiffres sans espace ni accent, "
+                                     "dont au moins une lettre.")
+    phone = _contact(contacts.normalise_phone, _text(form, "phone"), "phone", errors, optional=False)
+    if not address:
+        errors["postal_address"] = N_("Indiquez l'adresse postale de l'agence.")
+    elif len(address) > ADDRESS_MAX:
+        errors["postal_address"] = N_("Ce champ dépasse {limit} caractères.", limit=ADDRESS_MAX)
+    if reply_domain and not DOMAIN.match(reply_domain):
+        errors["reply_domain"] = N_("Indiquez un nom de domaine, par exemple reponses.agence.fr.")
+    if errors or phone is None:
+        return Result(errors=errors)
+    return Result(agency.Agency(name, sender_id, phone, address, reply_domain))
 
 
 def validate_login_email(raw: str) -> Result[str]:

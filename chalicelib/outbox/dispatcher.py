@@ -107,7 +107,8 @@ def _send(notification: Notification, senders: Senders) -> str:
         from chalicelib.outbox import ics
 
         attachments += (ics.calendar_file(notification.ticket_id, params, url, notification.recipient),)
-    return senders.email(Email(notification.recipient, rendered.subject, rendered.text, rendered.html, attachments))
+    return senders.email(Email(notification.recipient, rendered.subject, rendered.text, rendered.html, attachments,
+                               sender_name=agency.current().name))
 
 
 def _apply_timer(notification: Notification, senders: Senders) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.data import directory, keys, links, listing, store
+from chalicelib.data import agency, directory, keys, links, listing, store
 from chalicelib.data.models import Contractor, Event, Manager, Ticket
 from chalicelib.domain import clock, ids, lifecycle
 from chalicelib.domain.errors import ContractorUnavailable
@@ -40,6 +40,7 @@ def create_request(
     ticket_id = ticket_id or ids.new_id()
     kind = RequestKind(request.request_kind)
     state = lifecycle.initial_state(kind)
+    sender = agency.current()
     ticket = Ticket(
         keys.ticket_pk(ticket_id),
         keys.TICKET_SK,
@@ -63,6 +64,8 @@ def create_request(
         manager_name=manager.name,
         manager_email=manager.email,
         manager_language=manager.language,
+        agency_name=sender.name,
+        agency_phone=sender.phone,
         created_at=clock.iso(now),
         updated_at=clock.iso(now),
         gsi1pk=keys.owner_group(manager.manager_id),

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 from chalice.app import Response
 
 from chalicelib.aws.signing_keys import signer
+from chalicelib.config import settings
 from chalicelib.data import links, store, throttle
 from chalicelib.domain import clock, lifecycle, tokens
+from chalicelib.domain.agency import tel_uri
 from chalicelib.domain.errors import FileRejected, LinkGone, LinkNotFound, MessageRejected
 from chalicelib.domain.lifecycle import Actor, State
 from chalicelib.domain.text import N_
@@ -92,6 +94,15 @@ def behind_link(view_function: Callable[..., Response]) -> Callable[..., Respons
     return wrapper
 
 
+def _contacts(ticket: Any) -> dict[str, str]:
+    """Who the contractor deals with: the agency as the ticket recorded it (settings' default for a
+    ticket older than agency profiles), the manager, and the number to call (the agency's: managers
+    have no phone of their own yet)."""
+    default = settings().agency
+    name, phone = ticket.agency_name or default.name, ticket.agency_phone or default.phone
+    return {"agency_name": name, "agency_phone": phone, "call_uri": tel_uri(phone), "manager_name": ticket.manager_name}
+
+
 def _form_page(view: store.TicketView, secret: str, status: int = 200, errors: dict[str, str] | None = None,
                values: dict[str, Any] | None = None, notice: str | None = None,
                file_errors: list[FileRejected] | None = None) -> Response:
@@ -111,6 +122,7 @@ def _form_page(view: store.TicketView, secret: str, status: int = 200, errors: d
         notice=notice,
         file_errors=file_errors or [],
         today=clock.paris(clock.now()).date().isoformat(),
+        contacts=_contacts(ticket),
     )
 
 

@@ -73,6 +73,9 @@ assert rendering.__cached__ and 'botocore' in sys.modules
 def parsing(*args, **kwargs):
     raise AssertionError("a template was compiled at run time")
 jinja2.Environment.compile = parsing  # the package's templates come compiled
+from chalicelib.config import settings
+from chalicelib.data import agency
+agency.current = lambda: settings().agency  # no table here: the default profile
 page = rendering.render("admin/login.html", session=None, errors={}, email="")
 params = {"reference": "2026-00001", "title": "Fuite", "description": "Fuite au lot 12.", "site_address": "14 rue des Lilas",
           "access_notes": "", "urgency": "urgent", "request_kind": "intervention", "contractor_name": "Karim",

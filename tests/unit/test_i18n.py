@@ -279,7 +279,9 @@ PAGES: list[tuple[str, dict[str, Any]]] = [
                            "view": SimpleNamespace(events=EVENTS, notifications=NOTIFICATIONS, thread=lambda **_: EVENTS),
                            "notice": None, "values": {}, "file_errors": [], "message_form_id": "m" * 32,
                            "new_form_id": TOKEN, "timers": [{"step": "presence_check", "at_iso": "2026-12-01T10:00:00.000Z"}]}),
-    ("contractor/form.html", {"token": TOKEN, "ticket": TICKET, "step": "answer_request", "thread": THREAD, "errors": {}, "values": {}}),
+    ("contractor/form.html", {"token": TOKEN, "ticket": TICKET, "step": "answer_request", "thread": THREAD, "errors": {}, "values": {},
+                              "contacts": {"agency_name": "Gestion Démo", "agency_phone": "+33478000000",
+                                           "call_uri": "tel:+33478000000", "manager_name": "Claire Martin"}}),
     *[("contractor/form.html", {"token": TOKEN, "ticket": TICKET, "step": step, "thread": THREAD, "errors": {}, "values": {}})
       for step in ("submit_quote", "await_quote_decision", "confirm_presence", "confirm_completion", "send_invoice")],
     ("dev/schedules.html", {"schedules": [{"name": "x", "at_iso": "2026-12-01T10:00:00.000Z", "step": "presence_check",
