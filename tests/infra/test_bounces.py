@@ -98,6 +98,14 @@ def test_the_dispatcher_sends_sms_instead_of_email_to_an_undeliverable_address(a
     assert by_channel["sms"].status == "sent" and by_channel["sms"].recipient == KARIM_PHONE
     contractor_emails = [m for m in sent_messages(aws)["email"][before:] if KARIM_EMAIL in json.dumps(m)]
     assert contractor_emails == []
+    from chalice.test import Client
+
+    from app import app
+    from tests.integration.test_admin import signed_in_headers
+
+    with Client(app) as client:  # the manager sees why no email went, not an email forever "in progress"
+        page = client.http.get(f"/admin/tickets/{ticket.ticket_id}", headers=signed_in_headers(client, people)).body.decode()
+    assert "SMS envoyé à la place" in page and "En cours (0)" not in page
 
 
 def test_transient_bounces_unknown_messages_and_noise_change_nothing(people: People, pump: Any) -> None:
