@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+# First, from this module's top frame. Imported from deep in the import chain (app → web.contractor
+# → data.links → data.models), pynamodb and botocore run their module code at a boundary of CPython's
+# frame stack chunks, which then maps and frees one 16 KiB chunk about a thousand times: ~2,000
+# syscalls and their page faults on every cold start (README, "Cold start"; CPython 3.11 and 3.13).
+import pynamodb.models  # noqa: F401  isort: skip
 from chalice.app import Response
 
 from chalicelib import logs
