@@ -79,7 +79,8 @@ def chalice_config(stage: str) -> dict[str, Any]:
 
 def _stage_project(stage_dir: Path, stage: str) -> None:
     def ignore(_: str, names: list[str]) -> set[str]:
-        return {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
+        # .po catalogs are the translators' source: Lambda reads the compiled .mo beside them.
+        return {n for n in names if n == "__pycache__" or n.endswith((".pyc", ".po"))}
 
     shutil.copy2(ROOT / "app.py", stage_dir / "app.py")
     (stage_dir / "requirements.txt").write_text("# the target's wheels are added by rewrite_zip\n")

@@ -131,13 +131,14 @@ ALERT_HEADLINES = {
 }
 
 
-def filesize(size: int | float | None) -> str:
-    """1 234 567 → '1,2 Mo' (French units: o, Ko, Mo)."""
+def filesize(size: int | float | None, language: str = "fr") -> str:
+    """1 234 567 → '1,2 Mo' in French (octets: o, Ko, Mo), '1.2 MB' in English (B, KB, MB)."""
     value = float(size or 0)
-    for unit in ("o", "Ko", "Mo"):
-        if value < 1024 or unit == "Mo":
-            text = f"{value:.0f}" if unit == "o" else f"{value:.1f}".replace(".", ",")
-            return f"{text} {unit}"
+    units = ("B", "KB", "MB") if language == "en" else ("o", "Ko", "Mo")
+    for unit in units:
+        if value < 1024 or unit == units[-1]:
+            text = f"{value:.0f}" if unit == units[0] else f"{value:.1f}"
+            return f"{text if language == 'en' else text.replace('.', ',')} {unit}"
         value /= 1024
     return ""
 

@@ -39,6 +39,7 @@ def test_zip_holds_the_templates_and_unchecked_hash_bytecode(package_dir: Path) 
     assert "app.py" in names and "templates/admin/login.html" in names
     assert "templates/messages/intervention_request.email.html" in names
     assert "chalicelib/i18n/locale/en/LC_MESSAGES/relais.mo" in names  # English, read by gettext on Lambda
+    assert not [n for n in names if n.endswith(".po")]  # the catalogs' source stays in the repository
     assert not any(n.startswith(("babel/", "Babel-", "babel-")) for n in names)  # Babel extracts at build time only
     tag = TARGET_CACHE_TAG
     magic = _target_magic_number()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.i18n import formatting
 from chalicelib.i18n.formatting import local_datetime, long_date
 
 
@@ -41,3 +42,19 @@ def test_no_date_reads_as_nothing(value: str | None) -> None:
 ])
 def test_a_stored_utc_instant_reads_in_paris_time(stored: str, shown: str) -> None:
     assert local_datetime(stored) == shown
+
+
+@pytest.mark.parametrize(("size", "language", "shown"), [
+    (512, "fr", "512 o"), (1_234_567, "fr", "1,2 Mo"), (2048, "fr", "2,0 Ko"),
+    (512, "en", "512 B"), (1_234_567, "en", "1.2 MB"), (2048, "en", "2.0 KB"),
+])
+def test_a_file_size_reads_in_the_readers_units(size: int, language: str, shown: str) -> None:
+    assert formatting.filesize(size, language) == shown
+
+
+def test_an_english_message_lists_its_files_in_english_units() -> None:
+    from chalicelib.i18n import rendering
+
+    text = rendering.render("messages/_files.txt", "en", p={"files": [{"name": "devis.pdf", "size": 1_234_567, "file_id": "F1"}]},
+                            url="https://x.example/t/T/S")
+    assert "(1.2 MB)" in text and "Mo" not in text
