@@ -13,7 +13,7 @@ from chalicelib.domain import clock, tokens
 from chalicelib.domain.errors import LinkGone, LinkNotFound, NotFound
 
 
-def new_link(ticket_id: str, contractor_id: str, number: int, now: datetime) -> tuple[Link, str]:
+def new_link(ticket_id: str, contractor_id: str, number: int, now: datetime, language: str) -> tuple[Link, str]:
     nonce, key = tokens.new_nonce(), signing_keys.current()
     secret = tokens.derive_link_secret(key.value, ticket_id, number, nonce)
     link = Link(
@@ -21,6 +21,7 @@ def new_link(ticket_id: str, contractor_id: str, number: int, now: datetime) -> 
         keys.link_sk(number),
         ticket_id=ticket_id,
         contractor_id=contractor_id,
+        language=language,
         number=number,
         secret_hash=tokens.sha256_hex(secret),
         nonce=nonce,
@@ -89,11 +90,18 @@ def resolve(view: TicketView, secret: str, now: datetime) -> Link:
     if match is None:
         raise LinkNotFound()
     if match.revoked:
-        raise LinkGone(view.ticket.contractor_language)
+        raise LinkGone(_language_of(match, view))
     closed_at = view.ticket.closed_at
     if closed_at and now > clock.parse_iso(closed_at) + timedelta(days=settings().link_lifetime_days_after_close):
-        raise LinkGone(view.ticket.contractor_language)
+        raise LinkGone(_language_of(match, view))
     return match
+
+
+def _language_of(link: Link, view: TicketView) -> str:
+    """The language of the contractor the link was sent to, who may no longer be the ticket's."""
+    if link.language:
+        return str(link.language)
+    return view.ticket.contractor_language if link.contractor_id == view.ticket.contractor_id else "fr"
 
 
 def current_link(view: TicketView) -> Link | None:

@@ -157,6 +157,7 @@ class Link(RelaisItem, discriminator="link"):
 
     ticket_id = UnicodeAttribute()
     contractor_id = UnicodeAttribute()
+    language = UnicodeAttribute(null=True)  # the contractor's, for the page of a gone link; None before 2026-11-29
     number = NumberAttribute()
     secret_hash = UnicodeAttribute()
     nonce = UnicodeAttribute()

@@ -85,7 +85,7 @@ def reassign(view: store.TicketView, manager: Manager, contractor: Contractor, s
         raise ContractorUnavailable(contractor.contractor_id)
     action = Action.REASSIGN_QUOTE if _asks_for_a_quote(view) else Action.REASSIGN
     number = max((int(link.number) for link in view.links), default=0) + 1
-    new_link, _secret = links.new_link(ticket.ticket_id, contractor.contractor_id, number, now)
+    new_link, _secret = links.new_link(ticket.ticket_id, contractor.contractor_id, number, now, contractor.language)
     revoked = [old for old in view.links if not old.revoked]  # written only if they change: a transaction holds 100 items
     for old in revoked:
         old.revoked = True

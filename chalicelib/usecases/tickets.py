@@ -73,7 +73,7 @@ def create_request(
     ticket.lookup_key = keys.reference_lookup(ticket.reference)
     ticket.request_sent_at = clock.iso(now)
     changes.touch(ticket, state, now)
-    link, _secret = links.new_link(ticket_id, contractor.contractor_id, 1, now)
+    link, _secret = links.new_link(ticket_id, contractor.contractor_id, 1, now, contractor.language)
     data = {"state": state.value, "channels": list(request.channels), "files": files or []}
     event = changes.new_event(ticket, manager_who(manager), "created", now, data)
     notifications = outgoing.to_contractor(ticket, f"{kind.value}_request", now, int(link.number), {"files": files or []})

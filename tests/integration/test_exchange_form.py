@@ -312,3 +312,17 @@ def test_a_gone_link_answers_in_the_contractors_language(client: Client, people:
     link.update(actions=[type(link).revoked.set(True)])
     page = client.http.get(path)
     assert page.status_code == 410 and '<html lang="en">' in page.body.decode()
+
+
+def test_a_link_taken_back_answers_in_its_own_contractors_language(client: Client, people: People) -> None:
+    """Jane (English) is replaced by Karim (French): Jane's old link says it is gone in English."""
+    from chalicelib.domain import clock, tokens
+    from chalicelib.usecases import ticket_admin
+
+    ticket = new_ticket(people, contractor=people.email_only, channels=("email",))
+    janes = contractor_path(ticket.ticket_id)
+    ticket_admin.reassign(store.load_ticket(ticket.ticket_id), people.manager, people.plumber, tokens.new_random_secret(),
+                          clock.now())
+    page = client.http.get(janes)
+    assert page.status_code == 410 and '<html lang="en">' in page.body.decode()
+    assert store.load_ticket(ticket.ticket_id).ticket.contractor_language == "fr"  # the ticket's is Karim's now
