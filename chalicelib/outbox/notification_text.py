@@ -30,6 +30,7 @@ class Rendered:
 
 
 SMS_ADDRESS_MAX = 40  # septets: the street and the town, not the building's whole directions
+SMS_ADDRESS_KEEP = 16  # septets of address kept before the agency's name gives way (a long origin)
 SMS_TITLE_MIN = 12  # a title cut shorter says little: left out instead
 
 
@@ -48,6 +49,11 @@ def render_sms(template: str, language: str, params: dict[str, Any], url: str, a
                                     address=address, title=title, url=url)
         return gsm7.to_gsm7(" ".join(rendered.split()))  # the template is GSM-7 already (tests/unit/test_sms.py)
 
+    # A long origin (a long custom domain) leaves less room: the agency's name gives way first, as
+    # the sender ID above the SMS already says who writes; then the address, then the title.
+    spare = gsm7.ONE_SEGMENT - gsm7.septets(text("", "")) - len(" ") - SMS_ADDRESS_KEEP
+    if spare < 0:
+        sender = gsm7.shorten(sender, gsm7.septets(sender) + spare)
     room = gsm7.ONE_SEGMENT - gsm7.septets(text("", "")) - len(" ")  # the address comes with a space
     address = gsm7.shorten(short_address(gsm7.to_gsm7(str(params.get("site_address", "")))), min(SMS_ADDRESS_MAX, room))
     room = gsm7.ONE_SEGMENT - gsm7.septets(text(address, ""))

@@ -120,3 +120,14 @@ def test_the_agency_name_in_an_sms_is_gsm7_and_short() -> None:
     assert LONGEST_AGENCY.sms_name == "Société d'Économie."
     assert gsm7.septets(LONGEST_AGENCY.sms_name) <= agency.SMS_NAME_MAX
     assert DEMO.sms_name == "Gestion Démo"
+
+
+@pytest.mark.parametrize("name", SMS_TEMPLATES)
+def test_a_long_custom_domain_cuts_the_agencys_name_before_the_address(name: str) -> None:
+    """Links grow with the origin: with a 45-character one the SMS still fits one segment, the
+    name gives way and the address keeps its street (SMS_ADDRESS_KEEP septets, cut at a word)."""
+    link = "https://relais.gestion-immobiliere-du-rhone.fr/t/01KB2Z8ZK1V3X4Y5Z6A7B8C9D0/" + "x" * 22
+    sms = notification_text.render_sms(name, "fr", {**WORST, "reminder": 2}, link, LONGEST_AGENCY)
+    assert gsm7.septets(sms) <= gsm7.ONE_SEGMENT, (gsm7.septets(sms), sms)
+    assert sms.endswith(" " + link) and "2026-123456" in sms
+    assert sms.startswith("Soc") and " 128 boulevard" in sms  # the name cut, the street kept (cut at a word)
