@@ -225,6 +225,7 @@ def walk(client: Client, people: People, aws: str, recorder: Recorder) -> str:
     invoice = upload(client, f"{path}/uploads", {"form_token": token(html, "messages")}, "facture.pdf",
                      "application/pdf", PDF)
     sent = act(client, path, "invoice", [("invoice_key", invoice), ("invoice_name", "facture.pdf"),
+                                         ("invoice_amount_excl", "400,00"),
                                          ("invoice_amount", "480,00"), ("invoice_number", "F-2026-118")])
     assert sent.status_code == 303
     pump.drain()
