@@ -323,7 +323,7 @@ def _amounts(form: dict[str, str], errors: dict[str, str], *, excl_field: str, i
     rate_field, vat_field = f"{prefix}vat_rate", f"{prefix}vat_amount"
     rate = _text(form, rate_field).replace(",", ".") or DEFAULT_VAT_RATE
     if rate not in VAT_RATES:
-        errors[rate_field] = N_("Taux de TVA inconnu : choisissez 20 %, 10 %, 5,5 %, 2,1 % ou 0 %.")
+        errors[rate_field] = N_("Taux de TVA inconnu : choisissez-en un dans la liste.")
     typed_vat = _text(form, vat_field)
     vat = _amount(form, vat_field, errors, missing="") if typed_vat else None
     if positive and incl is not None and incl <= 0:
@@ -334,7 +334,7 @@ def _amounts(form: dict[str, str], errors: dict[str, str], *, excl_field: str, i
     if vat is None:
         vat = expected_vat
     elif abs(vat - expected_vat) > VAT_ROUNDING_TOLERANCE:
-        errors[vat_field] = N_("La TVA à {rate} % de {excl} HT est de {expected}, pas de {vat}.",
+        errors[vat_field] = N_("La TVA ({rate} %) sur {excl} HT est de {expected}, pas de {vat}.",
                                rate=rate.replace(".", ","), excl=_euros(excl), expected=_euros(expected_vat),
                                vat=_euros(vat))
         return None

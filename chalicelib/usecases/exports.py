@@ -136,12 +136,14 @@ def _json_size(text: str) -> int:
 
 def export(manager_id: str, kind: str, query: dict[str, str], filters: listing.Filters, language: str,
            now: datetime) -> str | ExportJob:
-    """The whole CSV when it fits in one response; else an export job, its first slice written."""
-    text, size, rows = [header(kind, language)], 0, 0
+    """The whole CSV when it fits in one response and is read in a slice's time; else an export job,
+    what was read so far written as its first slice."""
+    text, size, rows, started = [header(kind, language)], 0, 0, time.monotonic()
     for piece in slices(kind, filters, language):
         text.append(piece.text)
         size, rows = size + _json_size(piece.text), rows + piece.rows
-        if size > INLINE_JSON_BYTES and piece.position is not None:
+        too_long = size > INLINE_JSON_BYTES or time.monotonic() - started > SLICE_SECONDS
+        if too_long and piece.position is not None:
             job = export_jobs.create(manager_id, kind, language, query, now)
             if export_jobs.claim(job, now):
                 _Writer(job, "".join(text).encode("utf-8")).pause(rows, piece.position)

@@ -39,7 +39,7 @@ def test_the_vat_typed_may_differ_from_the_rate_by_line_rounding_but_must_add_up
     ({"amount_excl": "0.1", "vat_rate": "0", "amount_incl": "0.30"}, "amount_incl", "0,10 € + 0,00 € = 0,10 €"),
     ({"amount_excl": "1000", "vat_rate": "19.6", "amount_incl": "1196"}, "vat_rate", "Taux de TVA inconnu"),
     ({"amount_excl": "1000", "vat_amount": "150", "amount_incl": "1150"}, "vat_amount",
-     "La TVA à 20 % de 1\u202f000,00 € HT est de 200,00 €"),
+     "La TVA (20 %) sur 1\u202f000,00 € HT est de 200,00 €"),
     ({"amount_excl": "1000", "vat_amount": "-200", "amount_incl": "800"}, "vat_amount", "négatif"),
     ({"amount_excl": "=1+1", "amount_incl": "1200"}, "amount_excl", "Montant invalide"),
     ({"amount_excl": "", "amount_incl": "1200"}, "amount_excl", "Indiquez le montant HT."),
