@@ -8,6 +8,7 @@ and knows nothing of how the list finds them.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -126,7 +127,7 @@ def header(kind: str, language: str) -> str:
 
 # Lambda answers API Gateway with at most 6 MB of JSON, in which every accented letter of the body
 # takes 6 bytes (\\u00e9): beyond this, the export goes to S3 and its page shows the progress.
-INLINE_JSON_BYTES = 5_000_000
+INLINE_JSON_BYTES = int(os.environ.get("RELAIS_EXPORT_INLINE_BYTES", "5000000"))  # lower: tests, a tight API
 SLICE_SECONDS = 8.0  # of reading per request, well inside API Gateway's 29 s
 
 
@@ -155,7 +156,8 @@ def advance(job: ExportJob, filters: listing.Filters, now: datetime) -> ExportJo
     """One more slice of a running export (nothing if another request holds it); the job as it is now."""
     if not export_jobs.claim(job, now):
         return job
-    writer = _Writer(job, export_files.read_tail(_key(job, "tail")))
+    written = export_files.read_tail(_key(job, "tail")) if job.upload_id else header(job.kind, job.language).encode()
+    writer = _Writer(job, written)  # nothing written yet when its first slice could not be taken
     rows, started = int(job.rows), time.monotonic()
     for piece in slices(job.kind, filters, job.language, job.position):
         writer.add(piece.text.encode("utf-8"))

@@ -6,6 +6,7 @@
   const progress = document.getElementById("export-progress");
   if (!form || !progress) return;
   form.hidden = true;
+  let rows = -1;
   async function step() {
     try {
       const answer = await fetch(form.action, {method: "POST", body: new URLSearchParams(new FormData(form)),
@@ -14,7 +15,8 @@
       const job = await answer.json();
       if (job.status === "done") { window.location.reload(); return; }
       progress.textContent = progress.textContent.replace(/[0-9][0-9\s\u202f]*/, job.rows + " ");
-      setTimeout(step, 300);
+      setTimeout(step, job.rows === rows ? 2000 : 300);  // another request holds it: ask less often
+      rows = job.rows;
     } catch (error) {
       form.hidden = false;  // the person may go on by hand
     }
