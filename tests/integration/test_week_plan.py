@@ -151,3 +151,20 @@ def test_a_refused_request_never_reaches_the_plan(client: Client, people: People
     ticket = new_ticket(people)
     tickets.refuse_request(store.load_ticket(ticket.ticket_id), "Pas dispo", tokens.new_random_secret(), clock.now())
     assert week_plan.entries(store.load_ticket(ticket.ticket_id).ticket) == []
+
+
+def test_a_ticket_handed_to_another_manager_moves_to_their_plan(client: Client, people: People,
+                                                               headers: dict[str, str]) -> None:
+    from chalicelib.data import directory
+    from chalicelib.usecases import ticket_admin
+
+    day = in_days(2)
+    ticket = accepted(client, people, day)
+    other = directory.save_manager("Paul Durand", "paul.durand@gestion-demo.fr")
+    ticket_admin.change_owner(store.load_ticket(ticket.ticket_id), people.manager, other, tokens.new_random_secret(),
+                              clock.now())
+    assert shown_on(plan_page(client, headers, week=day, owner=people.manager.manager_id), day) == []
+    theirs = shown_on(plan_page(client, headers, week=day, owner=other.manager_id), day)
+    assert len(theirs) == 1 and ticket.reference in theirs[0]
+    everyone = shown_on(plan_page(client, headers, week=day, owner="all"), day)
+    assert len(everyone) == 1 and everyone[0].endswith("Paul Durand")  # whose it is, on everyone's plan
