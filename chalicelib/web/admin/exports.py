@@ -10,16 +10,15 @@ from chalice.app import Response
 from chalicelib.domain import clock
 from chalicelib.domain.text import N_
 from chalicelib.web import deferred, http
+from chalicelib.web.admin import tickets  # the list's filters, read as the list reads them
 from chalicelib.web.session import admin_page, signed_in
 
 if TYPE_CHECKING:
     from chalicelib.data import export_jobs
     from chalicelib.data.models import ExportJob
     from chalicelib.usecases import auth, exports
-    from chalicelib.web.admin import tickets
 else:
     exports, export_jobs = deferred.modules("usecases.exports", "data.export_jobs")
-    from chalicelib.web.admin import tickets
 
 bp = http.Blueprint(__name__)
 
