@@ -356,6 +356,7 @@ def run_lifecycle() -> Lifecycle:
         invoice = upload(client, f"{path}/uploads", {"form_token": token(html, "messages")}, "facture.pdf",
                          "application/pdf", PDF)
         step(act(client, path, "invoice", [("invoice_key", invoice), ("invoice_name", "facture.pdf"),
+                                           ("invoice_amount_excl", "400,00"),
                                            ("invoice_amount", "480,00"), ("invoice_number", "F-2026-118")]))
         page = client.http.get(f"/admin/tickets/{ticket_id}", headers=manager).body.decode()
         close = re.search(r'actions/close".*?name="form_id" value="([^"]+)"', page, re.S)

@@ -194,7 +194,8 @@ class Soak:
         page = self.form(phone, link)
         token = field(page, "form_token")
         invoice = self.upload(phone, link, token, f"facture-{number}.pdf", "application/pdf", PDF)
-        self.submit(phone, link, "invoice", [("form_token", token), ("invoice_amount", "180,00"),
+        self.submit(phone, link, "invoice", [("form_token", token),
+                                             ("invoice_amount_excl", "150,00"), ("invoice_amount", "180,00"),
                                              ("invoice_number", f"F-{number}"), ("invoice_key", invoice[0]),
                                              ("invoice_name", invoice[1])])
         _, _, page = self.manager.get(f"/admin/tickets/{ticket_id}")

@@ -257,13 +257,16 @@ def _start(children: Children) -> Saver:
     state = LocalState(STATE_DIR, "relais", env["AWS_ENDPOINT_URL"])
     if state.restore():
         print(f"Data restored from {STATE_DIR}.", flush=True)
-        from chalicelib.data import directory, links, listing
+        from chalicelib.data import directory, links, listing, week_plan
 
         # Saved by an older version: what the newer one derives (as `make upgrade-data` does).
         repaired, recorded = listing.rebuild_summaries(), links.record_key_versions()
+        planned = week_plan.rebuild_plan()
         directory.grant_roles_to_managers()
         if repaired:
             print(f"Ticket lists rebuilt for {repaired} ticket(s).", flush=True)
+        if planned:
+            print(f"Week's plan written for {planned} ticket(s).", flush=True)
         if recorded:
             print(f"Signing-key version recorded on {recorded} older link(s).", flush=True)
         print(f"{recreate_timers()} pending timer(s) placed again.", flush=True)

@@ -8,6 +8,7 @@ lives in its partition, so opening the exchange form is one Query. Items, as pk 
                           LINK#<0001>                  the contractors' links
                           NOTIF#<ulid>                 its outbox
                           LIST#ALL|STATE|CONTRACTOR|OWNER, ATTENTION#<reason>   its list summaries
+                          PLAN#OWNER|ALL               its day on the week's plan (data/week_plan.py)
   CONTRACTOR#<id>         PROFILE                      a contractor
                           TICKET#<created>#<ticket>    a line of their history
   MANAGER#<id>            PROFILE                      a manager
@@ -19,9 +20,11 @@ lives in its partition, so opening the exchange form is one Query. Items, as pk 
   WRONGLINK|LOGINADDR|LOGINCLIENT#<sha256>#<window>  COUNT   limits per time window (data/throttle.py)
   UPLOADS#<sha256>        GRANTS                       one holder's upload permissions
   AGENCY                  PROFILE                      the agency profile (data/agency.py)
+  EXPORT#<id>             JOB                          a large export under way (data/export_jobs.py)
 
 Indexes: activity (gsi1pk / gsi1sk: a ticket under OWNER#<manager>, its summaries under TICKETS,
-STATE#…, CONTRACTOR_TICKETS#…, OWNER_TICKETS#…, ATTENTION#<manager>, by last activity; profiles
+STATE#…, CONTRACTOR_TICKETS#…, OWNER_TICKETS#…, ATTENTION#<manager>, by last activity; plan entries
+under PLAN#<monday>[#<manager>], by planned day and hour; profiles
 under CONTRACTORS and MANAGERS, by name), lookup (REF#<reference>, CONTRACTOR_EMAIL#…,
 MANAGER_EMAIL#…, PROVIDER#<SES message id>) and outbox (OUTBOX / due time, pending items only).
 Login secrets, session ids, and what limits count by (addresses, client IPs, upload holders) are
@@ -117,6 +120,35 @@ def contractor_order(name: str, contractor_id: str) -> str:
 
 def manager_order(name: str) -> str:
     return name.lower()
+
+
+# -- the week's plan: planned interventions by week (data/week_plan.py), on the activity index ----
+
+PLAN_OWNER_SK, PLAN_ALL_SK = "PLAN#OWNER", "PLAN#ALL"
+PLAN_PREFIX = "PLAN#"
+
+
+def plan_group(monday: str, manager_id: str | None = None) -> str:
+    """One week's planned interventions (the week named by its Monday), of one owner or of everyone."""
+    return f"{PLAN_PREFIX}{monday}#{manager_id}" if manager_id else f"{PLAN_PREFIX}{monday}"
+
+
+def plan_order(day: str, hour: str, ticket_id: str) -> str:
+    return f"{day}#{hour}#{ticket_id}"
+
+
+# -- large exports -------------------------------------------------------------------------------
+
+EXPORT_SK = "JOB"
+
+
+def export_pk(job_id: str) -> str:
+    return f"EXPORT#{job_id}"
+
+
+def export_object_key(manager_id: str, job_id: str, suffix: str) -> str:
+    """The export's file in the files bucket (`csv`) and the tail not yet sent as a part (`tail`)."""
+    return f"exports/{manager_id}/{job_id}.{suffix}"
 
 
 # -- the lookup index: exact matches -------------------------------------------------------------

@@ -300,6 +300,47 @@ class TicketSummary(RelaisItem, discriminator="ticket_summary"):
     since = UnicodeAttribute(null=True)
 
 
+class PlanEntry(RelaisItem, discriminator="plan_entry"):
+    """A planned intervention on the week's plan, one copy under its owner's week and one under
+    everyone's (chalicelib/data/week_plan.py); rewritten with the ticket in the same transaction."""
+
+    ticket_id = UnicodeAttribute()
+    reference = UnicodeAttribute()
+    title = UnicodeAttribute()
+    state = UnicodeAttribute()
+    urgency = UnicodeAttribute(default="normal")
+    planned_date = UnicodeAttribute()  # YYYY-MM-DD, Europe/Paris
+    planned_time = UnicodeAttribute()  # HH:MM, the start (of the window, when there is one)
+    window_end = UnicodeAttribute(null=True)  # HH:MM: "entre 8 h et 10 h"
+    late_until = UnicodeAttribute(null=True)  # the contractor said they would arrive by then
+    building = UnicodeAttribute(default="")
+    site_address = UnicodeAttribute(default="")
+    contractor_name = UnicodeAttribute()
+    contractor_company = UnicodeAttribute(default="")
+    manager_id = UnicodeAttribute()
+    manager_name = UnicodeAttribute()
+
+
+class ExportJob(RelaisItem, discriminator="export_job"):
+    """A CSV export too large for one response: written to S3 a slice per request, while its page
+    shows the progress (chalicelib/usecases/exports.py). Expires by TTL a day later."""
+
+    job_id = UnicodeAttribute()
+    manager_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # tickets | invoices
+    language = UnicodeAttribute(default="fr")
+    query = JSONAttribute(default=dict)  # the list's filters, as its address had them
+    status = UnicodeAttribute()  # running | done
+    rows = NumberAttribute(default=0)
+    position = JSONAttribute(null=True)  # where the next slice starts reading
+    upload_id = UnicodeAttribute(null=True)  # the S3 multipart upload
+    parts = JSONAttribute(default=list)  # [{"PartNumber": n, "ETag": ...}]
+    lease_until = UnicodeAttribute(null=True)  # one request writes a slice at a time
+    created_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+
 class AgencyProfile(RelaisItem, discriminator="agency"):
     """The agency profile a manager edits (chalicelib/data/agency.py); the settings' until then."""
 

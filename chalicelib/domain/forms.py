@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Generic, Literal, TypeVar
 
 from chalicelib.domain import agency, contacts
@@ -191,20 +191,54 @@ COMPLETION_PAST_DAYS = 60
 FilePair = tuple[str, str]  # (S3 key, display name)
 
 
+# French VAT rates (taux normal, intermédiaire, réduit, particulier, none): a quote or an invoice names one.
+VAT_RATES = ("20", "10", "5.5", "2.1", "0")
+DEFAULT_VAT_RATE = "20"
+# A detailed quote rounds its VAT line by line: the total may differ from HT × rate by a few cents.
+VAT_ROUNDING_TOLERANCE = Decimal("0.05")
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Amounts:
+    """HT, VAT rate, VAT and TTC, as exact decimal strings ("1234.50"), with HT + VAT = TTC to the cent."""
+
+    excl: str
+    vat_rate: str  # one of VAT_RATES
+    vat: str
+    incl: str
+
+    def as_record(self) -> dict[str, str]:
+        """As quotes and invoices store them (amount_incl for a quote, amount for an invoice, as before)."""
+        return {"amount_excl": self.excl, "vat_rate": self.vat_rate, "vat_amount": self.vat, "amount_incl": self.incl}
+
+
 @dataclass(frozen=True)
 class QuoteForm:
-    amount_excl: str  # "1234.50"
-    amount_incl: str
+    amounts: Amounts
     valid_until: str  # YYYY-MM-DD
     comment: str
     file: FilePair
 
+    @property
+    def amount_excl(self) -> str:
+        return self.amounts.excl
+
+    @property
+    def amount_incl(self) -> str:
+        return self.amounts.incl
+
 
 @dataclass(frozen=True)
 class InvoiceForm:
-    amount: str
+    amounts: Amounts
     number: str
     file: FilePair
+
+    @property
+    def amount(self) -> str:
+        """TTC, what an invoice's `amount` has always held."""
+        return self.amounts.incl
 
 
 @dataclass(frozen=True)
@@ -270,6 +304,47 @@ def _amount(form: dict[str, str], name: str, errors: dict[str, str], missing: st
     return value
 
 
+def vat_of(excl: Decimal, rate: str) -> Decimal:
+    """The VAT on `excl` at `rate` percent, rounded half up to the cent as invoices round it."""
+    return (excl * Decimal(rate) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _euros(value: Decimal) -> str:
+    """1234.5 → '1 234,50 €', for a message that names the amounts (pure: no locale)."""
+    return f"{value:,.2f} €".replace(",", "\u202f").replace(".", ",")
+
+
+def _amounts(form: dict[str, str], errors: dict[str, str], *, excl_field: str, incl_field: str, prefix: str,
+             positive: bool) -> Amounts | None:
+    """HT, the VAT rate, the VAT (computed from the rate when left empty) and TTC, checked to the cent:
+    HT + VAT = TTC, and a VAT typed matches its rate within the rounding of a detailed document."""
+    excl = _amount(form, excl_field, errors, missing=N_("Indiquez le montant HT."))
+    incl = _amount(form, incl_field, errors, missing=N_("Indiquez le montant TTC."))
+    rate_field, vat_field = f"{prefix}vat_rate", f"{prefix}vat_amount"
+    rate = _text(form, rate_field).replace(",", ".") or DEFAULT_VAT_RATE
+    if rate not in VAT_RATES:
+        errors[rate_field] = N_("Taux de TVA inconnu : choisissez-en un dans la liste.")
+    typed_vat = _text(form, vat_field)
+    vat = _amount(form, vat_field, errors, missing="") if typed_vat else None
+    if positive and incl is not None and incl <= 0:
+        errors[incl_field] = N_("Le montant TTC doit être supérieur à zéro.")
+    if excl is None or incl is None or rate_field in errors or vat_field in errors:
+        return None
+    expected_vat = vat_of(excl, rate)
+    if vat is None:
+        vat = expected_vat
+    elif abs(vat - expected_vat) > VAT_ROUNDING_TOLERANCE:
+        errors[vat_field] = N_("La TVA ({rate} %) sur {excl} HT est de {expected}, pas de {vat}.",
+                               rate=rate.replace(".", ","), excl=_euros(excl), expected=_euros(expected_vat),
+                               vat=_euros(vat))
+        return None
+    if excl + vat != incl:
+        errors[incl_field] = N_("HT + TVA ne font pas le TTC : {excl} + {vat} = {total}, et non {incl}.",
+                                excl=_euros(excl), vat=_euros(vat), total=_euros(excl + vat), incl=_euros(incl))
+        return None
+    return Amounts(str(excl), rate, str(vat), str(incl))
+
+
 def _one_file(keys: list[str], names: list[str], errors: dict[str, str], field: str, missing: str) -> FilePair | None:
     if not keys:
         errors[field] = missing
@@ -282,10 +357,7 @@ def _one_file(keys: list[str], names: list[str], errors: dict[str, str], field: 
 
 def validate_quote(form: dict[str, str], keys: list[str], names: list[str], today: date) -> Result[QuoteForm]:
     errors: dict[str, str] = {}
-    excl = _amount(form, "amount_excl", errors, missing=N_("Indiquez le montant HT."))
-    incl = _amount(form, "amount_incl", errors, missing=N_("Indiquez le montant TTC."))
-    if excl is not None and incl is not None and incl < excl:
-        errors["amount_incl"] = N_("Le montant TTC ne peut pas être inférieur au montant HT.")
+    amounts = _amounts(form, errors, excl_field="amount_excl", incl_field="amount_incl", prefix="", positive=False)
     until = _date(form, "valid_until", errors, missing=N_("Indiquez la date de validité du devis."))
     if until is not None and until < today:
         errors["valid_until"] = N_("La date de validité est déjà passée.")
@@ -293,24 +365,23 @@ def validate_quote(form: dict[str, str], keys: list[str], names: list[str], toda
     if len(comment) > COMMENT_MAX:
         errors["comment"] = N_("Le commentaire dépasse {limit} caractères.", limit=COMMENT_MAX)
     file = _one_file(keys, names, errors, "quote_file", missing=N_("Joignez le devis (PDF)."))
-    if errors or excl is None or incl is None or until is None or file is None:
+    if errors or amounts is None or until is None or file is None:
         return Result(errors=errors)
-    return Result(QuoteForm(str(excl), str(incl), until.isoformat(), comment, file))
+    return Result(QuoteForm(amounts, until.isoformat(), comment, file))
 
 
 def _invoice(form: dict[str, str], keys: list[str], names: list[str], errors: dict[str, str]) -> InvoiceForm | None:
-    amount = _amount(form, "invoice_amount", errors, missing=N_("Indiquez le montant de la facture."))
-    if amount is not None and amount <= 0:
-        errors["invoice_amount"] = N_("Le montant de la facture doit être supérieur à zéro.")
+    amounts = _amounts(form, errors, excl_field="invoice_amount_excl", incl_field="invoice_amount", prefix="invoice_",
+                       positive=True)
     number = _text(form, "invoice_number")
     if not number:
         errors["invoice_number"] = N_("Indiquez le numéro de facture.")
     elif len(number) > INVOICE_NUMBER_MAX:
         errors["invoice_number"] = N_("Le numéro de facture dépasse {limit} caractères.", limit=INVOICE_NUMBER_MAX)
     file = _one_file(keys, names, errors, "invoice_file", missing=N_("Joignez la facture (PDF)."))
-    if amount is None or file is None or "invoice_amount" in errors or "invoice_number" in errors:
+    if amounts is None or file is None or "invoice_number" in errors:
         return None
-    return InvoiceForm(str(amount), number, file)
+    return InvoiceForm(amounts, number, file)
 
 
 def validate_invoice(form: dict[str, str], keys: list[str], names: list[str]) -> Result[InvoiceForm]:
@@ -334,7 +405,8 @@ def validate_completion(form: dict[str, str], proofs: list[FilePair], invoice_ke
     comment = _text(form, "comment")
     if len(comment) > COMMENT_MAX:
         errors["comment"] = N_("Le commentaire dépasse {limit} caractères.", limit=COMMENT_MAX)
-    wants_invoice = bool(invoice_keys or _text(form, "invoice_amount") or _text(form, "invoice_number"))
+    wants_invoice = bool(invoice_keys or _text(form, "invoice_amount") or _text(form, "invoice_amount_excl")
+                         or _text(form, "invoice_number"))
     invoice = _invoice(form, invoice_keys, invoice_names, errors) if wants_invoice else None
     if errors or done_on is None:
         return Result(errors=errors)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from chalicelib import i18n
 from chalicelib.domain import clock
@@ -147,7 +148,10 @@ def money(value: str | float | None, language: str = "fr") -> str:
     """'1500.00' → '1 500,00 €' in French, '€1,500.00' in English."""
     if value in (None, ""):
         return ""
-    amount = float(str(value))
+    try:
+        amount = Decimal(str(value))  # never a float: amounts are exact to the cent
+    except InvalidOperation:
+        return str(value)
     if i18n.normalise(language) == "en":
         return f"€{amount:,.2f}"
     return f"{amount:,.2f} €".replace(",", "\u202f").replace(".", ",")

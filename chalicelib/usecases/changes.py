@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.config import settings
-from chalicelib.data import keys, links, listing, store
+from chalicelib.data import keys, links, listing, store, week_plan
 from chalicelib.data.keys import ticket_pk
 from chalicelib.data.models import Event, Link, Manager, Notification, RelaisItem, Ticket
 from chalicelib.domain import clock, lifecycle
@@ -111,6 +111,7 @@ def transition(
     target = lifecycle.next_state(State(ticket.state), action, who.actor)
     before = planning.wanted(ticket, settings().timers)
     listed_before = listing.summary_keys(ticket)
+    planned_before = week_plan.entries(ticket)
     if change is not None:
         change(ticket)
     if who.actor is Actor.CONTRACTOR:  # the manager is alerted and it shows as unread until marked read
@@ -120,6 +121,8 @@ def transition(
     event = new_event(ticket, who, event_type or action.value, now, data or {})
     notifications = (notify(ticket) if notify else []) + timer_notifications(ticket, before, now)
     puts, deletes = listing.summary_writes(ticket, listed_before)
+    plan_puts, plan_deletes = week_plan.writes(ticket, planned_before)  # the week's plan, in the same transaction
+    puts, deletes = puts + plan_puts, deletes + plan_deletes
     delivery_failed = listing.delivery_failed_item(ticket, view.notifications, view.events)
     if delivery_failed:
         puts.append(delivery_failed)

@@ -15,7 +15,7 @@ from chalicelib.usecases import changes
 
 
 def _invoice_record(invoice: InvoiceForm, file: dict[str, Any]) -> dict[str, Any]:
-    return {"amount": invoice.amount, "number": invoice.number, "file": file}
+    return {**invoice.amounts.as_record(), "amount": invoice.amount, "number": invoice.number, "file": file}
 
 
 def complete(view: store.TicketView, form: CompletionForm, proofs: list[dict[str, Any]], invoice_file: dict[str, Any] | None,

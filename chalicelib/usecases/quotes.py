@@ -18,15 +18,14 @@ from chalicelib.usecases import changes
 
 
 def submit_quote(view: store.TicketView, quote: QuoteForm, file: dict[str, Any], submission_id: str, now: datetime) -> Event:
-    details = {"amount_excl": quote.amount_excl, "amount_incl": quote.amount_incl, "valid_until": quote.valid_until,
-               "comment": quote.comment}
+    details = {**quote.amounts.as_record(), "valid_until": quote.valid_until, "comment": quote.comment}
 
     def keep(ticket: Ticket) -> None:
         ticket.quote = {**details, "file": file}
 
     def notify(ticket: Ticket) -> list[Any]:
         return [outgoing.to_manager(ticket, "manager_alert", now, {"alert": "submit_quote", "details": [quote.comment], "quote": {
-            "amount_excl": quote.amount_excl, "amount_incl": quote.amount_incl, "valid_until": quote.valid_until}})]
+            **quote.amounts.as_record(), "valid_until": quote.valid_until}})]
 
     return changes.transition(
         view, changes.contractor_of(view), Action.SUBMIT_QUOTE, now=now, data={**details, "files": [file]}, notify=notify,

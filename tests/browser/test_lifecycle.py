@@ -219,6 +219,7 @@ def test_a_quote_request_walks_to_closed_through_the_schedules(relais: Relais, d
     expect(invoice.locator("h2")).to_have_text("Envoyer votre facture")
     expect(invoice.get_by_label("Facture (PDF)")).to_have_attribute("accept", "application/pdf")
     _upload(form, "invoice-file", INVOICE_NAME, "application/pdf", PDF)
+    invoice.get_by_label("Montant HT (€)").fill("400,00")
     invoice.get_by_label("Montant TTC (€)").fill("480,00")
     invoice.get_by_label("Numéro de facture").fill("F-2026-118")
     assert _no_horizontal_scroll(form), "the invoice form scrolls sideways on a 390 px phone"
@@ -235,6 +236,7 @@ def test_a_quote_request_walks_to_closed_through_the_schedules(relais: Relais, d
     expect(manager.locator("#ticket-state")).to_have_text("Facturée")
     expect(manager.locator("#invoice")).to_contain_text("F-2026-118")
     expect(manager.locator("#invoice")).to_contain_text(_euros("480"))
+    expect(manager.locator("#invoice .amount-vat")).to_contain_text(_euros("80"))  # HT, TVA 20 % and TTC shown
     expect(manager.locator("#invoice").get_by_role("link", name=INVOICE_NAME)).to_be_visible()
     manager.get_by_role("button", name="Clôturer le ticket").click()
     expect(manager.locator("#ticket-state")).to_have_text("Clôturée")

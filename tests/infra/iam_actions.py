@@ -10,6 +10,8 @@ PREFIXES = {"sesv2": "ses", "dynamodbstreams": "dynamodb"}
 TRANSACT_PARTS = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem", "Delete": "dynamodb:DeleteItem",
                   "ConditionCheck": "dynamodb:ConditionCheckItem"}
 S3_READS = {"HeadObject", "GetObject"}
+# A multipart upload's steps are authorised as s3:PutObject (the IAM reference lists no action of their own).
+S3_MULTIPART_WRITES = {"CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"}
 
 
 def actions_for(service: str, operation: str, params: dict[str, Any]) -> set[str]:
@@ -20,6 +22,8 @@ def actions_for(service: str, operation: str, params: dict[str, Any]) -> set[str
     # S3 authorises a call naming a version as the *Version action (the bucket is versioned).
     if service == "s3" and operation in S3_READS:
         return {"s3:GetObjectVersion" if params.get("VersionId") else "s3:GetObject"}
+    if service == "s3" and operation in S3_MULTIPART_WRITES:
+        return {"s3:PutObject"}
     if service == "s3" and operation == "DeleteObject" and params.get("VersionId"):
         return {"s3:DeleteObjectVersion"}
     if service == "s3" and operation == "CopyObject":  # read the source, write the copy

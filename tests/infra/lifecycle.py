@@ -225,6 +225,7 @@ def walk(client: Client, people: People, aws: str, recorder: Recorder) -> str:
     invoice = upload(client, f"{path}/uploads", {"form_token": token(html, "messages")}, "facture.pdf",
                      "application/pdf", PDF)
     sent = act(client, path, "invoice", [("invoice_key", invoice), ("invoice_name", "facture.pdf"),
+                                         ("invoice_amount_excl", "400,00"),
                                          ("invoice_amount", "480,00"), ("invoice_number", "F-2026-118")])
     assert sent.status_code == 303
     pump.drain()
@@ -234,7 +235,25 @@ def walk(client: Client, people: People, aws: str, recorder: Recorder) -> str:
                               body=urlencode({"csrf": csrf_of(page), "form_id": close, "reason": ""}))
     assert closed.status_code == 303
     pump.drain()
+    _large_export(client, manager)
     return ticket_id
+
+
+def _large_export(client: Client, manager: dict[str, str]) -> None:
+    """The invoices exported as a large export goes (to S3, a slice per request, then a download link)."""
+    from chalicelib.usecases import exports
+
+    page = client.http.get("/admin/tickets", headers=manager).body.decode()
+    inline, exports.INLINE_JSON_BYTES = exports.INLINE_JSON_BYTES, -1  # any export is large here
+    try:
+        started = client.http.post("/admin/exports/invoices", headers={**FORM_HEADERS, **manager},
+                                   body=urlencode({"csrf": csrf_of(page), "owner": "all"}))
+    finally:
+        exports.INLINE_JSON_BYTES = inline
+    job = started.headers["Location"]
+    while 'id="export-download"' not in (shown := client.http.get(job, headers=manager).body.decode()):
+        client.http.post(job, headers={**FORM_HEADERS, **manager}, body=urlencode({"csrf": csrf_of(shown)}))
+    assert client.http.get(f"{job}/file", headers=manager).status_code == 302
 
 
 def _action_form(page: str, ticket_id: str, action: str) -> str:

@@ -232,6 +232,7 @@ def intervention_to_closed(client: Client, lambdas: Lambdas, session: dict[str, 
     lambdas.drain()
     invoice = uploaded(client, path, "facture.pdf", "application/pdf", PDF)
     contractor_does(client, path, "invoice", [("invoice_key", invoice), ("invoice_name", "facture.pdf"),
+                                              ("invoice_amount_excl", "400,00"),
                                               ("invoice_amount", "480,00"), ("invoice_number", "F-2026-118")])
     lambdas.drain()
     manager_does(client, session, ticket_id, "close")
@@ -356,6 +357,7 @@ def test_every_dashboard_metric_receives_a_value_over_a_lifecycle(client: Client
         invoice = uploaded(client, path, "facture.pdf", "application/pdf", PDF)
         contractor_does(client, path, "completion", [("done_on", today()), ("proof_key", photo), ("proof_name", "photo.jpg"),
                                                      ("invoice_key", invoice), ("invoice_name", "facture.pdf"),
+                                                     ("invoice_amount_excl", "75"),
                                                      ("invoice_amount", "90"), ("invoice_number", "F-7")])
         contractor_does(client, path, "messages", {"body": "Facture jointe, merci."})
         lambdas.drain()

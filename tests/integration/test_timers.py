@@ -212,10 +212,12 @@ def test_from_presence_to_closed_with_the_invoice_chase(client: Client, people: 
     html = client.http.get(path).body.decode()
     not_pdf = upload(client, f"{path}/uploads", {"form_token": token(html, "messages")}, "facture.jpg", "image/jpeg", JPEG)
     refused = act(client, path, "invoice", [("invoice_key", not_pdf), ("invoice_name", "facture.jpg"),
+                                            ("invoice_amount_excl", "400,00"),
                                             ("invoice_amount", "480,00"), ("invoice_number", "F-2026-118")])
     assert refused.status_code == 400 and "facture.jpg : Ce fichier doit être un PDF." in refused.body.decode()
     invoice = upload(client, f"{path}/uploads", {"form_token": token(html, "messages")}, "facture.pdf", "application/pdf", PDF)
     sent = act(client, path, "invoice", [("invoice_key", invoice), ("invoice_name", "facture.pdf"),
+                                         ("invoice_amount_excl", "400,00"),
                                          ("invoice_amount", "480,00"), ("invoice_number", "F-2026-118")])
     assert sent.status_code == 303 and state(ticket.ticket_id) == "invoiced"
     assert store.load_ticket(ticket.ticket_id).ticket.invoice["amount"] == "480.00"  # type: ignore[index]
@@ -232,12 +234,13 @@ def test_completion_with_the_invoice_goes_straight_to_invoiced(client: Client, p
     proof = upload(client, f"{path}/uploads", t, "photo.jpg", "image/jpeg", JPEG)
     invoice = upload(client, f"{path}/uploads", t, "facture.pdf", "application/pdf", PDF)
     partial = act(client, path, "completion", [("done_on", clock.paris(clock.now()).date().isoformat()),
-                                               ("proof_key", proof), ("proof_name", "photo.jpg"), ("invoice_amount", "90")])
+                                               ("proof_key", proof), ("proof_name", "photo.jpg"),
+                                               ("invoice_amount_excl", "75"), ("invoice_amount", "90")])
     assert partial.status_code == 400 and "Joignez la facture (PDF)." in partial.body.decode()
     done = act(client, path, "completion", [("done_on", clock.paris(clock.now()).date().isoformat()),
                                             ("proof_key", proof), ("proof_name", "photo.jpg"),
                                             ("invoice_key", invoice), ("invoice_name", "facture.pdf"),
-                                            ("invoice_amount", "90"), ("invoice_number", "F-7")])
+                                            ("invoice_amount_excl", "75"), ("invoice_amount", "90"), ("invoice_number", "F-7")])
     assert done.status_code == 303 and state(ticket.ticket_id) == "invoiced"
     pump.drain()
     assert schedule_names() == []
@@ -270,7 +273,7 @@ def quote_ticket(people: People) -> Any:
 @pytest.mark.parametrize(("fields", "field", "message"), [
     ({"amount_excl": "-10", "amount_incl": "12"}, "amount_excl", "ne peut pas être négatif"),
     ({"amount_excl": "douze", "amount_incl": "12"}, "amount_excl", "Montant invalide"),
-    ({"amount_excl": "1 200,00", "amount_incl": "1000"}, "amount_incl", "inférieur au montant HT"),
+    ({"amount_excl": "1 200,00", "amount_incl": "1000"}, "amount_incl", "HT + TVA ne font pas le TTC"),
     ({"valid_until": "2020-01-01"}, "valid_until", "déjà passée"),
     ({"no_file": "1"}, "quote_file", "Joignez le devis (PDF)."),
 ])
@@ -329,7 +332,7 @@ def test_an_unanswered_request_is_sent_again_once_then_the_manager_is_alerted(cl
 
 
 @pytest.mark.parametrize(("setup", "action", "fields"), [
-    ("sent", "invoice", {"invoice_amount": "10", "invoice_number": "F1"}),
+    ("sent", "invoice", {"invoice_amount_excl": "10", "invoice_vat_rate": "0", "invoice_amount": "10", "invoice_number": "F1"}),
     ("cancelled", "presence", {}),
     ("scheduled", "answer", {"decision": "accept", "planned_time": "09:00"}),
 ])

@@ -139,7 +139,8 @@ def test_the_end_of_work_with_proofs_sent_six_times_at_once_is_recorded_once(cli
     invoice = uploaded(client, path, form_token, "facture.pdf", "application/pdf", PDF)["key"]
     fields = [("form_token", form_token), ("done_on", clock.paris(clock.now()).date().isoformat()),
               *[pair for n, key in enumerate(proofs) for pair in (("proof_key", key), ("proof_name", f"apres{n}.jpg"))],
-              ("invoice_key", invoice), ("invoice_name", "facture.pdf"), ("invoice_amount", "90"), ("invoice_number", "F-7")]
+              ("invoice_key", invoice), ("invoice_name", "facture.pdf"),
+              ("invoice_amount_excl", "75"), ("invoice_amount", "90"), ("invoice_number", "F-7")]
     body = urlencode(fields)
     results = submit_together(6, lambda: client.http.post(f"{path}/completion", headers=FORM_HEADERS, body=body))
     assert set(results) == {(303, f"{path}/confirmation")}, results

@@ -46,17 +46,23 @@ def _cursor(token: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-@bp.route("/admin/tickets", methods=["GET"])
-@signed_in
-def ticket_list(session: auth.Session) -> Response:
-    """Every ticket, most recent activity first, filtered and paginated through the activity index."""
-    query: dict[str, str] = dict(bp.current_request.query_params or {})
-    owner = query.get("owner", session.manager.manager_id)
+def list_filters(query: dict[str, str], manager_id: str) -> tuple[listing.Filters, str]:
+    """The list's filters from its address (the list and its exports read them the same way), and the owner shown."""
+    owner = query.get("owner", manager_id)
     filters = listing.Filters(
         state=query.get("state", "") if query.get("state", "") in {s.value for s in State} else "",
         contractor_id=query.get("contractor", ""), owner_id="" if owner == "all" else owner,
         updated_from=query.get("from", ""), updated_to=query.get("to", ""), reference=query.get("ref", "").strip(),
     )
+    return filters, owner
+
+
+@bp.route("/admin/tickets", methods=["GET"])
+@signed_in
+def ticket_list(session: auth.Session) -> Response:
+    """Every ticket, most recent activity first, filtered and paginated through the activity index."""
+    query: dict[str, str] = dict(bp.current_request.query_params or {})
+    filters, owner = list_filters(query, session.manager.manager_id)
     backwards = bool(query.get("before"))
     page = listing.tickets_page(filters, _cursor(query.get("before") or query.get("after", "")), backwards)
     cursors = signer()
@@ -66,7 +72,7 @@ def ticket_list(session: auth.Session) -> Response:
     previous_url = (f"/admin/tickets?{urlencode({**base, 'before': cursors.dumps('cursor', page.previous_cursor)})}"
                     if page.previous_cursor else "")
     return admin_page(session, "admin/tickets.html", tickets=page.items, filters=filters, owner=owner, next_url=next_url,
-                      previous_url=previous_url, states=[s.value for s in State],
+                      previous_url=previous_url, states=[s.value for s in State], export_fields=base,
                       contractors=directory.contractor_choices(), managers=directory.manager_choices())
 
 
