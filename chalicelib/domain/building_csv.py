@@ -181,7 +181,7 @@ def read(data: bytes) -> ImportFile:
         return found
     text, found.encoding = decoded
     found.delimiter = _delimiter(text.split("\n", 1)[0])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=found.delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=found.delimiter, strict=True)
     try:
         header = next(reader, [])
         columns = _columns(header, found)

@@ -235,22 +235,30 @@ def _delete_chunk(job: BuildingImport, plan: _Plan, done: int, now: datetime) ->
         store.failed_conditions(exc)  # the progress moved (another tab): read it again
 
 
+def _finished(job: BuildingImport) -> BuildingImport:
+    """Done once every chunk is written; cancelled once every chunk written is deleted."""
+    if job.status == RUNNING and int(job.done_chunks) >= int(job.total_chunks):
+        return _set_status(job, DONE, (RUNNING,))
+    if job.status == ROLLING_BACK and int(job.done_chunks) <= 0:
+        return _set_status(job, CANCELLED, (ROLLING_BACK,))
+    return job
+
+
 def advance(manager_id: str, import_id: str, now: datetime, seconds: float = BATCH_SECONDS) -> BuildingImport:
-    """Writes (or, rolling back, deletes) chunks for about `seconds`; the import as stored after."""
-    job = get(manager_id, import_id)
+    """Writes (or, rolling back, deletes) chunks for about `seconds`, one at least; the import as
+    stored after."""
+    job = _finished(get(manager_id, import_id))
     plan = _Plan(job)
     until = time.monotonic() + seconds
-    while job.status in (RUNNING, ROLLING_BACK) and time.monotonic() < until:
+    while job.status in (RUNNING, ROLLING_BACK):
         done = int(job.done_chunks)
-        if job.status == RUNNING and done >= int(job.total_chunks):
-            return _set_status(job, DONE, (RUNNING,))
-        if job.status == ROLLING_BACK and done <= 0:
-            return _set_status(job, CANCELLED, (ROLLING_BACK,))
         if job.status == RUNNING and not _write_chunk(job, plan, done, now):
-            job = _set_status(job, ROLLING_BACK, (RUNNING,), CONFLICT)
+            job = _finished(_set_status(job, ROLLING_BACK, (RUNNING,), CONFLICT))
             continue
         if job.status == ROLLING_BACK:
             _delete_chunk(job, plan, done, now)
-        job = get(manager_id, import_id)
+        job = _finished(get(manager_id, import_id))
         plan.job = job
+        if time.monotonic() >= until:
+            break
     return job

@@ -24,7 +24,7 @@ else:
 
 bp = http.Blueprint(__name__)
 
-IMPORT_CONTENT_TYPES = ["multipart/form-data"]
+IMPORT_CONTENT_TYPES = ["multipart/form-data", *http.FORM_CONTENT_TYPES]  # a form with a file, or without one
 NOT_FOUND = N_("Immeuble introuvable.")
 IMPORT_NOT_FOUND = N_("Import introuvable : il a expiré ou n'est pas le vôtre.")
 
