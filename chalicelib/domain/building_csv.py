@@ -187,6 +187,7 @@ def read(data: bytes) -> ImportFile:
         columns = _columns(header, found)
         if columns is None:
             return found
+        checked: Checked = {}
         by_id: dict[str, BuildingCard] = {}
         lots: dict[str, dict[str, tuple[Lot, int]]] = {}
         for row in reader:
@@ -197,7 +198,7 @@ def read(data: bytes) -> ImportFile:
                 found.refused = N_("Trop de lignes : {limit} au plus par fichier. Découpez-le en plusieurs fichiers.",
                                    limit=MAX_LINES)
                 return found
-            _line(row, len(header), columns, reader.line_num, found, by_id, lots)
+            _line(row, len(header), columns, reader.line_num, found, checked, by_id, lots)
     except csv.Error:
         found.refused = N_("Fichier CSV illisible à la ligne {line} : vérifiez les guillemets.", line=reader.line_num)
         return found
@@ -208,7 +209,10 @@ def read(data: bytes) -> ImportFile:
     return found
 
 
-def _line(row: list[str], width: int, columns: dict[int, str], line: int, found: ImportFile,
+Checked = dict[tuple[str, ...], tuple[BuildingCard | None, dict[str, str]]]
+
+
+def _line(row: list[str], width: int, columns: dict[int, str], line: int, found: ImportFile, checked: Checked,
           by_id: dict[str, BuildingCard], lots: dict[str, dict[str, tuple[Lot, int]]]) -> None:
     """One line: its building (the first line of a building sets it), and its lot if any."""
     if len(row) > width and any(cell.strip() for cell in row[width:]):
@@ -218,9 +222,12 @@ def _line(row: list[str], width: int, columns: dict[int, str], line: int, found:
     values = _cells(row, columns, line, found.problems)
     if values is None:
         return
-    card, errors = buildings.validate_building(values)
+    building_values = tuple(values.get(name, "") for name in BUILDING_FIELDS)
+    if building_values not in checked:  # a building's columns repeat on each of its lots' lines: checked once
+        checked[building_values] = buildings.validate_building(values)
+    card, building_errors = checked[building_values]
     lot, lot_errors = buildings.validate_lot(values)
-    errors.update(lot_errors)
+    errors = {**building_errors, **lot_errors}
     if card is None or errors:
         for name, message in errors.items():
             found.problems.append(Problem(line, name if name in LABELS else "street", message))

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from chalicelib.domain import contacts
 from chalicelib.domain.errors import InvalidContact
@@ -184,7 +185,7 @@ class BuildingCard:
     notes: str = ""
     lots: tuple[Lot, ...] = field(default_factory=tuple)
 
-    @property
+    @cached_property
     def building_id(self) -> str:
         return building_id_for(self.address)
 
