@@ -238,3 +238,23 @@ def picked(building_id: str, lot_number: str) -> tuple[Building | None, str | No
     if lot is None:
         return building, None, {"lot_number": N_("Ce lot n'existe pas dans cet immeuble.")}
     return building, lot.number, {}
+
+
+# -- tickets typed before buildings (make upgrade-data) ----------------------------------------------
+
+def freehand_matches() -> list[tuple[Ticket, Building]]:
+    """Tickets with no building whose freehand address names exactly one saved building: the same
+    street, and its postal code or city. A Scan of the tickets: for `make upgrade-data` only."""
+    by_street: dict[str, list[Building]] = {}
+    for building in every_building():
+        by_street.setdefault(buildings.street_key(building.street), []).append(building)
+    matches = []
+    for ticket in Ticket.scan(filter_condition=Ticket.building_id.does_not_exist()):
+        freehand = buildings.read_freehand(ticket.site_address)
+        if freehand is None:
+            continue
+        found = [b for b in by_street.get(freehand.street, [])
+                 if buildings.matches_freehand(buildings.Address(b.street, b.postal_code, b.city), freehand)]
+        if len(found) == 1:
+            matches.append((ticket, found[0]))
+    return sorted(matches, key=lambda match: match[0].created_at)

@@ -277,3 +277,38 @@ def test_a_building_typed_by_hand_is_normalised_and_a_double_submit_makes_one(cl
     html = bad.body.decode()
     assert bad.status_code == 400 and 'id="postal_code-error"' in html and 'id="caretaker_phone-error"' in html
     assert len(saved_buildings()) == 1
+
+
+# -- tickets typed before buildings -------------------------------------------------------------------
+
+def test_upgrade_data_offers_to_link_freehand_tickets_to_the_building_they_name(
+        client: Client, headers: dict[str, str], people: People, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from infra import upgrade_data
+    from tests.integration.conftest import new_ticket
+
+    old = new_ticket(people)  # "14 rue des Lilas, Lyon", typed before buildings existed
+    elsewhere = new_ticket(people)
+    elsewhere.update(actions=[type(elsewhere).site_address.set("14 rue des Lilas, Paris")])
+    card, _ = validate_building({"name": "Les Lilas", "street": "14, r. des Lilas", "postal_code": "69003", "city": "Lyon"})
+    assert card is not None
+    lilas = buildings.create_building(card, clock.now())
+    assert client.http.get(f"/admin/tickets/{old.ticket_id}", headers=headers).status_code == 200  # works as it was
+
+    monkeypatch.setenv("RELAIS_LINK_BUILDINGS", "no")
+    upgrade_data.main()
+    listed = capsys.readouterr().out
+    assert "1 ticket(s) with a freehand address match a building" in listed and old.reference in listed
+    assert store.load_ticket(old.ticket_id).ticket.building_id is None  # offered, not linked
+
+    monkeypatch.setenv("RELAIS_LINK_BUILDINGS", "yes")
+    upgrade_data.main()
+    assert "1 ticket(s) linked" in capsys.readouterr().out
+    linked = store.load_ticket(old.ticket_id).ticket
+    assert (linked.building_id, linked.building_name, linked.site_address) == (lilas.building_id, "Les Lilas",
+                                                                               "14 rue des Lilas, Lyon")
+    assert store.load_ticket(elsewhere.ticket_id).ticket.building_id is None
+    page = client.http.get(f"/admin/buildings/{lilas.building_id}", headers=headers).body.decode()
+    assert old.reference in page and elsewhere.reference not in page
+    upgrade_data.main()
+    assert "0 ticket(s) with a freehand address match" in capsys.readouterr().out  # a second run writes nothing
