@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice.app import Response
 
+from chalicelib.domain import clock, errors
 from chalicelib.domain.text import N_
 from chalicelib.web import deferred, http
 from chalicelib.web.session import admin_page, signed_in
@@ -14,13 +15,12 @@ from chalicelib.web.session import admin_page, signed_in
 # Loaded by the first request for these pages (see chalicelib/web/deferred.py).
 if TYPE_CHECKING:
     from chalicelib.data import buildings
-    from chalicelib.domain import building_csv, clock, errors
+    from chalicelib.domain import building_csv
     from chalicelib.domain import buildings as rules
     from chalicelib.usecases import building_import
 else:
     buildings, building_import = deferred.modules("data.buildings", "usecases.building_import")
-    rules, building_csv, clock, errors = deferred.modules("domain.buildings", "domain.building_csv", "domain.clock",
-                                                          "domain.errors")
+    rules, building_csv = deferred.modules("domain.buildings", "domain.building_csv")
 
 bp = http.Blueprint(__name__)
 
