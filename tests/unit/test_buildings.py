@@ -21,7 +21,8 @@ def test_an_address_is_normalised(street: str, postal: str, city: str, expected:
 
 
 def test_every_spelling_of_one_address_names_one_building() -> None:
-    spellings = [("14 rue des Lilas", "69003", "Lyon"), ("14, R. DES LILAS", "69003", "LYON"), ("14 rue des lilas", "69 003", "lyon")]
+    spellings = [("14 rue des Lilas", "69003", "Lyon"), ("14, R. DES LILAS", "69003", "LYON"),
+                 ("14 rue des lilas", "69 003", "lyon")]
     ids = {buildings.building_id_for(validate_address(*s, {})) for s in spellings}  # type: ignore[arg-type]
     assert len(ids) == 1 and len(next(iter(ids))) == 26
     other = validate_address("14 rue des Lilas", "69004", "Lyon", {})
@@ -82,8 +83,8 @@ def test_a_comma_separated_utf8_file_with_a_bom_and_other_titles_is_read() -> No
 
 
 def test_a_lot_twice_or_an_address_under_two_names_is_a_problem_of_its_line() -> None:
-    data = ("Immeuble;Adresse;CP;Ville;Lot\nA;1 rue X;69001;Lyon;1\nA;1 rue X;69001;Lyon;01\nB;1 rue X;69001;Lyon;2\n"
-            "A;1 rue X;69001;Lyon;3;de trop\n").encode()
+    data = (b"Immeuble;Adresse;CP;Ville;Lot\nA;1 rue X;69001;Lyon;1\nA;1 rue X;69001;Lyon;01\nB;1 rue X;69001;Lyon;2\n"
+            b"A;1 rue X;69001;Lyon;3;de trop\n")
     found = building_csv.read(data)
     assert [(p.line, p.field) for p in found.problems] == [(3, "lot_number"), (4, "name"), (5, "")]
 
