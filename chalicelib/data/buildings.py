@@ -170,16 +170,15 @@ def every_building() -> Iterator[Building]:
             yield item
 
 
-def existing(building_ids: list[str]) -> dict[str, set[str]]:
-    """Of these buildings, those already saved, with the numbers of their lots (BatchGetItem by 100,
-    then one Query per building found)."""
+def existing(wanted: dict[str, list[str]]) -> dict[str, set[str]]:
+    """Of these buildings (id → the lot numbers asked about), those already saved, with which of
+    those lots they already have: BatchGetItem by 100 keys, profiles then lots."""
     found: dict[str, set[str]] = {}
-    for profile in Building.batch_get([(keys.building_pk(b), keys.PROFILE) for b in dict.fromkeys(building_ids)]):
+    for profile in Building.batch_get([(keys.building_pk(b), keys.PROFILE) for b in wanted]):
         found[profile.building_id] = set()
-    for building_id in found:
-        for item in RelaisItem.query(keys.building_pk(building_id), RelaisItem.sk.startswith(keys.LOT_PREFIX)):
-            if isinstance(item, Lot):
-                found[building_id].add(item.number)
+    lot_keys = [(keys.building_pk(b), keys.lot_sk(number)) for b in found for number in dict.fromkeys(wanted[b])]
+    for lot in Lot.batch_get(lot_keys):
+        found[lot.building_id].add(lot.number)
     return found
 
 

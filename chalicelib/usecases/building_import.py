@@ -106,7 +106,8 @@ def preview(manager_id: str, data: bytes, now: datetime) -> Preview:
     file = building_csv.read(data)
     if file.refused:
         return Preview(file)
-    chunks, found = plan(file, buildings.existing([card.building_id for card in file.buildings]))
+    chunks, found = plan(file, buildings.existing({card.building_id: [lot.number for lot in card.lots]
+                                                   for card in file.buildings}))
     if file.problems or not chunks:
         return found
     found.import_id = ids.new_id()
