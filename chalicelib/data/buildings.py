@@ -19,10 +19,19 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.data import keys, store
-from chalicelib.data.models import Building, BuildingVisit, BuildingWord, Lot, RelaisItem, Ticket
+from chalicelib.data.models import (
+    Building,
+    BuildingImport,
+    BuildingVisit,
+    BuildingWord,
+    ImportStatus,
+    Lot,
+    RelaisItem,
+    Ticket,
+)
 from chalicelib.domain import buildings, clock, ids
 from chalicelib.domain.buildings import BuildingCard
-from chalicelib.domain.errors import AlreadyExists
+from chalicelib.domain.errors import AlreadyExists, Changed
 
 SEARCH_RESULTS = 10
 SEARCH_READ = 60  # word items read by one Query: a building may match on several of its words
@@ -32,13 +41,13 @@ _ORDER_CURSOR = re.compile(r"^.{0,400}#[0-9A-Z]{26}$")
 
 # -- items ------------------------------------------------------------------------------------------
 
-def profile_item(card: BuildingCard, now: datetime, import_id: str | None = None) -> Building:
+def profile_item(card: BuildingCard, created_at: str, import_id: str | None = None) -> Building:
     building_id = card.building_id
     return Building(
         keys.building_pk(building_id), keys.PROFILE, building_id=building_id, name=card.name, street=card.address.street,
         postal_code=card.address.postal_code, city=card.address.city, access_notes=card.access_notes,
         caretaker_name=card.caretaker_name, caretaker_phone=card.caretaker_phone, caretaker_email=card.caretaker_email,
-        notes=card.notes, created_at=clock.iso(now), import_id=import_id,
+        notes=card.notes, created_at=created_at, import_id=import_id,
         gsi1pk=keys.BUILDINGS_GROUP, gsi1sk=keys.building_order(card.name, building_id),
     )
 
@@ -59,7 +68,7 @@ def lot_item(building_id: str, lot: buildings.Lot, import_id: str | None = None)
 
 def create_building(card: BuildingCard, now: datetime) -> Building:
     """The building, its words and lots in one transaction; AlreadyExists if its address is taken."""
-    profile = profile_item(card, now)
+    profile = profile_item(card, clock.iso(now))
     try:
         with TransactWrite(connection=store.connection()) as transaction:
             transaction.save(profile, condition=Building.pk.does_not_exist())
@@ -69,6 +78,36 @@ def create_building(card: BuildingCard, now: datetime) -> Building:
         store.failed_conditions(exc)  # a busy table raises Busy
         raise AlreadyExists(card.building_id) from exc
     return profile
+
+
+def card_of(building: Building) -> BuildingCard:
+    return BuildingCard(building.name, buildings.Address(building.street, building.postal_code, building.city),
+                        building.access_notes, building.caretaker_name, building.caretaker_phone, building.caretaker_email,
+                        building.notes)
+
+
+def update_building(building: Building, card: BuildingCard) -> Building:
+    """New name, access notes, caretaker or notes (the address is the building's identity): the
+    profile and its words in one transaction. Refused (Changed) while the import that created the
+    building is unfinished: rolling it back must find the words it wrote."""
+    updated = profile_item(card, building.created_at, building.import_id)
+    kept = set(card.search_words())
+    gone = [word for word in card_of(building).search_words() if word not in kept]
+    try:
+        with TransactWrite(connection=store.connection()) as transaction:
+            if building.import_id:
+                transaction.condition_check(BuildingImport, keys.import_pk(building.import_id), keys.IMPORT_SK,
+                                            condition=BuildingImport.pk.does_not_exist()
+                                            | BuildingImport.status.is_in(ImportStatus.DONE, ImportStatus.CANCELLED))
+            transaction.save(updated, condition=Building.pk.exists())
+            for item in word_items(card, building.import_id):
+                transaction.save(item)
+            for word in gone:
+                transaction.delete(BuildingWord(keys.building_pk(building.building_id), keys.word_sk(word)))
+    except TransactWriteError as exc:
+        store.failed_conditions(exc)
+        raise Changed(building.building_id) from exc
+    return updated
 
 
 def add_lot(building_id: str, lot: buildings.Lot) -> Lot:

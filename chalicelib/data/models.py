@@ -370,6 +370,14 @@ class BuildingVisit(RelaisItem, discriminator="building_visit"):
     created_at = UnicodeAttribute()
 
 
+class ImportStatus(StrEnum):
+    PREVIEWED = "previewed"  # read and staged: nothing written until confirmed
+    RUNNING = "running"
+    DONE = "done"
+    ROLLING_BACK = "rolling_back"  # deleting what it wrote, chunk by chunk
+    CANCELLED = "cancelled"
+
+
 class BuildingImport(RelaisItem, discriminator="building_import"):
     """A confirmed import, written in chunks (usecases/building_import.py): how far it got."""
 
@@ -378,7 +386,7 @@ class BuildingImport(RelaisItem, discriminator="building_import"):
     page_starts = ListAttribute(of=NumberAttribute)  # the first chunk of each plan page
     total_chunks = NumberAttribute()
     done_chunks = NumberAttribute(default=0)
-    status = UnicodeAttribute()  # previewed | running | done | rolling_back | cancelled
+    status = UnicodeAttribute()  # an ImportStatus
     buildings = NumberAttribute(default=0)
     lots = NumberAttribute(default=0)
     error = UnicodeAttribute(null=True)

@@ -31,7 +31,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.data import buildings, keys, store
-from chalicelib.data.models import BuildingImport, BuildingImportPlan, RelaisItem
+from chalicelib.data.models import BuildingImport, BuildingImportPlan, ImportStatus, RelaisItem
 from chalicelib.domain import building_csv, clock, ids
 from chalicelib.domain.buildings import Address, BuildingCard, Lot
 from chalicelib.domain.errors import NotFound
@@ -41,7 +41,7 @@ CHUNK_ITEMS = 99  # + the import's progress: DynamoDB's 100 items per transactio
 PAGE_BYTES = 300_000  # of plan per staged item (DynamoDB's items hold 400 KB)
 PLAN_DAYS = 30
 BATCH_SECONDS = 3.0
-PREVIEWED, RUNNING, DONE, ROLLING_BACK, CANCELLED = "previewed", "running", "done", "rolling_back", "cancelled"
+PREVIEWED, RUNNING, DONE, ROLLING_BACK, CANCELLED = (status.value for status in ImportStatus)
 CONFLICT = N_("Un immeuble ou un lot du fichier a été créé entre-temps : l'import est annulé et ce qu'il avait écrit est "
               "retiré. Importez le fichier à nouveau : ce qui existe déjà sera reconnu.")
 
@@ -184,7 +184,7 @@ def unfinished(manager_id: str) -> list[BuildingImport]:
 def _items(operation: Operation, import_id: str, now: datetime) -> list[RelaisItem]:
     if "building" in operation:
         card = _card(operation["building"])
-        return [buildings.profile_item(card, now, import_id), *buildings.word_items(card, import_id)]
+        return [buildings.profile_item(card, clock.iso(now), import_id), *buildings.word_items(card, import_id)]
     return [buildings.lot_item(operation["building_id"], Lot(**operation["lot"]), import_id)]
 
 

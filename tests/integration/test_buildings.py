@@ -15,6 +15,7 @@ from chalicelib.data import buildings, keys, store
 from chalicelib.data.models import Building, BuildingWord, Lot, RelaisItem
 from chalicelib.domain import clock
 from chalicelib.domain.buildings import validate_building
+from chalicelib.domain.errors import Changed
 from chalicelib.usecases import building_import
 from local.harness import recording_aws_calls
 from tests.integration.conftest import FORM_HEADERS, People
@@ -312,3 +313,40 @@ def test_upgrade_data_offers_to_link_freehand_tickets_to_the_building_they_name(
     assert old.reference in page and elsewhere.reference not in page
     upgrade_data.main()
     assert "0 ticket(s) with a freehand address match" in capsys.readouterr().out  # a second run writes nothing
+
+
+def test_editing_a_building_changes_what_finds_it_but_not_its_address(client: Client, headers: dict[str, str]) -> None:
+    lilas = imported(client, headers)["Résidence Les Lilas"]
+    url = f"/admin/buildings/{lilas.building_id}"
+    csrf = csrf_of(client.http.get(f"{url}/edit", headers=headers).body.decode())
+    fields = {"csrf": csrf, "name": "Le Clos Fleuri", "access_notes": "Nouveau digicode 7788", "street": "1 rue Ailleurs",
+              "caretaker_phone": "06 98 76 54 32"}
+    response = client.http.post(url, headers={**FORM_HEADERS, **headers}, body=urlencode(fields))
+    assert response.status_code == 303
+    edited = buildings.get_building(lilas.building_id)
+    assert edited is not None
+    assert (edited.name, edited.access_notes, edited.address) == ("Le Clos Fleuri", "Nouveau digicode 7788",
+                                                                  "14 allée des Lilas, 69003 Lyon")
+    assert [b.name for b in buildings.search("clos")] == ["Le Clos Fleuri"]
+    assert buildings.search("residence") == [] and [b.name for b in buildings.search("lilas")] == ["Le Clos Fleuri"]
+    bad = client.http.post(url, headers={**FORM_HEADERS, **headers}, body=urlencode({**fields, "caretaker_phone": "12"}))
+    assert bad.status_code == 400 and 'id="caretaker_phone-error"' in bad.body.decode()
+
+
+def test_a_building_cannot_be_edited_while_the_import_that_made_it_is_unfinished(people: People) -> None:
+    data = "\n".join(["Adresse;Code postal;Ville;Lot"] + [f"{n} rue Neuve;69002;Lyon;{lot}"
+                                                         for n in range(1, 30) for lot in range(1, 11)]).encode()
+    manager_id = people.manager.manager_id
+    found = building_import.preview(manager_id, data, clock.now())
+    building_import.confirm(manager_id, found.import_id)
+    building_import.advance(manager_id, found.import_id, clock.now(), seconds=0)
+    first = saved_buildings()[0]
+    card, _ = validate_building({"street": first.street, "postal_code": first.postal_code, "city": first.city,
+                                 "name": "Renommé"})
+    assert card is not None
+    with pytest.raises(Changed):
+        buildings.update_building(first, card)
+    building_import.cancel(manager_id, found.import_id)
+    while building_import.advance(manager_id, found.import_id, clock.now()).status != "cancelled":
+        pass
+    assert saved_buildings() == [] and not buildings.search("neuve")

@@ -92,7 +92,7 @@ def building_page(session: Any, building_id: str) -> Response:
     view = buildings.load_building(building_id)
     if view is None:
         return _not_found(session)
-    notice = N_("Lot ajouté.") if _query("done") == "lot" else None
+    notice = {"lot": N_("Lot ajouté."), "saved": N_("Immeuble enregistré.")}.get(_query("done"))
     return _building_page(session, view, notice=notice)
 
 
@@ -140,6 +140,39 @@ def create_building(session: Any) -> Response:
     except errors.AlreadyExists:  # the same address: this building exists (a double click created it, or a colleague)
         pass
     return http.redirect(f"/admin/buildings/{card.building_id}")
+
+
+@bp.route("/admin/buildings/{building_id}/edit", methods=["GET"])
+@signed_in
+def edit_building(session: Any, building_id: str) -> Response:
+    building = buildings.get_building(building_id)
+    if building is None:
+        return _not_found(session)
+    values = {name: getattr(building, name) or "" for name in BUILDING_FIELDS}
+    return admin_page(session, "admin/building_form.html", building=building, values=values, errors={})
+
+
+@bp.route("/admin/buildings/{building_id}", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@signed_in
+def update_building(session: Any, building_id: str) -> Response:
+    """Its name, access notes, caretaker and notes; its address stays (another address is another building)."""
+    building = buildings.get_building(building_id)
+    if building is None:
+        return _not_found(session)
+    form = http.form(bp.current_request)
+    values = {**{name: form.get(name) for name in BUILDING_FIELDS}, "street": building.street,
+              "postal_code": building.postal_code, "city": building.city}
+    card, found_errors = rules.validate_building(values)
+    if card is None:
+        return admin_page(session, "admin/building_form.html", status=400, building=building, values=values,
+                          errors=found_errors)
+    try:
+        buildings.update_building(building, card)
+    except errors.Changed:
+        return admin_page(session, "admin/building_form.html", status=409, building=building, values=values,
+                          errors={"form": N_("L'import qui a créé cet immeuble n'est pas terminé : terminez-le ou "
+                                             "annulez-le, puis modifiez l'immeuble.")})
+    return http.redirect(f"/admin/buildings/{building_id}?done=saved")
 
 
 # -- importing a file -------------------------------------------------------------------------------
