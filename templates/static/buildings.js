@@ -93,7 +93,20 @@
     step();
   }
 
+  /* A file over the limit would not even reach the server (a Lambda request carries 6 MB): said here. */
+  function sizeCheck(form) {
+    form.addEventListener("submit", function (event) {
+      var file = form.querySelector("input[type=file]").files[0];
+      if (file && file.size > Number(form.dataset.maxBytes)) {
+        event.preventDefault();
+        window.alert(form.dataset.tooLargeText);
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var upload = document.querySelector("form.building-upload");
+    if (upload) { sizeCheck(upload); }
     var box = document.querySelector(".building-picker");
     if (box) { picker(box); }
     var running = document.querySelector(".import-running");

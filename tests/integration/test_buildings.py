@@ -96,8 +96,9 @@ def test_a_syndic_export_is_previewed_then_imported_only_once_confirmed(client: 
     page = client.http.get(f"/admin/buildings/{lilas.building_id}", headers=headers).body.decode()
     assert "Mme Martin" in page and "+33612345678" in page and "M. Petit" in page
 
-    again = upload(client, headers, SYNDIC_EXPORT.encode("utf-8-sig")).body.decode()  # the same file, in UTF-8
-    assert "Immeubles nouveaux : 0" in again and "2 immeuble(s), 2 lot(s)" in again and 'id="import-nothing"' in again
+    again_response = upload(client, headers, SYNDIC_EXPORT.encode("utf-8-sig"))  # the same file, in UTF-8
+    again = again_response.body.decode()
+    assert again_response.status_code == 200 and "Immeubles nouveaux : 0" in again and "2 immeuble(s), 2 lot(s)" in again and 'id="import-nothing"' in again
 
 
 @pytest.mark.parametrize(("data", "says"), [
@@ -243,6 +244,8 @@ def test_a_request_at_a_building_and_lot_keeps_their_names_and_joins_its_history
     ticket = store.load_ticket(response.headers["Location"].rsplit("/", 1)[1]).ticket
     assert (ticket.building_id, ticket.building_name, ticket.lot_number) == (lilas.building_id, "Résidence Les Lilas", "12")
     assert ticket.site_address == fields["site_address"] and ticket.access_notes == fields["access_notes"]  # as edited
+    ticket_page = client.http.get(response.headers["Location"], headers=headers).body.decode()
+    assert f'href="/admin/buildings/{lilas.building_id}">Résidence Les Lilas</a> · lot 12' in ticket_page
 
     page = client.http.get(f"/admin/buildings/{lilas.building_id}", headers=headers).body.decode()
     rows = re.findall(r'<tr class="building-ticket">(.*?)</tr>', page, re.S)

@@ -177,11 +177,17 @@ def update_building(session: Any, building_id: str) -> Response:
 
 # -- importing a file -------------------------------------------------------------------------------
 
+def _import_page(session: Any, status: int = 200, preview: Any = None, refused: str | None = None,
+                 filename: str = "") -> Response:
+    return admin_page(session, "admin/building_import.html", status=status, preview=preview, refused=refused,
+                      filename=filename, labels=building_csv.LABELS, max_lines=building_csv.MAX_LINES,
+                      max_bytes=building_csv.MAX_BYTES)
+
+
 @bp.route("/admin/buildings/import", methods=["GET"])
 @signed_in
 def import_form(session: Any) -> Response:
-    return admin_page(session, "admin/building_import.html", preview=None, refused=None, labels=building_csv.LABELS,
-                      max_lines=building_csv.MAX_LINES)
+    return _import_page(session)
 
 
 @bp.route("/admin/buildings/import", methods=["POST"], content_types=IMPORT_CONTENT_TYPES)
@@ -190,12 +196,10 @@ def preview_import(session: Any) -> Response:
     """The file read and checked, line by line: nothing is written until the manager confirms."""
     upload = getattr(http.form(bp.current_request), "files", {}).get("file")
     if not upload or not upload[1]:
-        return admin_page(session, "admin/building_import.html", status=400, preview=None, labels=building_csv.LABELS,
-                          refused=N_("Choisissez un fichier CSV."), max_lines=building_csv.MAX_LINES)
+        return _import_page(session, 400, refused=N_("Choisissez un fichier CSV."))
     found = building_import.preview(session.manager.manager_id, upload[1], clock.now())
-    status = 200 if found.import_id else 400
-    return admin_page(session, "admin/building_import.html", status=status, preview=found, refused=found.file.refused,
-                      labels=building_csv.LABELS, filename=upload[0][:120], max_lines=building_csv.MAX_LINES)
+    status = 400 if found.file.refused or found.file.problems else 200
+    return _import_page(session, status, found, found.file.refused, upload[0][:120])
 
 
 def _import(session: Any, import_id: str) -> Any:
