@@ -263,14 +263,20 @@ def validate_lot(values: dict[str, str]) -> tuple[Lot | None, dict[str, str]]:
 
 # -- what typing finds -----------------------------------------------------------------------------
 
+# Words most buildings have: asked for only when nothing else is typed (they select nothing).
+COMMON_WORDS = frozenset({*(plain(kind) for kind in STREET_TYPES.values()), "rue", "de", "des", "du", "la", "le", "les",
+                          "et", "residence", "saint", "sainte", "st"})
+
+
 def search_plan(typed: str) -> tuple[str, list[str]] | None:
     """What one Query asks for while a manager types: the longest typed word as a prefix (the most
-    selective), and every typed word, which a building's words must each start with. None when too
-    little is typed to ask (fewer than 2 letters or digits)."""
+    selective; a common word like 'rue' only if nothing else is typed), and every typed word, which
+    a building's words must each start with. None when too little is typed (fewer than 2 letters or digits)."""
     typed_words = words_of(typed[:200])
     if not typed_words or max(len(w) for w in typed_words) < 2:
         return None
-    return max(typed_words, key=len), typed_words
+    telling = [w for w in typed_words if w not in COMMON_WORDS and len(w) >= 2] or typed_words
+    return max(telling, key=len), typed_words
 
 
 def matches_all(typed_words: list[str], building_words: list[str]) -> bool:

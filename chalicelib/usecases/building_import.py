@@ -38,7 +38,7 @@ from chalicelib.domain.errors import NotFound
 from chalicelib.domain.text import N_
 
 CHUNK_ITEMS = 99  # + the import's progress: DynamoDB's 100 items per transaction
-PAGE_BYTES = 300_000  # of plan per staged item (DynamoDB's items hold 400 KB)
+PAGE_BYTES = 300_000  # of plan per staged item (DynamoDB's items hold 400 KB); a chunk holds no more
 PLAN_DAYS = 30
 BATCH_SECONDS = 3.0
 PREVIEWED, RUNNING, DONE, ROLLING_BACK, CANCELLED = (status.value for status in ImportStatus)
@@ -72,6 +72,11 @@ def _size(operation: Operation) -> int:
     return 1 + len(_card(operation["building"]).search_words()) if "building" in operation else 1
 
 
+def _bytes(value: Any) -> int:
+    """As stored: pynamodb's JSONAttribute writes `json.dumps` (ASCII, so 'é' takes 6 bytes)."""
+    return len(json.dumps(value))
+
+
 def plan(file: building_csv.ImportFile, known: dict[str, set[str]]) -> tuple[list[list[Operation]], Preview]:
     """What to write for this file, given the buildings (and their lots) already saved, in chunks."""
     preview = Preview(file)
@@ -90,14 +95,14 @@ def plan(file: building_csv.ImportFile, known: dict[str, set[str]]) -> tuple[lis
             preview.new_lots += 1
             operations.append({"lot": asdict(lot), "building_id": card.building_id})
     chunks: list[list[Operation]] = []
-    room = 0
+    room = room_bytes = 0
     for operation in operations:
-        size = _size(operation)
-        if size > room:
+        size, size_bytes = _size(operation), _bytes(operation)
+        if size > room or size_bytes > room_bytes:
             chunks.append([])
-            room = CHUNK_ITEMS
+            room, room_bytes = CHUNK_ITEMS, PAGE_BYTES
         chunks[-1].append(operation)
-        room -= size
+        room, room_bytes = room - size, room_bytes - size_bytes
     return chunks, preview
 
 
@@ -119,7 +124,7 @@ def _stage(import_id: str, manager_id: str, chunks: list[list[Operation]], found
     pages: list[list[list[Operation]]] = [[]]
     page_starts, used = [0], 0
     for index, chunk in enumerate(chunks):
-        size = len(json.dumps(chunk, ensure_ascii=False).encode())
+        size = _bytes(chunk)
         if used + size > PAGE_BYTES and pages[-1]:
             pages.append([])
             page_starts.append(index)

@@ -3,6 +3,8 @@ syndic's CSV read line by line."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from chalicelib.domain import building_csv, buildings
@@ -104,3 +106,19 @@ def test_too_many_lines_or_bytes_are_refused_before_anything_is_checked() -> Non
     many = (header + "1 rue X;69001;Lyon\n" * (building_csv.MAX_LINES + 1)).encode()
     assert "Trop de lignes" in building_csv.read(many).refused
     assert "trop volumineux" in building_csv.read(b"a" * (building_csv.MAX_BYTES + 1)).refused
+
+
+def test_typing_asks_for_the_word_that_selects_most() -> None:
+    assert buildings.search_plan("residence lilas")[0] == "lilas"  # type: ignore[index]
+    assert buildings.search_plan("rue de la paix")[0] == "paix"  # type: ignore[index]
+    assert buildings.search_plan("boulevard")[0] == "boulevard"  # type: ignore[index]  # nothing else typed
+
+
+def test_a_chunk_of_an_import_fits_in_one_stored_item_whatever_its_notes() -> None:
+    from chalicelib.usecases import building_import
+
+    notes = "é" * 2000  # 12,000 bytes as stored (JSON escapes each accent)
+    lines = ["Adresse;Code postal;Ville;Digicode;Notes"] + [f"{n} rue Neuve;69002;Lyon;{notes};{notes}" for n in range(1, 200)]
+    file = building_csv.read("\n".join(lines).encode())
+    chunks, _ = building_import.plan(file, {})
+    assert len(chunks) > 1 and all(len(json.dumps(chunk)) <= building_import.PAGE_BYTES for chunk in chunks)
