@@ -18,8 +18,9 @@ from chalicelib.domain.buildings import validate_building
 from chalicelib.domain.errors import Changed
 from chalicelib.usecases import building_import
 from local.harness import recording_aws_calls
-from tests.integration.conftest import FORM_HEADERS, People
+from tests.integration.conftest import FORM_HEADERS, People, contractor_path, tomorrow_paris
 from tests.integration.test_admin import csrf_of, draft_of, signed_in_headers
+from tests.integration.test_timers import act
 
 SYNDIC_EXPORT = (
     "Immeuble;Adresse;Code postal;Ville;Digicode;Gardien;Téléphone gardien;N° lot;Étage;Occupant;Téléphone;E-mail\r\n"
@@ -251,6 +252,10 @@ def test_a_request_at_a_building_and_lot_keeps_their_names_and_joins_its_history
     page = client.http.get(f"/admin/buildings/{lilas.building_id}", headers=headers).body.decode()
     rows = re.findall(r'<tr class="building-ticket">(.*?)</tr>', page, re.S)
     assert len(rows) == 1 and ticket.reference in rows[0] and "Karim Benali" in rows[0] and "Demande envoyée" in rows[0]
+    assert 'id="building-contractors"' not in page  # asked, not come yet
+    act(client, contractor_path(ticket.ticket_id), "answer",
+        {"decision": "accept", "planned_date": tomorrow_paris(), "planned_time": "09:00"})
+    page = client.http.get(f"/admin/buildings/{lilas.building_id}", headers=headers).body.decode()
     assert "Plomberie Benali" in re.search(r'id="building-contractors">(.*?)</ul>', page, re.S).group(1)  # type: ignore[union-attr]
 
 

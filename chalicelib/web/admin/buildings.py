@@ -79,7 +79,8 @@ def _not_found(session: Any) -> Response:
 def _building_page(session: Any, view: Any, status: int = 200, errors: dict[str, str] | None = None,
                    values: dict[str, str] | None = None, notice: str | None = None) -> Response:
     tickets, next_cursor = buildings.building_tickets(view.building.building_id, _query("after"))
-    contractors = {t.contractor_id: t for t in sorted(tickets, key=lambda t: t.created_at)}
+    # Who came: a contractor who accepted a date or finished the job (not one who refused or never answered).
+    contractors = {t.contractor_id: t for t in sorted(tickets, key=lambda t: t.created_at) if t.planned_date or t.completed_at}
     return admin_page(session, "admin/building.html", status=status, building=view.building, lots=view.lots,
                       tickets=tickets, next_cursor=next_cursor, contractors=list(contractors.values()),
                       errors=errors or {}, values=values or {}, notice=notice)
