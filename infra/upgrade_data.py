@@ -12,11 +12,43 @@ table is up to date, and is safe while the app serves.
   the next rotation of the key keeps them working. Run it before rotating the key.
 - Managers saved before roles existed become administrateurs, as they could all manage the
   managers until then (chalicelib/data/directory.py); until it runs they count as gestionnaires.
+- Tickets typed with a freehand address before buildings existed are offered a link to the building
+  whose street and postal code (or city) they name (chalicelib/data/buildings.py): the matches are
+  listed, and linked only once the operator agrees (or with RELAIS_LINK_BUILDINGS=yes; =no lists only).
+  A linked ticket keeps its address and access notes; it joins the building's history.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+from typing import Any
+
+SHOWN = 50
+
+
+def _agreed(count: int) -> bool:
+    answer = os.environ.get("RELAIS_LINK_BUILDINGS", "").lower()
+    if answer in ("yes", "no"):
+        return answer == "yes"
+    if not sys.stdin.isatty():
+        print("  Not linked: run again in a terminal to answer, or with RELAIS_LINK_BUILDINGS=yes.")
+        return False
+    return input(f"  Link these {count} ticket(s) to their building? [y/N] ").strip().lower() in ("y", "yes", "o", "oui")
+
+
+def link_buildings(table: str) -> None:
+    from chalicelib.data import buildings
+
+    matches: list[Any] = buildings.freehand_matches()
+    print(f"{table}: {len(matches)} ticket(s) with a freehand address match a building.")
+    for ticket, building in matches[:SHOWN]:
+        print(f"  {ticket.reference}  {ticket.site_address!r} -> {building.name} ({building.address})")
+    if len(matches) > SHOWN:
+        print(f"  ... and {len(matches) - SHOWN} more.")
+    if matches and _agreed(len(matches)):
+        linked = sum(buildings.link_ticket(ticket, building) for ticket, building in matches)
+        print(f"{table}: {linked} ticket(s) linked to their building ({len(matches) - linked} changed meanwhile: run again).")
 
 
 def main() -> None:
@@ -25,6 +57,7 @@ def main() -> None:
     from chalicelib.data import directory, links, listing, week_plan
 
     table = os.environ["RELAIS_TABLE"]
+    link_buildings(table)  # first: the ticket lists rebuilt next then carry the building's name
     print(f"{table}: ticket lists rebuilt for {listing.rebuild_summaries()} ticket(s).")
     print(f"{table}: week's plan written for {week_plan.rebuild_plan()} planned ticket(s).")
     print(f"{table}: signing-key version recorded on {links.record_key_versions()} older link(s).")

@@ -1,4 +1,4 @@
-"""Demo data for `make run`: one manager, three contractors, tickets in several states.
+"""Demo data for `make run`: one manager, three contractors, a building with two lots, tickets in several states.
 
 It goes through the same use cases as the product, so the demo's SMS and emails appear
 in the dev outbox like any others.
@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chalicelib.data import directory, store
+from chalicelib.data import buildings, directory, store
 from chalicelib.domain import clock, contacts, tokens
+from chalicelib.domain.buildings import validate_building, validate_lot
 from chalicelib.domain.forms import Acceptance, NewRequest
 from chalicelib.usecases import tickets
 
@@ -32,6 +33,16 @@ def seed() -> None:
         phone=contacts.normalise_phone("+33 6 45 67 89 01"), email=contacts.normalise_email("marc@serrurerie-lefevre.fr"),
         channels=["sms"], language="fr")
 
+    lilas_card, _ = validate_building({"name": "Résidence Les Lilas", "street": "14 rue des Lilas", "postal_code": "69003",
+                                       "city": "Lyon", "access_notes": "Digicode 4521B. Gardienne présente le matin.",
+                                       "caretaker_name": "Mme Rossi", "caretaker_phone": "04 78 12 34 56"})
+    assert lilas_card is not None
+    lilas = buildings.create_building(lilas_card, now)
+    for number, floor, occupant in (("12", "3", "Mme Martin"), ("14", "4", "M. Petit")):
+        lot, _ = validate_lot({"lot_number": number, "floor": floor, "occupant_name": occupant})
+        assert lot is not None
+        buildings.add_lot(lilas.building_id, lot)
+
     def request(contractor_channels: tuple[str, ...], title: str, description: str, address: str,
                 access: str = "", urgency: str = "normal", kind: str = "intervention") -> NewRequest:
         return NewRequest("", kind, title, description, address, access, urgency, contractor_channels)
@@ -39,7 +50,8 @@ def seed() -> None:
     tickets.create_request(manager, plumber, request(
         ("sms", "email"), "Fuite sous l'évier, cuisine du lot 12",
         "La locataire signale une fuite sous l'évier depuis ce matin. Le robinet d'arrêt a été fermé.",
-        "14 rue des Lilas, 69003 Lyon", "Digicode 4521B, 3e étage gauche. Gardienne présente le matin.", "urgent"), now)
+        "14 rue des Lilas, 69003 Lyon", "Digicode 4521B, 3e étage gauche. Gardienne présente le matin.", "urgent"), now,
+        building=lilas, lot_number="12")
 
     accepted = tickets.create_request(manager, electrician, request(
         ("email",), "Remplacement du tableau électrique des communs",
@@ -60,4 +72,5 @@ def seed() -> None:
     tickets.create_request(manager, plumber, request(
         ("email",), "Devis : remplacement du chauffe-eau collectif",
         "Le chauffe-eau de 300 L de la chaufferie a 18 ans. Merci de chiffrer son remplacement à l'identique.",
-        "14 rue des Lilas, 69003 Lyon", "Chaufferie au sous-sol, badge à récupérer à l'agence.", kind="quote"), now)
+        "14 rue des Lilas, 69003 Lyon", "Chaufferie au sous-sol, badge à récupérer à l'agence.", kind="quote"), now,
+        building=lilas)

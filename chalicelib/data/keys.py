@@ -21,11 +21,19 @@ lives in its partition, so opening the exchange form is one Query. Items, as pk 
   UPLOADS#<sha256>        GRANTS                       one holder's upload permissions
   AGENCY                  PROFILE                      the agency profile (data/agency.py)
   EXPORT#<id>             JOB                          a large export under way (data/export_jobs.py)
+  BUILDING#<id>           PROFILE                      a building (data/buildings.py)
+                          LOT#<number>                 one of its lots
+                          WORD#<word>                  a word it is found by while typing
+  TICKET#<id>             BUILDING                     the ticket's line in its building's history
+  IMPORT#<id>             IMPORT                       a file of buildings being imported
+                          PLAN#<0000>                  a page of what it writes, chunk by chunk
 
 Indexes: activity (gsi1pk / gsi1sk: a ticket under OWNER#<manager>, its summaries under TICKETS,
 STATE#…, CONTRACTOR_TICKETS#…, OWNER_TICKETS#…, ATTENTION#<manager>, by last activity; plan entries
-under PLAN#<monday>[#<manager>], by planned day and hour; profiles
-under CONTRACTORS and MANAGERS, by name), lookup (REF#<reference>, CONTRACTOR_EMAIL#…,
+under PLAN#<monday>[#<manager>], by planned day and hour; profiles under CONTRACTORS and MANAGERS,
+by name; buildings under BUILDINGS by name, their words under BUILDING_WORDS#<first letter> by word,
+a building's tickets under BUILDING_TICKETS#<id> by creation, a manager's imports under
+IMPORTS#<manager>), lookup (REF#<reference>, CONTRACTOR_EMAIL#…,
 MANAGER_EMAIL#…, PROVIDER#<SES message id>) and outbox (OUTBOX / due time, pending items only).
 Login secrets, session ids, and what limits count by (addresses, client IPs, upload holders) are
 hashed here, never stored as they are; claims and lookups hold a profile's own contacts.
@@ -244,3 +252,61 @@ def window_pk(kind: str, subject: str, window: int) -> str:
 
 def upload_grants_pk(holder: str) -> str:
     return f"UPLOADS#{tokens.sha256_hex(holder)[:32]}"
+
+
+# -- buildings and lots (chalicelib/data/buildings.py, chalicelib/usecases/building_import.py) -----
+
+BUILDING_PREFIX = "BUILDING#"
+BUILDINGS_GROUP = "BUILDINGS"
+LOT_PREFIX = "LOT#"
+WORD_PREFIX = "WORD#"
+BUILDING_VISIT_SK = "BUILDING"  # in the ticket's partition
+IMPORT_SK = "IMPORT"
+
+
+def building_pk(building_id: str) -> str:
+    return f"{BUILDING_PREFIX}{building_id}"
+
+
+def lot_sk(number: str) -> str:
+    return f"{LOT_PREFIX}{number}"
+
+
+def word_sk(word: str) -> str:
+    return f"{WORD_PREFIX}{word}"
+
+
+def building_order(name: str, building_id: str) -> str:
+    return f"{name.lower()}#{building_id}"
+
+
+def building_words_group(word: str) -> str:
+    """Words are spread over one index partition per first letter or digit."""
+    return f"BUILDING_WORDS#{word[:1]}"
+
+
+def word_order(word: str, building_id: str) -> str:
+    return f"{word}#{building_id}"
+
+
+def building_tickets_group(building_id: str) -> str:
+    return f"BUILDING_TICKETS#{building_id}"
+
+
+def visit_order(created_at: str, ticket_id: str) -> str:
+    return f"{created_at}#{ticket_id}"
+
+
+PLAN_PREFIX = "PLAN#"
+
+
+def plan_sk(page: int) -> str:
+    return f"{PLAN_PREFIX}{page:04d}"
+
+
+def import_pk(import_id: str) -> str:
+    return f"IMPORT#{import_id}"
+
+
+def imports_group(manager_id: str) -> str:
+    return f"IMPORTS#{manager_id}"

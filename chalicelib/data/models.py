@@ -138,6 +138,11 @@ class Ticket(RelaisItem, discriminator="ticket"):
     invoice = JSONAttribute(null=True)
     unread_since = UnicodeAttribute(null=True)  # the contractor wrote or answered; the manager has not read it
     unread_kind = UnicodeAttribute(null=True)  # message | answer
+    # The building and lot picked for the request (data/buildings.py), copied as they were: lists,
+    # search and exports read the name here. None: a freehand address (before buildings, or none picked).
+    building_id = UnicodeAttribute(null=True)
+    building_name = UnicodeAttribute(null=True)
+    lot_number = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -352,3 +357,86 @@ class AgencyProfile(RelaisItem, discriminator="agency"):
     updated_by = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
     version = VersionAttribute()
+
+
+# -- buildings (chalicelib/data/buildings.py) ------------------------------------------------------
+
+class Building(RelaisItem, discriminator="building"):
+    """A building (immeuble): its id derives from its normalised address (domain/buildings.py)."""
+
+    building_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    street = UnicodeAttribute()
+    postal_code = UnicodeAttribute()
+    city = UnicodeAttribute()
+    access_notes = UnicodeAttribute(default="")
+    caretaker_name = UnicodeAttribute(default="")
+    caretaker_phone = UnicodeAttribute(null=True)  # E.164
+    caretaker_email = UnicodeAttribute(null=True)
+    notes = UnicodeAttribute(default="")
+    created_at = UnicodeAttribute()
+    import_id = UnicodeAttribute(null=True)  # the import that created it (an import cancelled deletes only its own)
+
+    @property
+    def address(self) -> str:
+        return f"{self.street}, {self.postal_code} {self.city}"
+
+
+class Lot(RelaisItem, discriminator="lot"):
+    """A lot of a building, in the building's partition; its occupant is optional."""
+
+    building_id = UnicodeAttribute()
+    number = UnicodeAttribute()
+    floor = UnicodeAttribute(default="")
+    occupant_name = UnicodeAttribute(default="")
+    occupant_phone = UnicodeAttribute(null=True)  # E.164
+    occupant_email = UnicodeAttribute(null=True)
+    import_id = UnicodeAttribute(null=True)
+
+
+class BuildingWord(RelaisItem, discriminator="building_word"):
+    """One word a building is found by (keys.building_words_group): typing is one Query on a prefix."""
+
+    building_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    address = UnicodeAttribute()
+    import_id = UnicodeAttribute(null=True)
+
+
+class BuildingVisit(RelaisItem, discriminator="building_visit"):
+    """A ticket's line in its building's history, in the ticket's partition, written with the ticket
+    (or when `make upgrade-data` links it). The page reads the tickets themselves for their state."""
+
+    building_id = UnicodeAttribute()
+    ticket_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class ImportStatus(StrEnum):
+    PREVIEWED = "previewed"  # read and staged: nothing written until confirmed
+    RUNNING = "running"
+    DONE = "done"
+    ROLLING_BACK = "rolling_back"  # deleting what it wrote, chunk by chunk
+    CANCELLED = "cancelled"
+
+
+class BuildingImport(RelaisItem, discriminator="building_import"):
+    """A confirmed import, written in chunks (usecases/building_import.py): how far it got."""
+
+    import_id = UnicodeAttribute()
+    manager_id = UnicodeAttribute()
+    page_starts = ListAttribute(of=NumberAttribute)  # the first chunk of each plan page
+    total_chunks = NumberAttribute()
+    done_chunks = NumberAttribute(default=0)
+    status = UnicodeAttribute()  # an ImportStatus
+    buildings = NumberAttribute(default=0)
+    lots = NumberAttribute(default=0)
+    error = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
+class BuildingImportPlan(RelaisItem, discriminator="building_import_plan"):
+    """A page of an import's plan, staged when the file is previewed: the chunks to write, in order,
+    each one transaction. Several pages when the file is large (an item holds 400 KB)."""
+
+    chunks = JSONAttribute()

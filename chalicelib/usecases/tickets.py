@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.data import agency, directory, keys, links, listing, store
-from chalicelib.data.models import Contractor, Event, Manager, Ticket
+from chalicelib.data import agency, buildings, directory, keys, links, listing, store
+from chalicelib.data.models import Building, Contractor, Event, Manager, Ticket
 from chalicelib.domain import clock, ids, lifecycle
 from chalicelib.domain.errors import ContractorUnavailable
 from chalicelib.domain.forms import Acceptance, NewRequest
@@ -29,10 +29,12 @@ def contact_for(contractor: Contractor, channel: str) -> str | None:
 
 def create_request(
     manager: Manager, contractor: Contractor, request: NewRequest, now: datetime, submission_id: str | None = None,
-    ticket_id: str | None = None, files: list[dict[str, Any]] | None = None,
+    ticket_id: str | None = None, files: list[dict[str, Any]] | None = None, building: Building | None = None,
+    lot_number: str | None = None,
 ) -> Ticket:
     """A new request, sent to the contractor. `ticket_id` comes from the form's draft when files were
-    uploaded before the ticket existed (their keys live under it)."""
+    uploaded before the ticket existed (their keys live under it). At a `building` (and a lot of it),
+    the ticket keeps a copy of its name and joins its history."""
     if not contractor.active:
         raise ContractorUnavailable("inactive")
     if not all(contact_for(contractor, channel) for channel in request.channels):
@@ -66,6 +68,9 @@ def create_request(
         manager_language=manager.language,
         agency_name=sender.name,
         agency_phone=sender.phone,
+        building_id=building.building_id if building else None,
+        building_name=building.name if building else None,
+        lot_number=lot_number if building else None,
         created_at=clock.iso(now),
         updated_at=clock.iso(now),
         gsi1pk=keys.owner_group(manager.manager_id),
@@ -79,7 +84,7 @@ def create_request(
     notifications = outgoing.to_contractor(ticket, f"{kind.value}_request", now, int(link.number), {"files": files or []})
     notifications += changes.timer_notifications(ticket, {}, now)
     history = directory.history_item(ticket)  # the line in the contractor's ticket history
-    extra = [history, *listing.summaries(ticket)]
+    extra = [history, *listing.summaries(ticket), *([buildings.visit_item(ticket)] if building else [])]
     store.apply_change(store.Change(ticket, event, notifications, links=[link], submission_id=submission_id, extra=extra))
     return ticket
 

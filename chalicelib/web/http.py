@@ -115,7 +115,13 @@ class Form:
 
 def form(request: Request) -> Form:
     raw = request.raw_body
-    return Form(raw.encode() if isinstance(raw, str) else raw)
+    body = raw.encode() if isinstance(raw, str) else raw
+    content_type = str(request.headers.get("content-type") or "") if request.headers else ""
+    if content_type.startswith("multipart/form-data"):  # a form with a file (web/multipart.py)
+        from chalicelib.web.multipart import UploadForm
+
+        return UploadForm(body or b"", content_type)
+    return Form(body)
 
 
 def cookie(request: Request, name: str) -> str | None:

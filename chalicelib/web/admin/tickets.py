@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 else:
     auth, planning, tickets = deferred.modules("usecases.auth", "usecases.planning", "usecases.tickets")
     directory, listing, uploads, forms = deferred.modules("data.directory", "data.listing", "aws.uploads", "domain.forms")
+if TYPE_CHECKING:
+    from chalicelib.data import buildings
+else:
+    (buildings,) = deferred.modules("data.buildings")  # the new request's building and lot
 
 bp = http.Blueprint(__name__)
 
@@ -133,7 +137,8 @@ def create_ticket(session: auth.Session) -> Response:
     channels = form.getlist("channels") or ([str(c) for c in contractor.channels] if contractor else [])
     attached = list(zip(form.getlist("file_key"), form.getlist("file_name"), strict=False))
     checked = forms.validate_new_request(form.as_dict(), channels, len(attached))
-    errors = dict(checked.errors)
+    building, lot_number, errors = buildings.picked(form.get("building_id"), form.get("lot_number"))
+    errors.update(checked.errors)
     if form.get("contractor_id") and (contractor is None or not contractor.active):
         errors["contractor_id"] = N_("Cet intervenant n'existe pas ou a été désactivé.")
     if errors or checked.value is None or contractor is None:
@@ -144,7 +149,7 @@ def create_ticket(session: auth.Session) -> Response:
         return _new_ticket_page(session, 400, {"files": N_("Certains fichiers n'ont pas été acceptés.")}, values, rejected)
     try:
         tickets.create_request(session.manager, contractor, checked.value, clock.now(), ticket_id, ticket_id,
-                               [f.as_dict() for f in accepted])
+                               [f.as_dict() for f in accepted], building, lot_number)
     except tickets.ContractorUnavailable:
         errors["channels"] = N_("L'intervenant n'a pas de coordonnées pour le canal choisi.")
         return _new_ticket_page(session, 400, errors, values)
