@@ -14,7 +14,7 @@ from chalicelib.domain.text import N_
 
 # The request's fields a manager may change after sending, in the order messages list them.
 EDITABLE_FIELDS = ("title", "description", "site_address", "access_notes", "urgency")
-EDIT_EVENT = "edit"
+EDIT_EVENT = "edit"  # lifecycle.Action.EDIT's name
 
 
 class _Event(Protocol):

@@ -15,14 +15,10 @@ from typing import Any
 
 from chalicelib.data import store
 from chalicelib.data.models import Event, Manager, Ticket
-from chalicelib.domain.edits import EDIT_EVENT, RequestEdit
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.edits import RequestEdit
+from chalicelib.domain.errors import Conflict, NothingChanged
 from chalicelib.domain.lifecycle import Action
 from chalicelib.usecases import changes
-
-
-class NothingChanged(Exception):
-    """The form holds the request as it is and no file: nothing to record or to tell."""
 
 
 def after_urgency_change(ticket: Ticket, previous: str, now: datetime) -> None:
@@ -54,4 +50,4 @@ def edit_request(view: store.TicketView, manager: Manager, edit: RequestEdit, fi
     return changes.transition(
         view, changes.manager_who(manager), Action.EDIT, now=now, data={"changes": changed, "files": files},
         notify=lambda _: changes.to_contractor(view, "request_edited", now, extra), submission_id=submission_id,
-        change=apply, event_type=EDIT_EVENT)
+        change=apply)  # the event type is Action.EDIT's, which chalicelib/domain/edits.py reads back

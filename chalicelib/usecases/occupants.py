@@ -13,6 +13,7 @@ from typing import Any
 from chalicelib.data import keys, occupant_links, store
 from chalicelib.data.models import Event, Notification, RelaisItem, Ticket
 from chalicelib.domain import clock
+from chalicelib.domain.errors import AbsenceLimited
 from chalicelib.domain.lifecycle import Action, Actor
 from chalicelib.outbox import outgoing
 from chalicelib.usecases import changes, planning
@@ -20,15 +21,6 @@ from chalicelib.usecases import changes, planning
 PLANNED, RESCHEDULED, REMINDER, CANCELLED = "occupant_planned", "occupant_rescheduled", "occupant_reminder", "occupant_cancelled"
 ABSENCE_INTERVAL = timedelta(minutes=10)  # between two "Je serai absent" of one ticket
 ABSENCES_MAX = 5  # per ticket: the manager is alerted each time, so a loop cannot flood them
-
-
-class AbsenceLimited(Exception):
-    """Too many absences said, or too soon after the last: nothing recorded. `retry_at`: when the next
-    one may be sent (None: no more for this ticket)."""
-
-    def __init__(self, retry_at: datetime | None) -> None:
-        super().__init__(retry_at)
-        self.retry_at = retry_at
 
 
 def reachable(ticket: Ticket) -> bool:

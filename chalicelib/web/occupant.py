@@ -15,7 +15,7 @@ from chalice.app import Response
 from chalicelib.aws.signing_keys import signer
 from chalicelib.data import links, occupant_links, store, throttle
 from chalicelib.domain import clock, tokens
-from chalicelib.domain.errors import LinkGone, LinkNotFound
+from chalicelib.domain.errors import AbsenceLimited, LinkGone, LinkNotFound
 from chalicelib.domain.text import N_
 from chalicelib.web import deferred, http
 from chalicelib.web.contractor import FORM_TOKEN_MAX_AGE, TICKET_ID
@@ -81,7 +81,7 @@ def say_absent(ticket_id: str, secret: str) -> Response:
         if not http.recorded(lambda: occupants.say_absent(view, note, str(data["f"]), clock.now()), str(data["f"])):
             return _page(store.load_ticket(ticket_id), secret, 409,
                          error=N_("La demande a changé entre-temps : envoyez à nouveau."), note=note)
-    except occupants.AbsenceLimited as limited:
+    except AbsenceLimited as limited:
         if limited.retry_at is None:
             return _page(view, secret, 429, error=NO_MORE)
         retry = clock.paris(limited.retry_at).strftime("%H:%M")

@@ -8,6 +8,7 @@ from chalice.app import Response
 
 from chalicelib.data import store
 from chalicelib.domain import clock, tokens
+from chalicelib.domain.errors import NothingChanged
 from chalicelib.domain.text import N_
 from chalicelib.web import deferred, http
 from chalicelib.web.admin.tickets import load_ticket, not_found, render_ticket_page
@@ -65,6 +66,6 @@ def edit_ticket(session: auth.Session, ticket_id: str) -> Response:
         if http.recorded(lambda: edits.edit_request(view, session.manager, edit, files, _seen_version(form.get("version")),
                                                      form_id, clock.now()), form_id):
             return http.redirect(f"/admin/tickets/{ticket_id}#events")
-    except edits.NothingChanged:
+    except NothingChanged:
         return again(400, {"form": N_("Rien n'a changé : modifiez un champ ou ajoutez un fichier.")})
     return again(409, {}, shown=store.load_ticket(ticket_id), notice=EDITED_MEANWHILE)
