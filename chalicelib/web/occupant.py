@@ -82,6 +82,8 @@ def say_absent(ticket_id: str, secret: str) -> Response:
             return _page(store.load_ticket(ticket_id), secret, 409,
                          error=N_("La demande a changé entre-temps : envoyez à nouveau."), note=note)
     except AbsenceLimited as limited:
+        if store.find_submission(str(data["f"])) is not None:  # a double click: the first one was recorded
+            return http.redirect(f"/o/{ticket_id}/{secret}?absent=1")
         if limited.retry_at is None:
             return _page(view, secret, 429, error=NO_MORE)
         retry = clock.paris(limited.retry_at).strftime("%H:%M")
