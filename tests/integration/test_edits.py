@@ -18,7 +18,10 @@ from chalicelib.domain.forms import Acceptance
 from chalicelib.usecases import edits, tickets
 from tests.integration.conftest import FORM_HEADERS, People, contractor_path, new_ticket, sent_messages, tomorrow_paris
 from tests.integration.test_admin import csrf_of, signed_in_headers
+from tests.integration.test_conversation import PDF, upload
 from tests.integration.test_timers import act, token
+
+ACCEPT = {"decision": "accept", "planned_date": tomorrow_paris(), "planned_time": "14:30"}
 
 
 def edit_fields(page: str, **changes: str) -> dict[str, str]:
@@ -32,10 +35,12 @@ def edit_fields(page: str, **changes: str) -> dict[str, str]:
     return {name: value.replace("&#39;", "'") for name, value in {**fields, **changes}.items()}
 
 
-def edit(client: Client, headers: dict[str, str], ticket_id: str, page: str | None = None, **changes: str) -> Any:
+def edit(client: Client, headers: dict[str, str], ticket_id: str, page: str | None = None,
+         files: tuple[tuple[str, str], ...] = (), **changes: str) -> Any:
     page = page or client.http.get(f"/admin/tickets/{ticket_id}", headers=headers).body.decode()
+    attached = [pair for key, name in files for pair in (("edit_key", key), ("edit_name", name))]
     return client.http.post(f"/admin/tickets/{ticket_id}/edit", headers={**FORM_HEADERS, **headers},
-                            body=urlencode(edit_fields(page, **changes)))
+                            body=urlencode([*edit_fields(page, **changes).items(), *attached]))
 
 
 def test_the_contractor_is_told_what_changed_and_sees_it_highlighted_until_they_act(client: Client, people: People,
@@ -48,7 +53,8 @@ def test_the_contractor_is_told_what_changed_and_sees_it_highlighted_until_they_
     pump.drain()
 
     [event] = [e for e in store.load_ticket(ticket.ticket_id).events if e.event_type == "edit"]
-    assert event.data["changes"] == {"access_notes": {"before": "Digicode 4521B", "after": "Digicode 9090, clé chez la gardienne"}}
+    new_access = "Digicode 9090, clé chez la gardienne"
+    assert event.data["changes"] == {"access_notes": {"before": "Digicode 4521B", "after": new_access}}
     assert event.actor == "manager"
     sms = [m["message"] for m in sent_messages(aws)["sms"] if "modification" in m["message"]]
     assert len(sms) == 1 and "modification, nouvel accès." in sms[0] and path in sms[0]
@@ -57,12 +63,12 @@ def test_the_contractor_is_told_what_changed_and_sees_it_highlighted_until_they_
 
     form = client.http.get(path).body.decode()
     assert "Modification de la demande : nouvel accès." in form
-    assert re.search(r'class="multiline changed" id="access">Digicode 9090, clé chez la gardienne<br><small class="before">Avant : '
-                     r'Digicode 4521B</small>', form)
+    assert re.search(r'class="multiline changed" id="access">Digicode 9090, clé chez la gardienne<br>'
+                     r'<small class="before">Avant : Digicode 4521B</small>', form)
     admin = client.http.get(f"/admin/tickets/{ticket.ticket_id}", headers=headers).body.decode()
     assert "Demande modifiée" in admin and "Digicode 9090" in admin
 
-    assert act(client, path, "answer", {"decision": "accept", "planned_date": tomorrow_paris(), "planned_time": "14:30"}).status_code == 303
+    assert act(client, path, "answer", ACCEPT).status_code == 303
     after = client.http.get(path).body.decode()
     assert "Modification de la demande" not in after and " changed" not in after  # seen: no longer highlighted
 
@@ -72,7 +78,7 @@ def test_an_edit_from_a_page_older_than_the_contractors_answer_is_refused_and_ke
     path = contractor_path(ticket.ticket_id)
     headers = signed_in_headers(client, people)
     stale_page = client.http.get(f"/admin/tickets/{ticket.ticket_id}", headers=headers).body.decode()
-    assert act(client, path, "answer", {"decision": "accept", "planned_date": tomorrow_paris(), "planned_time": "14:30"}).status_code == 303
+    assert act(client, path, "answer", ACCEPT).status_code == 303
 
     response = edit(client, headers, ticket.ticket_id, page=stale_page, access_notes="Badge à l'accueil")
     assert response.status_code == 409
@@ -102,7 +108,8 @@ def test_an_answer_from_a_form_shown_before_an_edit_is_refused_and_kept(client: 
     assert f'value="{tomorrow_paris()}"' in page and "16 rue des Lilas" in page  # their answer kept, the change shown
     assert store.load_ticket(ticket.ticket_id).ticket.state == "sent"
     # Answered again from the page that shows the change: recorded.
-    response = client.http.post(f"{path}/answer", headers=FORM_HEADERS, body=urlencode({"form_token": token(page, "answer"), **fields}))
+    body = urlencode({"form_token": token(page, "answer"), **fields})
+    response = client.http.post(f"{path}/answer", headers=FORM_HEADERS, body=body)
     assert response.status_code == 303 and store.load_ticket(ticket.ticket_id).ticket.state == "scheduled"
 
 
@@ -113,7 +120,8 @@ def test_an_edit_and_an_answer_at_the_same_instant_one_wins_by_version(people: P
     for_edit, for_answer = store.load_ticket(ticket.ticket_id), store.load_ticket(ticket.ticket_id)
     now = clock.now()
     change = RequestEdit(ticket.title, ticket.description, ticket.site_address, "Porte bleue", ticket.urgency)
-    write_edit = lambda: edits.edit_request(for_edit, people.manager, change, [], int(for_edit.ticket.version), "edit-form-1", now)  # noqa: E731
+    version = int(for_edit.ticket.version)
+    write_edit = lambda: edits.edit_request(for_edit, people.manager, change, [], version, "edit-form-1", now)  # noqa: E731
     write_answer = lambda: tickets.accept_request(for_answer, Acceptance(tomorrow_paris(), "14:30", ""), "answer-form-1", now)  # noqa: E731
     winner, loser = (write_edit, write_answer) if first == "edit" else (write_answer, write_edit)
     winner()
@@ -143,3 +151,24 @@ def test_an_edit_that_changes_nothing_or_comes_too_late_is_refused(client: Clien
     late = edit(client, headers, ticket.ticket_id, page=page, title="Autre titre")
     assert late.status_code == 409
     assert store.load_ticket(ticket.ticket_id).ticket.title == "Fuite sous l'évier"
+
+
+def test_files_added_to_a_sent_request_reach_the_contractor(client: Client, people: People, pump: Any, aws: str) -> None:
+    ticket = new_ticket(people)
+    path = contractor_path(ticket.ticket_id)
+    headers = signed_in_headers(client, people)
+    page = client.http.get(f"/admin/tickets/{ticket.ticket_id}", headers=headers).body.decode()
+    key = upload(client, f"/admin/tickets/{ticket.ticket_id}/uploads", {"csrf": csrf_of(page)}, "Plan d'accès.pdf",
+                 "application/pdf", PDF, headers)
+    assert edit(client, headers, ticket.ticket_id, page=page, files=((key, "Plan d'accès.pdf"),)).status_code == 303
+    pump.drain()
+    [event] = [e for e in store.load_ticket(ticket.ticket_id).events if e.event_type == "edit"]
+    assert event.data["changes"] == {} and [f["name"] for f in event.data["files"]] == ["Plan d'accès.pdf"]
+    assert any("modification, nouveaux fichiers." in m["message"] for m in sent_messages(aws)["sms"])
+    form = client.http.get(path).body.decode()
+    assert "Modification de la demande : nouveaux fichiers." in form and "Plan d&#39;accès.pdf" in form
+    file_id = event.data["files"][0]["file_id"]
+    assert client.http.get(f"{path}/files/{file_id}").status_code == 302  # the contractor downloads it
+    # The same file cannot be recorded twice.
+    again = edit(client, headers, ticket.ticket_id, files=((key, "Plan d'accès.pdf"),))
+    assert again.status_code == 400

@@ -179,7 +179,8 @@ def test_a_request_without_an_occupant_tells_nobody(client: Client, people: Peop
 
     ticket = new_ticket(people)
     path = contractor_path(ticket.ticket_id)
-    assert act(client, path, "answer", {"decision": "accept", "planned_date": in_days(3), "planned_time": "08:30"}).status_code == 303
+    answer = {"decision": "accept", "planned_date": in_days(3), "planned_time": "08:30"}
+    assert act(client, path, "answer", answer).status_code == 303
     pump.drain()
     assert not [m for m in sent_messages(aws)["sms"] if "/o/" in m["message"]]
     assert f"{ticket.ticket_id}-occupant_reminder" not in schedule_names()
