@@ -23,6 +23,10 @@ ABSENCE_INTERVAL = timedelta(minutes=10)  # between two "Je serai absent" of one
 ABSENCES_MAX = 5  # per ticket: the manager is alerted each time, so a loop cannot flood them
 
 
+def _company(ticket: Ticket) -> str:
+    return str(ticket.contractor_company or ticket.contractor_name)
+
+
 def reachable(ticket: Ticket) -> bool:
     return bool(ticket.occupant_phone or ticket.occupant_email)
 
@@ -51,7 +55,8 @@ class Telling:
             return []
         date = ticket.planned_date if self.template != CANCELLED else self.cancelled.get("date")
         time = ticket.planned_time if self.template != CANCELLED else self.cancelled.get("time")
-        params = {"planned_date": date, "planned_time": time, "company": ticket.contractor_company or ticket.contractor_name,
+        company = self.cancelled.get("company") if self.template == CANCELLED else _company(ticket)
+        params = {"planned_date": date, "planned_time": time, "company": company,
                   "site_address": ticket.site_address, "occupant_name": ticket.occupant_name or "",
                   "occupant_link_number": self.link_number}
         recipients = {"sms": ticket.occupant_phone, "email": ticket.occupant_email}
@@ -67,7 +72,8 @@ def tell(view: store.TicketView, template: str, now: datetime) -> Telling:
     ticket = view.ticket
     if not reachable(ticket) or (template == CANCELLED and not ticket.occupant_told):
         return Telling(template, now)
-    cancelled = dict(ticket.occupant_told or {}) if template == CANCELLED else {}
+    # A cancellation names the date and company the occupant was given (a reassignment changes the company).
+    cancelled = ({**(ticket.occupant_told or {}), "company": _company(ticket)} if template == CANCELLED else {})
     link = occupant_links.current(view)
     if link is not None:
         return Telling(template, now, int(link.number), cancelled=cancelled)

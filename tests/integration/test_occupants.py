@@ -205,3 +205,27 @@ def test_the_new_request_form_checks_the_occupants_contacts(client: Client, peop
     ticket = store.load_ticket(created.headers["Location"].rsplit("/", 1)[1]).ticket
     assert (ticket.occupant_name, ticket.occupant_phone, ticket.occupant_email, ticket.occupant_language) == \
         ("Léa Roux", OCCUPANT_PHONE, None, "en")
+
+
+def test_a_reassignment_drops_the_date_the_occupant_had_and_the_next_one_is_told(client: Client, people: People, pump: Any,
+                                                                                  aws: str) -> None:
+    from chalicelib.data import directory
+    from chalicelib.domain import contacts
+    from chalicelib.usecases import ticket_admin
+
+    ticket, _ = accepted(client, people, pump, in_days(3))
+    other = directory.save_contractor(
+        name="Paul Morel", company="Morel Sanitaire", trade="Plombier", phone=contacts.normalise_phone("06 11 22 33 44"),
+        email=None, channels=["sms"])
+    ticket_admin.reassign(store.load_ticket(ticket.ticket_id), people.manager, other, "reassign-1", clock.now())
+    pump.drain()
+    dropped = occupant_sms(aws)[-1]
+    assert dropped.startswith("Intervention du ") and "annulée, entreprise Plomberie Benali" in dropped
+    assert f"{ticket.ticket_id}-occupant_reminder" not in schedule_names()
+
+    path = contractor_path(ticket.ticket_id)
+    answer = {"decision": "accept", "planned_date": in_days(4), "planned_time": "10:00"}
+    assert act(client, path, "answer", answer).status_code == 303
+    pump.drain()
+    told = occupant_sms(aws)[-1]
+    assert told.startswith("Intervention le ") and "à 10 h, entreprise Morel Sanitaire." in told
