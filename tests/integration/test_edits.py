@@ -66,7 +66,7 @@ def test_the_contractor_is_told_what_changed_and_sees_it_highlighted_until_they_
     assert re.search(r'class="multiline changed" id="access">Digicode 9090, clé chez la gardienne<br>'
                      r'<small class="before">Avant : Digicode 4521B</small>', form)
     admin = client.http.get(f"/admin/tickets/{ticket.ticket_id}", headers=headers).body.decode()
-    assert "Demande modifiée" in admin and "Digicode 9090" in admin
+    assert "Demande modifiée" in admin and "Nouvel accès : <del>Digicode 4521B</del> → <ins>Digicode 9090" in admin
 
     assert act(client, path, "answer", ACCEPT).status_code == 303
     after = client.http.get(path).body.decode()
