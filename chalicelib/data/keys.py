@@ -6,6 +6,7 @@ lives in its partition, so opening the exchange form is one Query. Items, as pk 
   TICKET#<id>             META                         the ticket
                           EVENT#<ulid>                 its thread and audit trail
                           LINK#<0001>                  the contractors' links
+                          OCCUPANT#<0001>              the occupant's links (read-only page)
                           NOTIF#<ulid>                 its outbox
                           LIST#ALL|STATE|CONTRACTOR|OWNER, ATTENTION#<reason>   its list summaries
                           PLAN#OWNER|ALL               its day on the week's plan (data/week_plan.py)
@@ -51,6 +52,7 @@ TICKET_PREFIX = "TICKET#"
 TICKET_SK = "META"
 EVENT_PREFIX = "EVENT#"
 LINK_PREFIX = "LINK#"
+OCCUPANT_LINK_PREFIX = "OCCUPANT#"
 NOTIFICATION_PREFIX = "NOTIF#"
 SUMMARY_PREFIXES = ("LIST#", "ATTENTION#")
 
@@ -70,6 +72,10 @@ def event_sk(event_id: str) -> str:
 
 def link_sk(number: int) -> str:
     return f"{LINK_PREFIX}{number:04d}"
+
+
+def occupant_link_sk(number: int) -> str:
+    return f"{OCCUPANT_LINK_PREFIX}{number:04d}"
 
 
 def notification_sk(notification_id: str) -> str:

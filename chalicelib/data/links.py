@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from chalicelib.aws import signing_keys
@@ -51,26 +52,32 @@ _recent_ticket: str | None = None  # a ticket this container opened lately: see 
 _NO_TICKET = "0" * 26  # an id no ticket has (ULIDs of 1970)
 
 
-def open_ticket(ticket_id: str, secret: str, now: datetime) -> TicketView:
+def open_ticket(ticket_id: str, secret: str, now: datetime,
+                resolver: Callable[[TicketView, str, datetime], object] | None = None) -> TicketView:
     """The ticket behind a link: one Query when the link is right. LinkNotFound alike for a wrong
     secret and for a ticket that does not exist, after the same work: one read that finds a ticket
     (for an unknown ticket, the one this container opened last, checked and thrown away) and one
-    that finds none. A guesser cannot tell from the answer's timing which ticket ids exist."""
+    that finds none. A guesser cannot tell from the answer's timing which ticket ids exist.
+    `resolver`: which of the ticket's links the secret must be (the contractor's by default; the
+    occupant's page passes chalicelib/data/occupant_links.py's)."""
     global _recent_ticket
     from chalicelib.data import store
 
+    resolver = resolver or resolve
     try:
         view = store.load_ticket(ticket_id)
     except NotFound:
         if _recent_ticket is not None:
             try:
-                _match(store.load_ticket(_recent_ticket), secret)
+                resolver(store.load_ticket(_recent_ticket), secret, now)
             except NotFound:
                 _recent_ticket = None
+            except (LinkNotFound, LinkGone):
+                pass
         raise LinkNotFound() from None
     _recent_ticket = ticket_id
     try:
-        resolve(view, secret, now)
+        resolver(view, secret, now)
     except LinkNotFound:
         try:
             store.load_ticket(_NO_TICKET)  # what an unknown ticket's own read costs

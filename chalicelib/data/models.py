@@ -143,6 +143,18 @@ class Ticket(RelaisItem, discriminator="ticket"):
     building_id = UnicodeAttribute(null=True)
     building_name = UnicodeAttribute(null=True)
     lot_number = UnicodeAttribute(null=True)
+    # The occupant of the place the contractor enters (chalicelib/usecases/occupants.py), typed on the
+    # request or pre-filled from a lot. Told of the date, reminded the day before, told of a cancellation.
+    occupant_name = UnicodeAttribute(null=True)
+    occupant_phone = UnicodeAttribute(null=True)  # E.164
+    occupant_email = UnicodeAttribute(null=True)
+    occupant_language = UnicodeAttribute(default="fr")
+    occupant_told = JSONAttribute(null=True)  # {"date", "time", "at"}: the date last sent to the occupant, and when
+    occupant_reminded = UnicodeAttribute(null=True)  # "<date> <time>" the day-before reminder was sent for
+    occupant_absent_at = UnicodeAttribute(null=True)  # the occupant's last "Je serai absent" (rate limit)
+    # Manager edits after sending (chalicelib/usecases/edits.py): an answer from a form shown before the
+    # last one is refused, so the contractor sees the change first.
+    edits = NumberAttribute(default=0)
     version = VersionAttribute()
 
 
@@ -174,6 +186,19 @@ class Link(RelaisItem, discriminator="link"):
     created_at = UnicodeAttribute()
 
 
+class OccupantLink(RelaisItem, discriminator="occupant_link"):
+    """The occupant's read-only page link: its own secret, derived and stored like a contractor's (hash
+    and nonce), never one of the ticket's Link items, so it opens nothing of the contractor's form."""
+
+    ticket_id = UnicodeAttribute()
+    number = NumberAttribute()
+    secret_hash = UnicodeAttribute()
+    nonce = UnicodeAttribute()
+    key_version = NumberAttribute(null=True)
+    revoked = BooleanAttribute(default=False)
+    created_at = UnicodeAttribute()
+
+
 class NotificationStatus(StrEnum):
     """Where an outbox item is. Only PENDING and SENDING items are in the outbox index."""
 
@@ -196,7 +221,7 @@ class Notification(RelaisItem, discriminator="notification"):
     ticket_id = UnicodeAttribute()
     notification_id = UnicodeAttribute()
     channel = UnicodeAttribute()  # sms | email
-    audience = UnicodeAttribute()  # contractor | manager
+    audience = UnicodeAttribute()  # contractor | manager | occupant
     recipient = UnicodeAttribute()
     template = UnicodeAttribute()
     language = UnicodeAttribute(default="fr")

@@ -16,13 +16,13 @@ from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.data import keys
-from chalicelib.data.models import Counter, Event, Link, Notification, RelaisItem, Submission, Ticket
+from chalicelib.data.models import Counter, Event, Link, Notification, OccupantLink, RelaisItem, Submission, Ticket
 from chalicelib.domain import clock, ids
 from chalicelib.domain.errors import AlreadySubmitted, Busy, Conflict, NotFound
 
 SUBMISSION_TTL = timedelta(days=30)
 MANAGER_ONLY_EVENTS = frozenset({"notification_failed", "email_bounced", "notification_resent", "reassign",
-                                 "change_owner"})
+                                 "change_owner", "occupant_absent", "occupant_reminder"})
 BOOKKEEPING_EVENTS = frozenset({"read"})  # audit only: shown to nobody
 
 
@@ -44,6 +44,7 @@ class TicketView:
     events: list[Event] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
+    occupant_links: list[OccupantLink] = field(default_factory=list)
 
     def recorded_file_ids(self) -> frozenset[str]:
         return frozenset(str(f.get("file_id")) for e in self.events for f in (e.data or {}).get("files", []))
@@ -91,6 +92,7 @@ def load_ticket(ticket_id: str) -> TicketView:
     events: list[Event] = []
     links: list[Link] = []
     notifications: list[Notification] = []
+    occupant_links: list[OccupantLink] = []
     for item in RelaisItem.query(keys.ticket_pk(ticket_id)):
         if isinstance(item, Ticket):
             view = TicketView(item)
@@ -100,9 +102,11 @@ def load_ticket(ticket_id: str) -> TicketView:
             links.append(item)
         elif isinstance(item, Notification):
             notifications.append(item)
+        elif isinstance(item, OccupantLink):
+            occupant_links.append(item)
     if view is None:
         raise NotFound(ticket_id)
-    view.events, view.links, view.notifications = events, links, notifications
+    view.events, view.links, view.notifications, view.occupant_links = events, links, notifications, occupant_links
     return view
 
 

@@ -7,7 +7,7 @@ Exceptions one module raises and catches itself stay in that module.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from chalicelib.domain.lifecycle import Action, Actor, State
@@ -49,6 +49,19 @@ class OwnerUnavailable(Exception):
 
 class NotResendable(Exception):
     """Only a notification that failed for good can be sent again."""
+
+
+class NothingChanged(Exception):
+    """An edit of a sent request that holds the request as it is and no file: nothing to record or tell."""
+
+
+class AbsenceLimited(Exception):
+    """The occupant said "absent" too often or too soon after the last time: nothing recorded.
+    `retry_at`: when the next one may be sent, an aware datetime (None: no more for this ticket)."""
+
+    def __init__(self, retry_at: Any) -> None:
+        super().__init__(retry_at)
+        self.retry_at = retry_at
 
 
 # -- what people send ------------------------------------------------------------------------------

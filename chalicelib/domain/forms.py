@@ -14,6 +14,7 @@ from typing import Generic, Literal, TypeVar
 
 from chalicelib.domain import agency, contacts
 from chalicelib.domain.clock import PARIS
+from chalicelib.domain.occupants import Occupant, validate_occupant
 from chalicelib.domain.text import N_
 
 COMMENT_MAX = 2000
@@ -60,6 +61,7 @@ class NewRequest:
     access_notes: str
     urgency: str
     channels: tuple[str, ...]
+    occupant: Occupant | None = None
 
 
 def _text(form: dict[str, str], name: str) -> str:
@@ -137,6 +139,9 @@ def _required(form: dict[str, str], name: str, limit: int, missing: str, errors:
     return value
 
 
+required_text = _required  # the edit form's fields follow the new request's rules (chalicelib/domain/edits.py)
+
+
 def validate_new_request(form: dict[str, str], channels: list[str], file_count: int = 0) -> Result[NewRequest]:
     errors: dict[str, str] = {}
     contractor_id = _text(form, "contractor_id")
@@ -160,9 +165,11 @@ def validate_new_request(form: dict[str, str], channels: list[str], file_count: 
         errors["channels"] = N_("Choisissez au moins un canal : SMS ou e-mail.")
     if file_count > MESSAGE_MAX_FILES:
         errors["files"] = TOO_MANY_FILES
+    occupant = validate_occupant(form, errors)
     if errors:
         return Result(errors=errors)
-    return Result(NewRequest(contractor_id, kind, title, description, site_address, access_notes, urgency, chosen))
+    return Result(NewRequest(contractor_id, kind, title, description, site_address, access_notes, urgency, chosen,
+                             occupant))
 
 
 @dataclass(frozen=True)

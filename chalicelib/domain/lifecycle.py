@@ -32,6 +32,7 @@ class Actor(StrEnum):
     CONTRACTOR = "contractor"
     MANAGER = "manager"
     SYSTEM = "system"
+    OCCUPANT = "occupant"  # the resident whose place the contractor enters: only says "absent"
 
 
 class Action(StrEnum):
@@ -61,6 +62,9 @@ class Action(StrEnum):
     REASSIGN = "reassign"
     REASSIGN_QUOTE = "reassign_quote"
     CHANGE_OWNER = "change_owner"
+    EDIT = "edit"
+    OCCUPANT_ABSENT = "occupant_absent"
+    REMIND_OCCUPANT = "remind_occupant"
 
 
 class Step(StrEnum):
@@ -84,6 +88,12 @@ class RequestKind(StrEnum):
 # Terminal states: the ticket no longer moves; the link dies some days after.
 TERMINAL_STATES = frozenset({State.REFUSED, State.CLOSED, State.CANCELLED, State.QUOTE_REJECTED})
 OPEN_STATES = frozenset(State) - TERMINAL_STATES
+# The request may still be corrected: before the work is declared done.
+EDITABLE_STATES = frozenset({State.SENT, State.QUOTE_REQUESTED, State.QUOTE_SUBMITTED, State.SCHEDULED, State.ON_SITE,
+                             State.COMPLETION_REQUESTED})
+# The contractor accepted: from here on they see the occupant's contact details.
+ACCEPTED_STATES = frozenset({State.SCHEDULED, State.ON_SITE, State.COMPLETION_REQUESTED, State.COMPLETED,
+                             State.INVOICE_REQUESTED, State.INVOICED, State.CLOSED})
 
 
 @dataclass(frozen=True)
@@ -127,6 +137,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Action.MESSAGE, Actor.CONTRACTOR, frozenset(State), None),
     _t(Action.MESSAGE, Actor.MANAGER, frozenset(State), None),
     _t(Action.MARK_READ, Actor.MANAGER, frozenset(State), None),
+    _t(Action.EDIT, Actor.MANAGER, EDITABLE_STATES, None),
+    _t(Action.OCCUPANT_ABSENT, Actor.OCCUPANT, OPEN_STATES, None),
+    _t(Action.REMIND_OCCUPANT, Actor.SYSTEM, {State.SCHEDULED}, None),
     _t(Action.CHANGE_OWNER, Actor.MANAGER, OPEN_STATES | {State.REFUSED}, None),  # refused: still to hand to someone
     # Another contractor takes the request: the old link dies, the new one asks again. A refused
     # request too: the manager sends it to someone else rather than writing it out again.
@@ -173,6 +186,11 @@ _STEP_BY_STATE: dict[State, Step] = {
     State.COMPLETED: Step.SEND_INVOICE,
     State.INVOICE_REQUESTED: Step.SEND_INVOICE,
 }
+
+
+def occupant_visible_to_contractor(state: State) -> bool:
+    """The occupant's contact details are the contractor's only once they accepted the request."""
+    return state in ACCEPTED_STATES
 
 
 def contractor_step(state: State, presence_requested: bool = False) -> Step:

@@ -70,6 +70,9 @@ EVENT_LABELS = {
     "reassign": N_("Confié à un autre intervenant"),
     "change_owner": N_("Confié à un autre gestionnaire"),
     "notification_resent": N_("Notification renvoyée"),
+    "edit": N_("Demande modifiée"),
+    "occupant_absent": N_("L'occupant sera absent"),
+    "occupant_reminder": N_("Rappel envoyé à l'occupant"),
 }
 
 NOTIFICATION_LABELS = {
@@ -94,6 +97,11 @@ NOTIFICATION_LABELS = {
     "invoice_overdue": N_("Planification : alerte facture"),
     "delete": N_("Planification : suppression"),
     "login_link": N_("Lien de connexion"),
+    "request_edited": N_("Modification de la demande"),
+    "occupant_planned": N_("Occupant : date d'intervention"),
+    "occupant_rescheduled": N_("Occupant : nouvelle date"),
+    "occupant_reminder": N_("Occupant : rappel la veille"),
+    "occupant_cancelled": N_("Occupant : annulation"),
 }
 
 # A glyph per kind of event, so the timeline reads at a glance (decorative: the label says it all).
@@ -104,7 +112,7 @@ EVENT_ICONS = {
     "request_completion": "🏁", "completion_request": "🏁", "complete": "🏁", "complete_with_invoice": "🏁",
     "request_invoice": "💶", "invoice_request": "💶", "invoice_overdue": "⚠", "submit_invoice": "💶", "waive_invoice": "💶",
     "close": "🔒", "notification_failed": "⚠", "email_bounced": "⚠", "notification_resent": "🔁",
-    "reassign": "🔀", "change_owner": "🔀",
+    "reassign": "🔀", "change_owner": "🔀", "edit": "✏", "occupant_absent": "🏠", "occupant_reminder": "🏠",
 }
 
 # What a contractor is asked at each step (SMS, email subject and button).
@@ -129,6 +137,7 @@ ALERT_HEADLINES = {
     "complete_with_invoice": N_("{name} a terminé l'intervention et envoyé sa facture"),
     "submit_invoice": N_("{name} a envoyé sa facture"),
     "submit_quote": N_("{name} a envoyé un devis"),
+    "occupant_absent": N_("L'occupant a signalé qu'il sera absent"),
 }
 
 
@@ -166,6 +175,22 @@ def long_date(value: str | None, language: str = "fr") -> str:
     return f"{_DAYS[lang][day.weekday()]} {day.day} {_MONTHS[lang][day.month - 1]} {day.year}"
 
 
+def day_and_hour(day: str | None, hour: str | None, language: str = "fr") -> str:
+    """'2026-12-01', '08:30' → 'mardi 1 décembre à 8 h 30' (or 'Tuesday 1 December at 8:30'): short
+    enough for an SMS, without the year."""
+    if not day:
+        return ""
+    lang = i18n.normalise(language)
+    when = date.fromisoformat(day)
+    text = f"{_DAYS[lang][when.weekday()]} {when.day} {_MONTHS[lang][when.month - 1]}"
+    if not hour:
+        return text
+    hours, minutes = int(hour[:2]), hour[3:5]
+    if lang == "en":
+        return f"{text} at {hours}:{minutes}"
+    return f"{text} à {hours} h" + ("" if minutes == "00" else f" {minutes}")
+
+
 def local_datetime(value: str | None) -> str:
     """A stored UTC instant, as people in France read it: '27/11/2026 08:15'."""
     if not value:
@@ -181,9 +206,16 @@ TIMER_LABELS = {
     "completion_offer": N_("Demande de fin d'intervention"),
     "invoice_request": N_("Demande de facture"),
     "invoice_overdue": N_("Alerte si facture toujours manquante"),
+    "occupant_reminder": N_("Rappel à l'occupant (la veille, 18 h)"),
 }
 
-LABELS = {"timer": TIMER_LABELS, "state": STATE_LABELS, "urgency": URGENCY_LABELS, "event": EVENT_LABELS,
+# What a manager's edit changed, as the contractor is told ("Modification de la demande : nouvel accès").
+EDITED_LABELS = {
+    "title": N_("nouveau titre"), "description": N_("nouvelle description"), "site_address": N_("nouvelle adresse"),
+    "access_notes": N_("nouvel accès"), "urgency": N_("nouvelle urgence"), "files": N_("nouveaux fichiers"),
+}
+
+LABELS = {"timer": TIMER_LABELS, "edited": EDITED_LABELS, "state": STATE_LABELS, "urgency": URGENCY_LABELS, "event": EVENT_LABELS,
           "notification": NOTIFICATION_LABELS}
 
 

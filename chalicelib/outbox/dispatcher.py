@@ -66,6 +66,12 @@ def url_for_notification(notification: Notification) -> str:
     if "link_number" in params:
         link = Link.get(ticket_pk(notification.ticket_id), keys.link_sk(int(params["link_number"])))
         return links.url_for(notification.ticket_id, links.secret_of(link))
+    if "occupant_link_number" in params:  # the occupant's read-only page, never the contractor's form
+        from chalicelib.data import occupant_links
+        from chalicelib.data.models import OccupantLink
+
+        occupant = OccupantLink.get(ticket_pk(notification.ticket_id), keys.occupant_link_sk(int(params["occupant_link_number"])))
+        return occupant_links.url_for(notification.ticket_id, occupant_links.secret_of(occupant))
     if "login_nonce" in params:
         key = signing_keys.at_version(params.get("key_version"))  # the key the link was made with, even if rotated since
         return f"{base}/admin/login/{tokens.derive_login_secret(key, params['login_nonce'])}"

@@ -43,6 +43,8 @@ PEOPLE_STEPS = {
     "reassign": "TicketsReassigned",
     "change_owner": "TicketsHandedOver",
     "notification_resent": "NotificationsResent",
+    "edit": "RequestsEdited",
+    "occupant_absent": "OccupantAbsencesSaid",
 }
 # What the timers and the outbox did to a ticket by themselves.
 SYSTEM_STEPS = {
@@ -55,6 +57,7 @@ SYSTEM_STEPS = {
     "invoice_overdue": "ManagerAlertsFired",
     "notification_failed": "DeliveryFailuresShown",
     "email_bounced": "EmailsBounced",
+    "occupant_reminder": "OccupantRemindersFired",
 }
 STEP_METRICS = {**PEOPLE_STEPS, **SYSTEM_STEPS}
 OUTCOME_METRICS = {"sent": "NotificationsSent", "retry": "NotificationsRetried", "failed": "NotificationsFailed",

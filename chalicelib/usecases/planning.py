@@ -25,7 +25,10 @@ PRESENCE_OVERDUE = "presence_overdue"
 COMPLETION_OFFER = "completion_offer"
 INVOICE_REQUEST = "invoice_request"
 INVOICE_OVERDUE = "invoice_overdue"
-STEPS = (REMINDER, ANSWER_OVERDUE, PRESENCE_CHECK, PRESENCE_OVERDUE, COMPLETION_OFFER, INVOICE_REQUEST, INVOICE_OVERDUE)
+OCCUPANT_REMINDER = "occupant_reminder"
+STEPS = (REMINDER, ANSWER_OVERDUE, PRESENCE_CHECK, PRESENCE_OVERDUE, COMPLETION_OFFER, INVOICE_REQUEST, INVOICE_OVERDUE,
+         OCCUPANT_REMINDER)
+OCCUPANT_REMINDER_HOUR = time(18, 0)  # Europe/Paris, the day before the intervention
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ def wanted(ticket: Ticket, timers: Timers) -> dict[str, Timer]:
         if not ticket.answer_alerted:
             result.append(Timer(ANSWER_OVERDUE, sent + timedelta(hours=timers.answer_alert_hours)))
     elif state is State.SCHEDULED and (planned := _planned(ticket)) is not None:
+        if (occupant_reminder := _occupant_reminder(ticket, planned)) is not None:
+            result.append(occupant_reminder)
         if not ticket.presence_requested_at:
             result.append(Timer(PRESENCE_CHECK, planned))
         elif not ticket.presence_alerted:
@@ -85,6 +90,22 @@ def wanted(ticket: Ticket, timers: Timers) -> dict[str, Timer]:
         elif not ticket.invoice_alerted:
             result.append(Timer(INVOICE_OVERDUE, due))
     return {timer.step: Timer(timer.step, timer.at.astimezone(clock.UTC_ZONE), timer.round) for timer in result}
+
+
+def occupant_date_key(ticket: Ticket) -> str:
+    return f"{ticket.planned_date} {ticket.planned_time}"
+
+
+def _occupant_reminder(ticket: Ticket, planned: datetime) -> Timer | None:
+    """The occupant's reminder: the day before at 18:00, for the date they were told, once; none
+    when they learnt the date after that hour (the message they got is the reminder)."""
+    told = ticket.occupant_told or {}
+    if (told.get("date"), told.get("time")) != (ticket.planned_date, ticket.planned_time):
+        return None
+    if ticket.occupant_reminded == occupant_date_key(ticket) or not (ticket.occupant_phone or ticket.occupant_email):
+        return None
+    at = datetime.combine(planned.date() - timedelta(days=1), OCCUPANT_REMINDER_HOUR, tzinfo=clock.PARIS)
+    return Timer(OCCUPANT_REMINDER, at) if at > clock.parse_iso(str(told.get("at"))) else None
 
 
 def changes(ticket_id: str, before: dict[str, Timer], after: dict[str, Timer]) -> list[TimerChange]:

@@ -12,7 +12,7 @@ from chalicelib.domain.errors import TooLateToReschedule
 from chalicelib.domain.forms import Acceptance
 from chalicelib.domain.lifecycle import Action
 from chalicelib.outbox import outgoing
-from chalicelib.usecases import changes
+from chalicelib.usecases import changes, occupants
 
 
 def _alert(alert: str, now: datetime, details: list[str] | None = None) -> Any:
@@ -24,17 +24,20 @@ def reschedule(view: store.TicketView, acceptance: Acceptance, submission_id: st
     if view.ticket.presence_requested_at:
         raise TooLateToReschedule()
 
+    occupant = occupants.date_told(view, now)
+
     def plan(ticket: Ticket) -> None:
         ticket.planned_date, ticket.planned_time = acceptance.planned_date, acceptance.planned_time
+        occupant.mark(ticket)
 
     def notify(ticket: Ticket) -> list[Any]:
         calendar = [n for n in changes.to_contractor(view, "accepted", now, outgoing.calendar(ticket)) if n.channel == "email"]
-        return _alert("reschedule", now, [acceptance.comment])(ticket) + calendar
+        return _alert("reschedule", now, [acceptance.comment])(ticket) + calendar + occupant.notify(ticket)
 
     data = {"planned_date": acceptance.planned_date, "planned_time": acceptance.planned_time, "comment": acceptance.comment}
     return changes.transition(
         view, changes.contractor_of(view), Action.RESCHEDULE, now=now, data=data, notify=notify, submission_id=submission_id,
-        change=plan)
+        change=plan, extra=occupant.extra)
 
 
 def confirm_presence(view: store.TicketView, submission_id: str, now: datetime) -> Event:

@@ -25,7 +25,7 @@ from chalicelib.domain import clock, lifecycle
 from chalicelib.domain.errors import ContractorUnavailable, NotResendable, OwnerUnavailable
 from chalicelib.domain.lifecycle import Action, RequestKind
 from chalicelib.outbox import outgoing
-from chalicelib.usecases import changes
+from chalicelib.usecases import changes, occupants
 from chalicelib.usecases.tickets import contact_for
 
 
@@ -97,6 +97,7 @@ def reassign(view: store.TicketView, manager: Manager, contractor: Contractor, s
     for notification in set_aside:  # as written, so that the delivery-failed entry is computed without them
         notification.status = NotificationStatus.SUPERSEDED
     previous = ticket.contractor_name
+    occupant = occupants.tell(view, occupants.CANCELLED, now)  # a date they were given is off with this contractor
 
     def hand_over(t: Ticket) -> None:
         t.contractor_id, t.contractor_name, t.contractor_company = contractor.contractor_id, contractor.name, contractor.company
@@ -107,16 +108,18 @@ def reassign(view: store.TicketView, manager: Manager, contractor: Contractor, s
         t.presence_alerted = False
         t.request_sent_at, t.reminders_sent, t.answer_alerted = clock.iso(now), 0, False
         t.unread_since = t.unread_kind = None  # the manager has dealt with what the previous one wrote
+        occupant.mark(t)
 
     def notify(t: Ticket) -> list[Notification]:
         created = next((e for e in view.events if e.event_type == "created"), None)
         files = (created.data or {}).get("files", []) if created else []
-        return outgoing.to_contractor(t, outgoing.request_template(t), now, number, {"files": files})
+        return [*outgoing.to_contractor(t, outgoing.request_template(t), now, number, {"files": files}), *occupant.notify(t)]
 
     event = changes.transition(
         view, changes.manager_who(manager), action, now=now, data={"from": previous, "to": contractor.name}, notify=notify,
         submission_id=submission_id, change=hand_over, event_type="reassign",
-        extra=[new_link, *revoked, directory.history_item_for(ticket, contractor, now)], failures_cleared=bool(set_aside),
+        extra=[new_link, *revoked, directory.history_item_for(ticket, contractor, now), *occupant.extra],
+        failures_cleared=bool(set_aside),
         updates=updates)
     return event
 

@@ -16,7 +16,7 @@ from chalicelib.domain.errors import ContractorUnavailable
 from chalicelib.domain.forms import Acceptance, NewRequest
 from chalicelib.domain.lifecycle import Action, Actor, RequestKind, State
 from chalicelib.outbox import outgoing
-from chalicelib.usecases import changes
+from chalicelib.usecases import changes, occupants
 from chalicelib.usecases.changes import Who, contractor_of, manager_who
 
 __all__ = ["Who", "contractor_of", "manager_who"]
@@ -75,6 +75,9 @@ def create_request(
         updated_at=clock.iso(now),
         gsi1pk=keys.owner_group(manager.manager_id),
     )
+    if request.occupant is not None:
+        ticket.occupant_name, ticket.occupant_phone = request.occupant.name or None, request.occupant.phone
+        ticket.occupant_email, ticket.occupant_language = request.occupant.email, request.occupant.language
     ticket.lookup_key = keys.reference_lookup(ticket.reference)
     ticket.request_sent_at = clock.iso(now)
     changes.touch(ticket, state, now)
@@ -90,20 +93,24 @@ def create_request(
 
 
 def accept_request(view: store.TicketView, acceptance: Acceptance, submission_id: str, now: datetime) -> Event:
+    occupant = occupants.date_told(view, now)
+
     def plan(ticket: Ticket) -> None:
         ticket.planned_date, ticket.planned_time = acceptance.planned_date, acceptance.planned_time
         # A new plan starts the day of the visit afresh (after a reassign or a quote on a planned job).
         ticket.presence_requested_at = ticket.late_until = ticket.on_site_at = None
         ticket.presence_alerted = False
+        occupant.mark(ticket)
 
     def notify(ticket: Ticket) -> list[Any]:
         confirmation = changes.to_contractor(view, "accepted", now, outgoing.calendar(ticket))
         return [outgoing.to_manager(ticket, "manager_accepted", now, {"comment": acceptance.comment}),
-                *[n for n in confirmation if n.channel == "email"]]
+                *[n for n in confirmation if n.channel == "email"], *occupant.notify(ticket)]
 
     data = {"planned_date": acceptance.planned_date, "planned_time": acceptance.planned_time, "comment": acceptance.comment}
     return changes.transition(
-        view, contractor_of(view), Action.ACCEPT, now=now, data=data, notify=notify, submission_id=submission_id, change=plan)
+        view, contractor_of(view), Action.ACCEPT, now=now, data=data, notify=notify, submission_id=submission_id, change=plan,
+        extra=occupant.extra)
 
 
 def _refused_request(ticket: Ticket) -> str:
@@ -134,13 +141,15 @@ def post_message(view: store.TicketView, who: Who, body: str, files: list[dict[s
 
 def cancel_ticket(view: store.TicketView, manager: Manager, reason: str, submission_id: str, now: datetime) -> Event:
     """Cancelled: the contractor is told (with a calendar CANCEL once a date was set), and every timer
-    of the ticket is deleted."""
+    of the ticket is deleted. An occupant who was given a date is told it is off."""
+    occupant = occupants.tell(view, occupants.CANCELLED, now)
+
     def notify(ticket: Ticket) -> list[Any]:
         calendar = outgoing.calendar(ticket, "cancel") if ticket.planned_date else {}
-        return changes.to_contractor(view, "cancelled", now, {"reason": reason, **calendar})
+        return [*changes.to_contractor(view, "cancelled", now, {"reason": reason, **calendar}), *occupant.notify(ticket)]
 
     return changes.transition(view, manager_who(manager), Action.CANCEL, now=now, data={"reason": reason}, notify=notify,
-                              submission_id=submission_id)
+                              submission_id=submission_id, change=occupant.mark, extra=occupant.extra)
 
 
 def request_quote(view: store.TicketView, manager: Manager, note: str, submission_id: str, now: datetime) -> Event:

@@ -22,7 +22,7 @@ from chalicelib.domain import clock
 from chalicelib.domain.errors import AlreadySubmitted, Conflict, NotAllowed, NotFound
 from chalicelib.domain.lifecycle import Action
 from chalicelib.outbox import outgoing
-from chalicelib.usecases import changes, planning
+from chalicelib.usecases import changes, occupants, planning
 from chalicelib.usecases.changes import SYSTEM
 
 logger = Logger(service="relais", child=True)
@@ -92,6 +92,7 @@ STEPS: dict[str, Step] = {
     planning.COMPLETION_OFFER: _offer_completion,
     planning.INVOICE_REQUEST: _request_invoice,
     planning.INVOICE_OVERDUE: _alert("invoice_alerted", "manager_alert", "invoice_overdue"),
+    planning.OCCUPANT_REMINDER: occupants.remind,
 }
 
 

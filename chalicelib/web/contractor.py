@@ -20,6 +20,7 @@ from chalicelib.config import settings
 from chalicelib.data import links, store, throttle
 from chalicelib.domain import clock, lifecycle, tokens
 from chalicelib.domain.agency import tel_uri
+from chalicelib.domain.edits import unseen_changes
 from chalicelib.domain.errors import FileRejected, LinkGone, LinkNotFound, MessageRejected
 from chalicelib.domain.lifecycle import Actor, State
 from chalicelib.domain.text import N_
@@ -67,16 +68,29 @@ def _wrong_link_page(status: int, language: str = "fr") -> Response:
     return http.html("contractor/link_error.html", language, status=status, headers=headers, status_code=status)
 
 
-def _form_token(ticket_id: str) -> str:
-    return signer().dumps("form", {"t": ticket_id, "f": tokens.new_random_secret()})
+def _form_token(ticket_id: str, edits_seen: int = 0) -> str:
+    """`e`: how many manager edits the form showed (chalicelib/usecases/edits.py)."""
+    return signer().dumps("form", {"t": ticket_id, "f": tokens.new_random_secret(), "e": edits_seen})
+
+
+def _token_data(ticket_id: str, token: str) -> dict[str, Any] | None:
+    data = signer().loads("form", token, FORM_TOKEN_MAX_AGE)
+    if isinstance(data, dict) and data.get("t") == ticket_id and isinstance(data.get("f"), str):
+        return data
+    return None
 
 
 def _submission_id(ticket_id: str, token: str) -> str | None:
     """The form's id when its token is genuine, recent and for this ticket."""
-    data = signer().loads("form", token, FORM_TOKEN_MAX_AGE)
-    if isinstance(data, dict) and data.get("t") == ticket_id and isinstance(data.get("f"), str):
-        return str(data["f"])
-    return None
+    data = _token_data(ticket_id, token)
+    return str(data["f"]) if data is not None else None
+
+
+def _edited_since_shown(ticket: Any, token: str) -> bool:
+    """The manager changed the request after this form was shown: the answer waits until the
+    contractor has seen the change (a token from before edits were counted is not held up)."""
+    data = _token_data(ticket.ticket_id, token) or {}
+    return isinstance(data.get("e"), int) and int(ticket.edits or 0) > int(data["e"])
 
 
 def behind_link(view_function: Callable[..., Response]) -> Callable[..., Response]:
@@ -116,13 +130,15 @@ def _form_page(view: store.TicketView, secret: str, status: int = 200, errors: d
         step=lifecycle.contractor_step(state, presence_requested=bool(ticket.presence_requested_at)).value,
         thread=view.thread(for_contractor=True),
         base=f"/t/{ticket.ticket_id}/{secret}",
-        token=lambda: _form_token(ticket.ticket_id),  # one per form: each submission has its own id
+        token=lambda: _form_token(ticket.ticket_id, int(ticket.edits or 0)),  # one per form: each submission has its own id
+        unseen=unseen_changes(view.thread(for_contractor=True)),
         errors=errors or {},
         values=values or {},
         notice=notice,
         file_errors=file_errors or [],
         today=clock.paris(clock.now()).date().isoformat(),
         contacts=_contacts(ticket),
+        show_occupant=lifecycle.occupant_visible_to_contractor(state),
     )
 
 
@@ -150,6 +166,8 @@ class _Invalid(Exception):
 
 
 Handler = Callable[[store.TicketView, http.Form, str, datetime], Any]
+EDITED_MEANWHILE = N_("Le gestionnaire a modifié la demande pendant que vous répondiez : les changements sont surlignés. "
+                      "Votre réponse n'a pas été enregistrée : vérifiez-la et validez à nouveau.")
 CHANGED_MEANWHILE = N_("La demande a changé entre-temps et votre réponse n'a pas été enregistrée. Voici son état actuel.")
 
 
@@ -166,6 +184,8 @@ def _act(view: store.TicketView, secret: str, handler: Handler) -> Response:
         return _form_page(view, secret, 400, {"form": N_("Le formulaire a expiré. Vérifiez vos réponses et validez à nouveau.")},
                           values)
     confirmation = http.redirect(f"/t/{ticket_id}/{secret}/confirmation")
+    if _edited_since_shown(view.ticket, form.get("form_token")) and store.find_submission(submission_id) is None:
+        return _form_page(view, secret, 409, values=values, notice=EDITED_MEANWHILE)
     try:
         if http.recorded(lambda: handler(view, form, submission_id, clock.now()), submission_id):
             return confirmation

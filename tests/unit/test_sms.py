@@ -25,10 +25,12 @@ WORST = {"reference": "2026-123456", "title": (ACCENTED_TITLE * 3)[:200], "site_
 LINK = "https://relais.gestion-demo.fr/t/01KB2Z8ZK1V3X4Y5Z6A7B8C9D0/" + "x" * 22
 TYPICAL = {"reference": "2026-00005", "title": "Fuite sous l'évier", "site_address": "14 rue des Lilas, 69003 Lyon"}
 DEMO = Agency("Gestion Démo", "GESTDEMO", "+33 4 78 00 00 00", "12 rue de la République, 69002 Lyon")
+# The contractor's SMS; the occupant's (another reader, another shape) are checked below.
+CONTRACTOR_SMS = [name for name in SMS_TEMPLATES if name != "occupant"]
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-@pytest.mark.parametrize("name", SMS_TEMPLATES)
+@pytest.mark.parametrize("name", CONTRACTOR_SMS)
 @pytest.mark.parametrize("reminder", [0, 2])
 def test_every_sms_is_one_gsm7_segment_with_the_longest_values(name: str, language: str, reminder: int) -> None:
     sms = notification_text.render_sms(name, language, {**WORST, "reminder": reminder}, LINK, LONGEST_AGENCY)
@@ -42,7 +44,7 @@ def test_every_sms_is_one_gsm7_segment_with_the_longest_values(name: str, langua
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-@pytest.mark.parametrize("name", SMS_TEMPLATES)
+@pytest.mark.parametrize("name", CONTRACTOR_SMS)
 def test_a_typical_sms_names_the_agency_the_step_the_reference_and_the_address(name: str, language: str) -> None:
     sms = notification_text.render_sms(name, language, TYPICAL, LINK, DEMO)
     assert sms.startswith("Gestion Démo 2026-00005")
@@ -131,3 +133,28 @@ def test_a_long_custom_domain_cuts_the_agencys_name_before_the_address(name: str
     assert gsm7.septets(sms) <= gsm7.ONE_SEGMENT, (gsm7.septets(sms), sms)
     assert sms.endswith(" " + link) and "2026-123456" in sms
     assert sms.startswith("Soc") and " 128 boulevard" in sms  # the name cut, the street kept (cut at a word)
+# -- the occupant's SMS (chalicelib/usecases/occupants.py) ---------------------------------------------
+
+OCCUPANT_LINK = "https://relais.gestion-demo.fr/o/01KB2Z8ZK1V3X4Y5Z6A7B8C9D0/" + "x" * 22
+OCCUPANT_STEPS = ["occupant_planned", "occupant_rescheduled", "occupant_reminder", "occupant_cancelled"]
+LONGEST_COMPANY = ("Société d’Économie « Plomberie & Chauffage » du Rhône et de la Saône réunies " * 3)[:200]
+LONGEST_WHEN = {"planned_date": "2026-09-30", "planned_time": "14:30"}  # mercredi 30 septembre, the longest day and month
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("step", OCCUPANT_STEPS)
+def test_the_occupants_sms_is_one_gsm7_segment_with_the_longest_values(step: str, language: str) -> None:
+    sms = notification_text.render_sms(step, language, {**LONGEST_WHEN, "company": LONGEST_COMPANY, "site_address": "x" * 500},
+                                       OCCUPANT_LINK)
+    assert gsm7.is_gsm7(sms) and gsm7.septets(sms) <= gsm7.ONE_SEGMENT, (gsm7.septets(sms), sms)
+    assert sms.endswith(" " + OCCUPANT_LINK) and "/t/" not in sms
+    assert ("30 septembre à 14 h 30" if language == "fr" else "30 September at 14:30") in sms
+
+
+def test_the_occupant_reads_the_date_and_the_company() -> None:
+    sms = notification_text.render_sms("occupant_planned", "fr", {"planned_date": "2026-12-01", "planned_time": "08:00",
+                                                                  "company": "Plomberie Benali"}, OCCUPANT_LINK)
+    assert sms == "Intervention le mardi 1 décembre à 8 h, entreprise Plomberie Benali. " + OCCUPANT_LINK
+    cancelled = notification_text.render_sms("occupant_cancelled", "fr", {"planned_date": "2026-12-01", "planned_time": "08:30",
+                                                                          "company": "Plomberie Benali"}, OCCUPANT_LINK)
+    assert cancelled.startswith("Intervention du mardi 1 décembre à 8 h 30 annulée")
