@@ -124,7 +124,7 @@ def test_the_agency_name_in_an_sms_is_gsm7_and_short() -> None:
     assert DEMO.sms_name == "Gestion Démo"
 
 
-@pytest.mark.parametrize("name", SMS_TEMPLATES)
+@pytest.mark.parametrize("name", CONTRACTOR_SMS)
 def test_a_long_custom_domain_cuts_the_agencys_name_before_the_address(name: str) -> None:
     """Links grow with the origin: with a 45-character one the SMS still fits one segment, the
     name gives way and the address keeps its street (SMS_ADDRESS_KEEP septets, cut at a word)."""
