@@ -1,0 +1,86 @@
+"""The page judges: axe-core, Lighthouse (mobile) and the Nu HTML Checker, on pages a browser test
+leaves in each state.
+
+A test calls `Judges.capture(page, name)` at each state: axe-core runs at once in that page (as the
+user sees it), and the page's address, the cookies that open it and the HTML the server sent are
+kept. `Judges.judge()` then runs the Nu HTML Checker once on every saved HTML file (one JVM) and
+Lighthouse once on every address (one Node process, one Chromium: tests/browser/lighthouse_runner.mjs).
+The npm packages come from package.json/package-lock.json (`make judges-deps`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+NODE_MODULES = ROOT / "node_modules"
+AXE = NODE_MODULES / "axe-core" / "axe.min.js"
+VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+LIGHTHOUSE_RUNNER = Path(__file__).with_name("lighthouse_runner.mjs")
+NODE = "/usr/bin/node"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@dataclass
+class Verdict:
+    """What the judges found on one page."""
+
+    name: str
+    url: str
+    axe: list[dict[str, Any]] = field(default_factory=list)  # violations: id, impact, help, nodes' targets
+    html_errors: list[str] = field(default_factory=list)  # the Nu HTML Checker's errors, "line: message"
+    lighthouse: dict[str, Any] = field(default_factory=dict)  # category → {score, failing: [{id, title, ...}]}
+    performance_runs: list[float] = field(default_factory=list)
+
+
+class Judges:
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.verdicts: dict[str, Verdict] = {}
+        self._headers: dict[str, dict[str, str]] = {}
+
+    def capture(self, page: Any, name: str) -> None:
+        """Judge `page` as it is now: axe-core in the page; its address and served HTML for later."""
+        assert name not in self.verdicts, f"two pages named {name!r}"
+        page.wait_for_load_state("load")
+        verdict = Verdict(name=name, url=page.url)
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")  # evaluated as DevTools does: no CSP applies
+        result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        verdict.axe = [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+                        "targets": [node["target"] for node in v["nodes"]][:5]} for v in result["violations"]]
+        page.screenshot(path=str(self.out_dir / f"{name}.png"), full_page=True)  # to look at; ignored by git
+        served = page.context.request.get(page.url)  # the same cookies; GET changes nothing
+        assert served.ok, f"{name}: GET {page.url} answered {served.status}"
+        (self.out_dir / f"{name}.html").write_bytes(served.body())
+        cookies = page.context.cookies(page.url)
+        self._headers[name] = {"Cookie": "; ".join(f"{c['name']}={c['value']}" for c in cookies)} if cookies else {}
+        self.verdicts[name] = verdict
+
+    def judge(self) -> dict[str, Verdict]:
+        self._check_html()
+        self._lighthouse()
+        return self.verdicts
+
+    def _check_html(self) -> None:
+        files = [str(self.out_dir / f"{name}.html") for name in self.verdicts]
+        done = subprocess.run(["java", "-jar", str(VNU), "--format", "json", "--errors-only", *files],
+                              capture_output=True, text=True, timeout=300)
+        messages = json.loads(done.stderr or '{"messages": []}')["messages"]  # vnu reports on stderr
+        for message in messages:
+            name = Path(message.get("url", "").removeprefix("file:")).stem
+            self.verdicts[name].html_errors.append(f"{message.get('lastLine', '?')}: {message['message']}")
+
+    def _lighthouse(self) -> None:
+        pages = [{"name": name, "url": v.url, "headers": self._headers[name]} for name, v in self.verdicts.items()]
+        pages_file, results_file = self.out_dir / "lighthouse-pages.json", self.out_dir / "lighthouse.json"
+        pages_file.write_text(json.dumps(pages), encoding="utf-8")
+        subprocess.run([NODE, str(LIGHTHOUSE_RUNNER), str(pages_file), str(results_file)], check=True, cwd=ROOT,
+                       env={**os.environ, "CHROME_PATH": CHROMIUM}, timeout=1800)
+        for name, result in json.loads(results_file.read_text(encoding="utf-8")).items():
+            self.verdicts[name].lighthouse = result["categories"]
+            self.verdicts[name].performance_runs = result["performanceRuns"]
