@@ -50,7 +50,15 @@ class Judges:
         page.wait_for_load_state("load")
         verdict = Verdict(name=name, url=page.url)
         page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")  # evaluated as DevTools does: no CSP applies
-        result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        # axe reads colours where elements are drawn: below the fold it cannot, and leaves contrast unchecked.
+        # A window as tall as the page puts every element in view (same width, so the same layout).
+        viewport = page.viewport_size
+        page.set_viewport_size({"width": viewport["width"],
+                                "height": max(viewport["height"], page.evaluate("document.documentElement.scrollHeight"))})
+        try:
+            result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        finally:
+            page.set_viewport_size(viewport)
         verdict.axe = [{"id": v["id"], "impact": v["impact"], "help": v["help"],
                         "targets": [node["target"] for node in v["nodes"]][:5]} for v in result["violations"]]
         page.screenshot(path=str(self.out_dir / f"{name}.png"), full_page=True)  # to look at; ignored by git
