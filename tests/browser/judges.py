@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,8 @@ class Verdict:
 
 class Judges:
     def __init__(self, out_dir: Path) -> None:
+        missing = [str(p) for p in (AXE, VNU, NODE_MODULES / "lighthouse") if not p.exists()]
+        assert not missing, f"the judges are not installed ({', '.join(missing)}): run `make judges-deps`"
         self.out_dir = out_dir
         out_dir.mkdir(parents=True, exist_ok=True)
         self.verdicts: dict[str, Verdict] = {}
@@ -72,6 +74,8 @@ class Judges:
     def judge(self) -> dict[str, Verdict]:
         self._check_html()
         self._lighthouse()
+        (self.out_dir / "verdicts.json").write_text(
+            json.dumps({name: asdict(v) for name, v in self.verdicts.items()}, ensure_ascii=False, indent=1), encoding="utf-8")
         return self.verdicts
 
     def _check_html(self) -> None:
