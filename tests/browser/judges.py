@@ -1,11 +1,13 @@
 """The page judges: axe-core, Lighthouse (mobile) and the Nu HTML Checker, on pages a browser test
 leaves in each state.
 
-A test calls `Judges.capture(page, name)` at each state: axe-core runs at once in that page (as the
-user sees it), and the page's address, the cookies that open it and the HTML the server sent are
-kept. `Judges.judge()` then runs the Nu HTML Checker once on every saved HTML file (one JVM) and
-Lighthouse once on every address (one Node process, one Chromium: tests/browser/lighthouse_runner.mjs).
-The npm packages come from package.json/package-lock.json (`make judges-deps`)."""
+A test calls `Judges.capture(page, name)` at each state, and the page is judged as it is then (a
+contractor's link shows the ticket's current state, so it cannot wait): axe-core runs in the page (as the
+user sees it), Lighthouse loads its address in its own Chromium (with the page's cookies; a GET changes
+nothing), and the HTML the server sent is saved. `Judges.judge()` then runs the Nu HTML Checker once on
+every saved file (one JVM). Lighthouse runs in one Node process and one Chromium for the whole test
+(tests/browser/lighthouse_runner.mjs). The npm packages come from package.json/package-lock.json
+(`make judges-deps`). Everything lands in test-results/judges/: HTML, screenshots, verdicts.json."""
 
 from __future__ import annotations
 
@@ -44,13 +46,45 @@ class Judges:
         self.out_dir = out_dir
         out_dir.mkdir(parents=True, exist_ok=True)
         self.verdicts: dict[str, Verdict] = {}
-        self._headers: dict[str, dict[str, str]] = {}
+        self._runner: subprocess.Popen[str] | None = None  # the Lighthouse runner, started by the first capture
 
     def capture(self, page: Any, name: str) -> None:
-        """Judge `page` as it is now: axe-core in the page; its address and served HTML for later."""
+        """Judge `page` as it is now (see the module's docstring)."""
         assert name not in self.verdicts, f"two pages named {name!r}"
         page.wait_for_load_state("load")
         verdict = Verdict(name=name, url=page.url)
+        verdict.axe = self._axe(page)
+        page.screenshot(path=str(self.out_dir / f"{name}.png"), full_page=True)  # to look at; ignored by git
+        served = page.context.request.get(page.url)  # the same cookies; GET changes nothing
+        assert served.ok, f"{name}: GET {page.url} answered {served.status}"
+        (self.out_dir / f"{name}.html").write_bytes(served.body())
+        cookies = page.context.cookies(page.url)
+        headers = {"Cookie": "; ".join(f"{c['name']}={c['value']}" for c in cookies)} if cookies else {}
+        result = self._lighthouse({"name": name, "url": page.url, "headers": headers})
+        assert "error" not in result, f"{name}: Lighthouse failed: {result.get('error')}"
+        verdict.lighthouse, verdict.performance_runs = result["categories"], result["performanceRuns"]
+        self.verdicts[name] = verdict
+
+    def judge(self) -> dict[str, Verdict]:
+        self.close()
+        self._check_html()
+        (self.out_dir / "verdicts.json").write_text(
+            json.dumps({name: asdict(v) for name, v in self.verdicts.items()}, ensure_ascii=False, indent=1), encoding="utf-8")
+        return self.verdicts
+
+    def close(self) -> None:
+        if self._runner is not None:
+            assert self._runner.stdin is not None
+            self._runner.stdin.close()  # the runner ends with its input and closes its Chromium
+            try:
+                self._runner.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._runner.kill()
+                self._runner.wait(timeout=10)
+            self._runner = None
+
+    @staticmethod
+    def _axe(page: Any) -> list[dict[str, Any]]:
         page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")  # evaluated as DevTools does: no CSP applies
         # axe reads colours where elements are drawn: below the fold it cannot, and leaves contrast unchecked.
         # A window as tall as the page puts every element in view (same width, so the same layout).
@@ -61,22 +95,20 @@ class Judges:
             result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
         finally:
             page.set_viewport_size(viewport)
-        verdict.axe = [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-                        "targets": [node["target"] for node in v["nodes"]][:5]} for v in result["violations"]]
-        page.screenshot(path=str(self.out_dir / f"{name}.png"), full_page=True)  # to look at; ignored by git
-        served = page.context.request.get(page.url)  # the same cookies; GET changes nothing
-        assert served.ok, f"{name}: GET {page.url} answered {served.status}"
-        (self.out_dir / f"{name}.html").write_bytes(served.body())
-        cookies = page.context.cookies(page.url)
-        self._headers[name] = {"Cookie": "; ".join(f"{c['name']}={c['value']}" for c in cookies)} if cookies else {}
-        self.verdicts[name] = verdict
+        return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+                 "targets": [node["target"] for node in v["nodes"]][:5]} for v in result["violations"]]
 
-    def judge(self) -> dict[str, Verdict]:
-        self._check_html()
-        self._lighthouse()
-        (self.out_dir / "verdicts.json").write_text(
-            json.dumps({name: asdict(v) for name, v in self.verdicts.items()}, ensure_ascii=False, indent=1), encoding="utf-8")
-        return self.verdicts
+    def _lighthouse(self, page: dict[str, Any]) -> dict[str, Any]:
+        if self._runner is None:
+            self._runner = subprocess.Popen([NODE, str(LIGHTHOUSE_RUNNER)], cwd=ROOT, text=True, stdin=subprocess.PIPE,
+                                            stdout=subprocess.PIPE, env={**os.environ, "CHROME_PATH": CHROMIUM})
+        assert self._runner.stdin is not None and self._runner.stdout is not None
+        self._runner.stdin.write(json.dumps(page) + "\n")
+        self._runner.stdin.flush()
+        for line in self._runner.stdout:
+            if line.startswith("RESULT "):
+                return dict(json.loads(line.removeprefix("RESULT ")))
+        raise AssertionError(f"the Lighthouse runner stopped (exit {self._runner.wait()}) before judging {page['name']}")
 
     def _check_html(self) -> None:
         files = [str(self.out_dir / f"{name}.html") for name in self.verdicts]
@@ -86,13 +118,3 @@ class Judges:
         for message in messages:
             name = Path(message.get("url", "").removeprefix("file:")).stem
             self.verdicts[name].html_errors.append(f"{message.get('lastLine', '?')}: {message['message']}")
-
-    def _lighthouse(self) -> None:
-        pages = [{"name": name, "url": v.url, "headers": self._headers[name]} for name, v in self.verdicts.items()]
-        pages_file, results_file = self.out_dir / "lighthouse-pages.json", self.out_dir / "lighthouse.json"
-        pages_file.write_text(json.dumps(pages), encoding="utf-8")
-        subprocess.run([NODE, str(LIGHTHOUSE_RUNNER), str(pages_file), str(results_file)], check=True, cwd=ROOT,
-                       env={**os.environ, "CHROME_PATH": CHROMIUM}, timeout=1800)
-        for name, result in json.loads(results_file.read_text(encoding="utf-8")).items():
-            self.verdicts[name].lighthouse = result["categories"]
-            self.verdicts[name].performance_runs = result["performanceRuns"]

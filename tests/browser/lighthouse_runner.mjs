@@ -1,16 +1,15 @@
-// Lighthouse (mobile, simulated throttling: its defaults) on a list of pages, in one Chromium.
-// Usage: node lighthouse_runner.mjs pages.json results.json
-//   pages.json: [{"name": ..., "url": ..., "headers": {...}}]; CHROME_PATH names the browser.
+// Lighthouse (mobile, simulated throttling: its defaults), one page at a time, in one Chromium.
+// A browser test starts it once and sends a page the moment it leaves it in a state (a link's page
+// moves on with the ticket): one JSON line {"name", "url", "headers"} on stdin, one line
+// "RESULT <json>" back on stdout. CHROME_PATH names the browser.
 // A page whose performance is under PERFORMANCE_RETRY is measured once more and the better run kept:
 // on a loaded 2-core box another process can stall one trace (see README, "Judges").
-import fs from "node:fs";
+import readline from "node:readline";
 import * as chromeLauncher from "chrome-launcher";
 import lighthouse from "lighthouse";
 
 const CATEGORIES = ["performance", "accessibility", "best-practices"];
 const PERFORMANCE_RETRY = 0.95;
-const [pagesPath, resultsPath] = process.argv.slice(2);
-const pages = JSON.parse(fs.readFileSync(pagesPath, "utf8"));
 
 // Where an audit's item is: the element, or the address (a console error names the resource that failed).
 function where(item) {
@@ -28,34 +27,43 @@ function summary(lhr) {
       .map((ref) => lhr.audits[ref.id])
       .filter((audit) => audit.score !== null && audit.score < 1)
       .map((audit) => ({ id: audit.id, title: audit.title, score: audit.score, value: audit.displayValue || "",
-                         items: ((audit.details && audit.details.items) || []).slice(0, 5)
-                           .map(where) }));
+                         items: ((audit.details && audit.details.items) || []).slice(0, 5).map(where) }));
     categories[id] = { score: category.score, failing };
   }
   return { url: lhr.finalDisplayedUrl, categories, runWarnings: lhr.runWarnings };
+}
+
+async function judge(chrome, page) {
+  const runs = [];
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    const result = await lighthouse(page.url, {
+      port: chrome.port, output: "json", logLevel: "error", onlyCategories: CATEGORIES,
+      extraHeaders: page.headers && Object.keys(page.headers).length ? page.headers : undefined,
+    });
+    runs.push(summary(result.lhr));
+    if (result.lhr.categories.performance.score >= PERFORMANCE_RETRY) break;
+  }
+  const performanceRuns = runs.map((run) => run.categories.performance.score);
+  runs.sort((a, b) => b.categories.performance.score - a.categories.performance.score);
+  return { name: page.name, ...runs[0], performanceRuns };
 }
 
 const chrome = await chromeLauncher.launch({
   chromeFlags: ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--lang=fr-FR"],
 });
-const results = {};
 try {
-  for (const page of pages) {
-    const runs = [];
-    for (let attempt = 0; attempt < 2; attempt += 1) {
-      const result = await lighthouse(page.url, {
-        port: chrome.port, output: "json", logLevel: "error", onlyCategories: CATEGORIES,
-        extraHeaders: page.headers || undefined,
-      });
-      runs.push(summary(result.lhr));
-      if (result.lhr.categories.performance.score >= PERFORMANCE_RETRY) break;
+  for await (const line of readline.createInterface({ input: process.stdin })) {
+    if (!line.trim()) continue;
+    const page = JSON.parse(line);
+    let verdict;
+    try {
+      verdict = await judge(chrome, page);
+    } catch (error) {  // the test names the page and the error; the next page still gets judged
+      verdict = { name: page.name, error: String(error && error.stack || error) };
     }
-    runs.sort((a, b) => b.categories.performance.score - a.categories.performance.score);
-    results[page.name] = { ...runs[0], runs: runs.length,
-                           performanceRuns: runs.map((run) => run.categories.performance.score) };
+    process.stdout.write(`RESULT ${JSON.stringify(verdict)}\n`);
   }
 } finally {
   await chrome.kill();
 }
-fs.writeFileSync(resultsPath, JSON.stringify(results, null, 1));

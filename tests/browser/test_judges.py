@@ -158,7 +158,10 @@ def _walk(relais: Relais, browser: Any, judges: Judges) -> None:
 @pytest.fixture(scope="module")
 def verdicts(relais: Relais, browser: Any) -> Iterator[dict[str, Verdict]]:
     judges = Judges(ROOT / "test-results" / "judges")
-    _walk(relais, browser, judges)
+    try:
+        _walk(relais, browser, judges)
+    finally:
+        judges.close()
     assert set(judges.verdicts) == set(PAGES)
     yield judges.judge()
 
