@@ -14,7 +14,7 @@ STAGE ?= prod
 # Lambda's python3.13 for the package's tests and bench only (never in the zip): see infra/lambda_python.sh.
 LAMBDA_PY := .local/python3.13/bin/python3.13
 
-.PHONY: run test unit integration browser lint bench bench-soak browser-deps clean package deploy bench-package upgrade-data tools i18n
+.PHONY: run test unit integration browser judges judges-deps lint bench bench-soak browser-deps clean package deploy bench-package upgrade-data tools i18n
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,21 @@ tools: $(TOOLS_STAMP)
 browser-deps:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The page judges (tests/browser/test_judges.py): Lighthouse, axe-core and the Nu HTML Checker, pinned by
+# package-lock.json. --ignore-scripts: vnu-jar's postinstall would download a Java; Debian's Java 17 runs it.
+JUDGES_STAMP := node_modules/.installed
+
+$(JUDGES_STAMP): package.json package-lock.json
+	@command -v java >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(JUDGES_STAMP)
+
+judges-deps: $(JUDGES_STAMP)
+
+# The judges alone (part of `make test` and `make browser`).
+judges: $(STAMP) browser-deps $(JUDGES_STAMP)
+	$(PY) -m pytest tests/browser/test_judges.py
+
 $(LAMBDA_PY): infra/lambda_python.sh
 	bash infra/lambda_python.sh
 
@@ -45,7 +60,7 @@ run: $(STAMP)
 bench-soak: $(STAMP)
 	$(PY) -m bench.soak --tickets $(or $(N),1000)
 
-test: lint $(LAMBDA_PY) $(TOOLS_STAMP) browser-deps
+test: lint $(LAMBDA_PY) $(TOOLS_STAMP) browser-deps $(JUDGES_STAMP)
 	$(PY) -m pytest
 
 unit: $(STAMP)
@@ -54,7 +69,7 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(PY) -m pytest tests/integration
 
-browser: $(STAMP) browser-deps
+browser: $(STAMP) browser-deps $(JUDGES_STAMP)
 	$(PY) -m pytest tests/browser
 
 # Translations (chalicelib/i18n/): French texts in N_()/_() are the msgids; English is in relais.po.
@@ -107,4 +122,4 @@ upgrade-data: $(STAMP)
 	RELAIS_TABLE=$(RELAIS_TABLE) $(PY) -m infra.upgrade_data
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .local .pytest_cache dist
+	rm -rf $(VENV) $(TOOLS) .local .pytest_cache dist node_modules

@@ -409,6 +409,13 @@ def contractor_history(contractor_id: str, cursor: str | None = None, size: int 
     return Page(items[:size], _cursor(_HISTORY_PAGE, {"pk": last.pk, "sk": last.sk}))
 
 
+def current_tickets(ticket_ids: Iterable[str]) -> dict[str, Ticket]:
+    """The tickets of a history page as they are now (their state moves on; the history line keeps
+    what was true when it was written): one BatchGetItem for a page of 50."""
+    wanted = [(keys.ticket_pk(ticket_id), keys.TICKET_SK) for ticket_id in dict.fromkeys(ticket_ids)]
+    return {item.ticket_id: item for item in RelaisItem.batch_get(wanted) if isinstance(item, Ticket)}
+
+
 # -- choices for filters and forms: read at most once a minute per container -------------------------
 
 _CHOICES_TTL_SECONDS = 60.0

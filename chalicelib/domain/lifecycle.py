@@ -167,13 +167,14 @@ def initial_state(kind: RequestKind) -> State:
     return State.QUOTE_REQUESTED if kind is RequestKind.QUOTE else State.SENT
 
 
-def allowed_actions(state: State, actor: Actor) -> list[Action]:
-    """Actions `actor` may take now, in the table's order (drives which buttons show)."""
+def allowed_actions(state: State, actor: Actor, *, quote_accepted: bool = False) -> list[Action]:
+    """Actions `actor` may take now, in the table's order (drives which buttons show). Once a quote
+    is accepted, the request it became is not sent back for another quote (reassigning starts over)."""
     seen: list[Action] = []
     for t in TRANSITIONS:
         if t.actor is actor and state in t.source and t.action not in seen:
             seen.append(t.action)
-    return seen
+    return [a for a in seen if not (quote_accepted and a is Action.REQUEST_QUOTE)]
 
 
 _STEP_BY_STATE: dict[State, Step] = {

@@ -81,6 +81,10 @@ def to_contractor(
     return outgoing.to_contractor(view.ticket, template, now, int(link.number), extra) if link else []
 
 
+# A manager who replies, decides on the quote, closes or cancels has read what the contractor wrote.
+_READS_THE_THREAD = frozenset({Action.MESSAGE, Action.ACCEPT_QUOTE, Action.REJECT_QUOTE, Action.CLOSE, Action.CANCEL})
+
+
 def transition(
     view: store.TicketView,
     who: Who,
@@ -117,6 +121,8 @@ def transition(
     if who.actor is Actor.CONTRACTOR:  # the manager is alerted and it shows as unread until marked read
         ticket.unread_since = clock.iso(now)
         ticket.unread_kind = "message" if action is Action.MESSAGE else "answer"
+    elif who.actor is Actor.MANAGER and action in _READS_THE_THREAD:
+        ticket.unread_since = ticket.unread_kind = None
     touch(ticket, target, now)
     event = new_event(ticket, who, event_type or action.value, now, data or {})
     notifications = (notify(ticket) if notify else []) + timer_notifications(ticket, before, now)

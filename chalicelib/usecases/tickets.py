@@ -12,7 +12,7 @@ from typing import Any
 from chalicelib.data import agency, buildings, directory, keys, links, listing, store
 from chalicelib.data.models import Building, Contractor, Event, Manager, Ticket
 from chalicelib.domain import clock, ids, lifecycle
-from chalicelib.domain.errors import ContractorUnavailable
+from chalicelib.domain.errors import ContractorUnavailable, NotAllowed
 from chalicelib.domain.forms import Acceptance, NewRequest
 from chalicelib.domain.lifecycle import Action, Actor, RequestKind, State
 from chalicelib.outbox import outgoing
@@ -152,8 +152,21 @@ def cancel_ticket(view: store.TicketView, manager: Manager, reason: str, submiss
                               submission_id=submission_id, change=occupant.mark, extra=occupant.extra)
 
 
+def quote_accepted(ticket: Ticket) -> bool:
+    """Only accepting it leads from a submitted quote back to the request's states (reassigning drops the quote)."""
+    return bool(ticket.quote) and State(ticket.state) not in (State.QUOTE_SUBMITTED, State.QUOTE_REJECTED)
+
+
+def manager_actions(ticket: Ticket) -> list[Action]:
+    """What the manager may do on this ticket now: the ticket page's buttons."""
+    return lifecycle.allowed_actions(State(ticket.state), Actor.MANAGER, quote_accepted=quote_accepted(ticket))
+
+
 def request_quote(view: store.TicketView, manager: Manager, note: str, submission_id: str, now: datetime) -> Event:
     """Ask for a quote on an open request: the contractor's form now asks for the quote."""
+    if Action.REQUEST_QUOTE not in manager_actions(view.ticket):  # its quote was accepted: the page no longer offers it
+        raise NotAllowed(State(view.ticket.state), Action.REQUEST_QUOTE, Actor.MANAGER)
+
     def restart(ticket: Ticket) -> None:
         ticket.request_sent_at, ticket.reminders_sent, ticket.answer_alerted = clock.iso(now), 0, False
 

@@ -51,11 +51,15 @@ def _csrf() -> str:
 
 
 def _schedules_page(fired: str = "", status: int = 200) -> Response:
+    from chalicelib.data import directory
     from chalicelib.dev import scheduler
     from chalicelib.domain import clock
 
+    pending = scheduler.pending()
+    tickets = directory.current_tickets(str(s.payload.get("ticket_id", "")) for s in pending)
     listing = [{"name": s.name, "at_iso": clock.iso(s.at), "step": s.payload.get("step", ""),
-                "ticket_id": s.payload.get("ticket_id", "")} for s in scheduler.pending()]
+                "ticket_id": s.payload.get("ticket_id", ""), "ticket": tickets.get(str(s.payload.get("ticket_id", "")))}
+               for s in pending]
     return http.html("dev/schedules.html", status=status, schedules=listing, csrf=_csrf(), fired=fired)
 
 

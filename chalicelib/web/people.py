@@ -133,6 +133,7 @@ def contractor_page(session: auth.Session, contractor_id: str) -> Response:
     history = directory.contractor_history(contractor_id, after or None)
     done = _query("done")
     return admin_page(session, "admin/contractor.html", contractor=contractor, history=history.items,
+                 now=directory.current_tickets(h.ticket_id for h in history.items),
                  next_cursor=history.next_cursor, first_page=not after,
                  notice=N_("Intervenant enregistré.") if done in ("created", "saved")
                  else N_("Intervenant désactivé : il ne peut plus recevoir de nouvelle demande.") if done == "deactivated"

@@ -150,6 +150,13 @@ def test_the_manager_of_a_sent_request_sees_cancel_but_not_accept() -> None:
     assert Action.MESSAGE in actions
 
 
+@pytest.mark.parametrize("state", [State.SENT, State.SCHEDULED])
+def test_a_request_whose_quote_was_accepted_is_not_sent_back_for_another_quote(state: State) -> None:
+    assert Action.REQUEST_QUOTE in allowed_actions(state, Actor.MANAGER)
+    accepted = allowed_actions(state, Actor.MANAGER, quote_accepted=True)
+    assert Action.REQUEST_QUOTE not in accepted and Action.CANCEL in accepted
+
+
 def test_the_contractor_of_a_sent_request_may_accept_refuse_or_write() -> None:
     assert allowed_actions(State.SENT, Actor.CONTRACTOR) == [Action.ACCEPT, Action.REFUSE, Action.MESSAGE]
 

@@ -11,8 +11,8 @@ from chalice.app import Response
 from chalicelib.aws.signing_keys import signer
 from chalicelib.config import settings
 from chalicelib.data import store
-from chalicelib.domain import clock, ids, lifecycle, tokens
-from chalicelib.domain.lifecycle import Actor, State
+from chalicelib.domain import clock, ids, tokens
+from chalicelib.domain.lifecycle import State
 from chalicelib.domain.text import N_
 from chalicelib.web import deferred, http
 from chalicelib.web.session import admin_page, signed_in
@@ -178,10 +178,9 @@ def render_ticket_page(session: auth.Session, view: store.TicketView, status: in
                          errors: dict[str, str] | None = None, values: dict[str, Any] | None = None,
                          file_errors: list[Any] | None = None) -> Response:
     """The ticket page; also shown again, with errors or a notice, by a form sent from it."""
-    state = State(view.ticket.state)
     timers = [{"step": t.step, "at_iso": clock.iso(t.at)}
               for t in sorted(planning.wanted(view.ticket, settings().timers).values(), key=lambda t: t.at)]
-    actions = [a.value for a in lifecycle.allowed_actions(state, Actor.MANAGER)]
+    actions = [a.value for a in tickets.manager_actions(view.ticket)]
     return admin_page(session, "admin/ticket.html", status=status, view=view, ticket=view.ticket, timers=timers,
                       actions=actions,
                       notice=notice, errors=errors or {}, values=values or {}, file_errors=file_errors or [],
