@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 from chalice.app import Response
 
 from chalicelib import logs
 from chalicelib.logs import logger
-from chalicelib.web import contractor, dev, people, session, static
+from chalicelib.web import contractor, dev, not_found, people, session, static
 from chalicelib.web.admin import actions, agency, signin, tickets
 from chalicelib.web.http import ThreadSafeChalice, security_headers
 
 app = ThreadSafeChalice(app_name="relais", configure_logs=False)  # Powertools writes the `relais` logger alone
 app.register_middleware(logs.invocation, "all")  # first, so outermost: every function's lines carry the request id
 
-for pages in (contractor, session, signin, tickets, actions, agency, people, dev, static):
+for pages in (contractor, session, signin, tickets, actions, agency, people, dev, static, not_found):
     app.register_blueprint(pages.bp)
+
+if "chalice.local" in sys.modules:  # `chalice local` or the test client, never Lambda: route as API Gateway does
+    from chalicelib.dev import greedy_routes
+
+    greedy_routes.install()
 
 
 _TICKET_PAGE = re.compile(r"^/admin/tickets/([0-9A-Z]{26})(?:[/?#]|$)")

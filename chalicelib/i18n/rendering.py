@@ -48,6 +48,7 @@ def configured(loader: BaseLoader) -> Environment:
     env.filters.update({
         "long_date": pass_context(lambda context, value: formatting.long_date(value, context.get("lang", "fr"))),
         "label": pass_context(lambda context, value, table: formatting.label(value, table, context.get("lang", "fr"))),
+        "planned": pass_context(lambda context, value: formatting.planned_of(value, context.get("lang", "fr"))),
         "local_datetime": formatting.local_datetime,
         "filesize": formatting.filesize,
         "money": pass_context(lambda context, value: formatting.money(value, context.get("lang", "fr"))),
