@@ -228,8 +228,8 @@ TIMER_LABELS = {
     "invoice_overdue": N_("Alerte si facture toujours manquante"),
 }
 
-LABELS = {"timer": TIMER_LABELS, "state": STATE_LABELS, "contractor_state": CONTRACTOR_STATE_LABELS, "urgency": URGENCY_LABELS, "event": EVENT_LABELS,
-          "notification": NOTIFICATION_LABELS}
+LABELS = {"timer": TIMER_LABELS, "state": STATE_LABELS, "contractor_state": CONTRACTOR_STATE_LABELS,
+          "urgency": URGENCY_LABELS, "event": EVENT_LABELS, "notification": NOTIFICATION_LABELS}
 
 
 def label(value: str, table: str, language: str = "fr") -> str:

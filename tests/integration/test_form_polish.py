@@ -72,7 +72,7 @@ def test_refusing_a_quote_request_without_reason_reopens_that_section_with_its_e
 
 
 def test_a_refused_file_in_a_message_opens_the_message_box_only(client: Client, people: People, pump: Any) -> None:
-    ticket, path = accepted_ticket(client, people, pump)
+    _, path = accepted_ticket(client, people, pump)
     html = client.http.get(path).body.decode()
     bad = upload(client, f"{path}/uploads", {"form_token": token(html, "messages")}, "photo.jpg", "image/jpeg", EXE)
     response = act(client, path, "messages", [("body", "Voici la photo"), ("file_key", bad), ("file_name", "photo.jpg")])
@@ -199,7 +199,7 @@ def test_a_quote_request_speaks_of_a_quote_and_the_badge_of_what_to_do(client: C
     page = text_of(client.http.get(path).body.decode())
     assert f"Demande de devis n° {ticket.reference}" in page and "Intervention n°" not in page
     assert re.search(r'class="state state-quote_requested">À répondre<', client.http.get(path).body.decode())
-    other, other_path = accepted_ticket(client, people, pump)
+    _, other_path = accepted_ticket(client, people, pump)
     badge = re.search(r'class="state state-scheduled">([^<]+)<', client.http.get(other_path).body.decode())
     assert badge and unescape(badge.group(1)).startswith("Intervention prévue le ")
     assert re.search(r'class="state state-sent">À répondre<', client.http.get(contractor_path(new_ticket(people).ticket_id))
@@ -216,7 +216,7 @@ def test_after_presence_the_page_says_what_comes_next(client: Client, people: Pe
 
 
 def test_after_the_end_without_invoice_the_page_offers_to_send_it_now(client: Client, people: People, pump: Any) -> None:
-    ticket, path = accepted_ticket(client, people, pump)
+    _, path = accepted_ticket(client, people, pump)
     html = client.http.get(path).body.decode()
     proof = upload(client, f"{path}/uploads", {"form_token": token(html, "messages")}, "apres.jpg", "image/jpeg", JPEG)
     assert act(client, path, "completion", [("done_on", clock.paris(clock.now()).date().isoformat()),
