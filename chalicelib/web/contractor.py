@@ -298,9 +298,11 @@ def check_upload(view: store.TicketView, secret: str) -> Response:
     try:
         checked = uploads.verify(view.ticket.ticket_id, form.get("key"), form.get("name"), view.recorded_file_ids(),
                                  paperwork=form.get("paperwork") == "1")
-    except FileRejected as rejected:
-        return http.json_error(rejected.reason, language, 422)
-    return Response(body={"name": checked.stored.name}, status_code=200)
+    except FileRejected as rejected:  # a verdict, not a failed request (which browsers log as an error)
+        from chalicelib import i18n
+
+        return Response(body={"accepted": False, "reason": i18n.translate(language, rejected.reason)}, status_code=200)
+    return Response(body={"accepted": True, "name": checked.stored.name}, status_code=200)
 
 
 @bp.route("/t/{ticket_id}/{secret}/messages", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)

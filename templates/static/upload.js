@@ -79,7 +79,7 @@
   }
 
   // The server's verdict on an uploaded file: resolves when accepted; a refusal is an Error whose
-  // `refused` flag tells it from a network failure (which may be retried).
+  // `refused` flag tells it from a failed request (which may be retried).
   function check(form, post, paperwork) {
     if (!form.dataset.checkUrl) { return Promise.resolve(); }
     var params = hiddenFields(form);
@@ -89,10 +89,11 @@
     return fetch(form.dataset.checkUrl, { method: "POST", body: params, credentials: "same-origin" })
       .then(function (response) {
         return response.json().then(function (body) {
-          if (response.ok) { return; }
-          var error = new Error(body.error || t.failed);
-          error.refused = response.status === 422;
-          throw error;
+          if (!response.ok) { throw new Error(body.error || t.failed); }
+          if (body.accepted) { return; }
+          var refusal = new Error(body.reason);
+          refusal.refused = true;
+          throw refusal;
         });
       });
   }

@@ -96,18 +96,18 @@ def test_the_upload_check_refuses_a_lying_file_at_once_and_deletes_it(client: Cl
     t = {"form_token": token(html, "messages")}
     renamed = upload(client, f"{path}/uploads", t, "photo.jpg", "image/jpeg", EXE)
     refused = check(client, path, renamed, "photo.jpg")
-    assert refused.status_code == 422
-    assert refused.json_body == {"error": "Le contenu du fichier ne correspond pas à un type accepté."}
+    assert refused.status_code == 200  # a verdict: the check itself went well
+    assert refused.json_body == {"accepted": False, "reason": "Le contenu du fichier ne correspond pas à un type accepté."}
     assert not s3_has(renamed)  # deleted: it cannot be sent afterwards
     good = upload(client, f"{path}/uploads", t, "photo.jpg", "image/jpeg", JPEG)
     accepted = check(client, path, good, "photo.jpg")
-    assert accepted.status_code == 200 and accepted.json_body == {"name": "photo.jpg"}
+    assert accepted.status_code == 200 and accepted.json_body == {"accepted": True, "name": "photo.jpg"}
     assert s3_has(good)  # kept for the form
     other = new_ticket(people)
-    assert check(client, path, good.replace(ticket.ticket_id, other.ticket_id), "photo.jpg").status_code == 422
-    assert check(client, path, good, "x", paperwork=False).status_code == 200
-    word = upload(client, f"{path}/uploads", t, "devis.jpg", "image/jpeg", JPEG)
-    assert check(client, path, word, "devis.jpg", paperwork=True).status_code == 200  # a photo of a quote is paperwork
+    assert check(client, path, good.replace(ticket.ticket_id, other.ticket_id), "photo.jpg").json_body["accepted"] is False
+    assert check(client, path, good, "x").json_body["accepted"] is True
+    quote_photo = upload(client, f"{path}/uploads", t, "devis.jpg", "image/jpeg", JPEG)
+    assert check(client, path, quote_photo, "devis.jpg", paperwork=True).json_body["accepted"] is True  # a photographed quote
     expired = client.http.post(f"{path}/uploads/check", headers={"Content-Type": "application/x-www-form-urlencoded"},
                                body=f"form_token=x&key={good}&name=a.jpg")
     assert expired.status_code == 403
