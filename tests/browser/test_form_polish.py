@@ -74,20 +74,71 @@ def console(phone: Any) -> Iterator[list[str]]:
     yield seen
 
 
-def _judged(page: Any, name: str) -> None:
-    """The page as it is now: targets, contrast, no sideways scroll; a screenshot to look at."""
+def _problems(page: Any, name: str) -> list[str]:
+    """The page as it is now: controls under a thumb's size, texts under 4.5:1; a screenshot to look at."""
     page.screenshot(path=str(SHOTS / f"polish-{name}.png"), full_page=True)
     small = page.evaluate(SMALL_TARGETS, MIN_TARGET)
-    assert small == [], f"{name}: controls under {MIN_TARGET}×{MIN_TARGET} px: {small}"
     low = page.evaluate(LOW_CONTRAST, MIN_CONTRAST)
-    assert low == [], f"{name}: texts under {MIN_CONTRAST}:1: {low}"
+    return [f"{name}: under {MIN_TARGET}×{MIN_TARGET} px: {b}" for b in small] + \
+        [f"{name}: under {MIN_CONTRAST}:1: {t}" for t in low]
+
+
+def _judged(page: Any, name: str) -> None:
+    problems = _problems(page, name)
+    assert problems == [], "\n".join(problems)
 
 
 def _upload_line(page: Any, input_id: str, name: str) -> Any:
     return page.locator(f"[data-upload-list][data-for={input_id}] li.upload", has=page.locator(".upload-name", has_text=name))
 
 
-def test_every_state_reads_the_job_first_with_big_targets_good_contrast_and_no_console_error(
+def test_every_control_is_a_thumbs_target_and_every_text_readable_in_every_state(relais: Relais, phone: Any) -> None:
+    """Points 7 and 9 on the form as a ticket goes: sent, scheduled (its folded parts open), asked
+    for presence, on site; every problem of every state is listed at once."""
+    from chalicelib.data import store
+    from chalicelib.domain import clock, ids
+    from chalicelib.domain.forms import Acceptance
+    from chalicelib.usecases import site_visit, tickets
+    from tests.integration.conftest import new_ticket, tomorrow_paris
+
+    ticket = new_ticket(relais.people)
+    form = phone.new_page()
+    link = _sms_link_for(relais, ticket.ticket_id)
+    form.goto(link)
+    form.locator("label[for=decision-accept]").click()
+    problems = _problems(form, "sent")
+    tickets.accept_request(store.load_ticket(ticket.ticket_id), Acceptance(tomorrow_paris(), "08:00", ""), ids.new_id(),
+                           clock.now())
+    form.goto(link)
+    for folded in form.locator("details:not(.contact) > summary").all():
+        folded.click()
+    problems += _problems(form, "scheduled")
+    _fire_presence(ticket.ticket_id)
+    form.goto(link)
+    problems += _problems(form, "presence")
+    site_visit.confirm_presence(store.load_ticket(ticket.ticket_id), ids.new_id(), clock.now())
+    form.goto(link)
+    problems += _problems(form, "on-site")
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_job_is_read_first_and_the_answer_stays_close(relais: Relais, phone: Any) -> None:
+    from tests.integration.conftest import new_ticket
+
+    ticket = new_ticket(relais.people)
+    form = phone.new_page()
+    form.goto(_sms_link_for(relais, ticket.ticket_id))
+    request, decision = form.locator("#request"), form.locator("#decision")
+    expect(request.locator("h1")).to_have_text("Fuite sous l'évier")  # what, where, access, urgency, manager: first
+    expect(request.locator("dl.facts")).to_contain_text("Digicode 4521B")
+    request_box, decision_box = request.bounding_box(), decision.bounding_box()
+    assert request_box and decision_box and request_box["y"] < decision_box["y"]
+    form.locator("label[for=decision-accept]").click()
+    valider = form.get_by_role("button", name="Valider").bounding_box()
+    assert valider and valider["y"] + valider["height"] <= 2 * 844, "a long scroll to Valider"
+
+
+def test_a_ticket_walked_on_a_phone_says_what_comes_next_refuses_bad_files_at_once_and_logs_no_error(
         relais: Relais, phone: Any, console: list[str]) -> None:
     from chalicelib.data import store
     from chalicelib.domain import clock, ids
@@ -99,19 +150,9 @@ def test_every_state_reads_the_job_first_with_big_targets_good_contrast_and_no_c
     form = phone.new_page()
     photo = _jpeg(form)
     link = _sms_link_for(relais, ticket.ticket_id)
-
-    # 1. Sent: the request (what, where, access, manager) comes first, the answer right after it.
     form.goto(link)
-    request, decision = form.locator("#request"), form.locator("#decision")
-    expect(request.locator("h1")).to_have_text("Fuite sous l'évier")
-    expect(request.locator(".ref")).to_contain_text(f"Intervention n° {ticket.reference}")
-    expect(request.locator(".state")).to_have_text("À répondre")
-    request_box, decision_box = request.bounding_box(), decision.bounding_box()
-    assert request_box and decision_box and request_box["y"] < decision_box["y"]
-    form.locator("label[for=decision-accept]").click()
-    valider = form.get_by_role("button", name="Valider").bounding_box()
-    assert valider and valider["y"] + valider["height"] <= 2 * 844, "a long scroll to Valider"
-    _judged(form, "sent")
+    expect(form.locator("#request .ref")).to_contain_text(f"Intervention n° {ticket.reference}")
+    expect(form.locator("#request .state")).to_have_text("À répondre")
 
     # Scheduled, within a window; then asked to confirm presence; then on site.
     view = store.load_ticket(ticket.ticket_id)
@@ -119,13 +160,8 @@ def test_every_state_reads_the_job_first_with_big_targets_good_contrast_and_no_c
     form.goto(link)
     expect(form.locator("#request dd.planned")).to_contain_text("entre 8 h et 10 h")
     expect(form.locator("#request .state")).to_contain_text("Intervention prévue le ")
-    form.locator("#reschedule > summary").click()
-    form.locator("#completion > summary").click()
-    _judged(form, "scheduled")
     _fire_presence(ticket.ticket_id)  # as EventBridge Scheduler does at the window's start
     form.goto(link)
-    form.locator("#late > summary").click()
-    _judged(form, "presence")
     form.get_by_role("button", name="Je suis sur place").click()
 
     # 6. After "Je suis sur place": what comes next, and "Déclarer la fin".
@@ -160,6 +196,31 @@ def test_every_state_reads_the_job_first_with_big_targets_good_contrast_and_no_c
     _judged(form, "send-invoice")
 
     # 8. No page logged an error or failed a request, the icon included.
+    assert console == [], console
+
+
+def test_a_lying_file_is_refused_on_its_line_when_its_upload_ends(relais: Relais, phone: Any, console: list[str]) -> None:
+    from chalicelib.data import store
+    from tests.integration.conftest import new_ticket
+
+    ticket = new_ticket(relais.people)
+    form = phone.new_page()
+    photo = _jpeg(form)
+    form.goto(_sms_link_for(relais, ticket.ticket_id))
+    form.locator("#contact > summary").click()
+    form.locator("#message-files").set_input_files([{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": EXE},
+                                                    {"name": "vraie.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+    bad, good = _upload_line(form, "message-files", "photo.jpg"), _upload_line(form, "message-files", "vraie.jpg")
+    expect(bad.locator(".upload-status")).to_have_text(
+        "Refusé : Le contenu du fichier ne correspond pas à un type accepté.", timeout=15_000)
+    expect(good.locator(".upload-status")).to_have_text("Envoyé", timeout=15_000)
+    expect(bad.locator("input[type=hidden]")).to_have_count(0)  # never offered for sending
+    expect(bad.get_by_role("button", name="Réessayer")).to_have_count(0)  # the same bytes would be refused again
+    form.get_by_label("Votre message").fill("La photo de la fuite")
+    form.get_by_role("button", name="Envoyer le message").click()
+    expect(form.locator("section.confirmation h1")).to_have_text("Votre message a bien été envoyé")
+    (message,) = [e for e in store.load_ticket(ticket.ticket_id).events if e.event_type == "message"]
+    assert [f["name"] for f in message.data["files"]] == ["vraie.jpg"]
     assert console == [], console
 
 
