@@ -199,31 +199,6 @@ def test_a_ticket_walked_on_a_phone_says_what_comes_next_refuses_bad_files_at_on
     assert console == [], console
 
 
-def test_a_lying_file_is_refused_on_its_line_when_its_upload_ends(relais: Relais, phone: Any, console: list[str]) -> None:
-    from chalicelib.data import store
-    from tests.integration.conftest import new_ticket
-
-    ticket = new_ticket(relais.people)
-    form = phone.new_page()
-    photo = _jpeg(form)
-    form.goto(_sms_link_for(relais, ticket.ticket_id))
-    form.locator("#contact > summary").click()
-    form.locator("#message-files").set_input_files([{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": EXE},
-                                                    {"name": "vraie.jpg", "mimeType": "image/jpeg", "buffer": photo}])
-    bad, good = _upload_line(form, "message-files", "photo.jpg"), _upload_line(form, "message-files", "vraie.jpg")
-    expect(bad.locator(".upload-status")).to_have_text(
-        "Refusé : Le contenu du fichier ne correspond pas à un type accepté.", timeout=15_000)
-    expect(good.locator(".upload-status")).to_have_text("Envoyé", timeout=15_000)
-    expect(bad.locator("input[type=hidden]")).to_have_count(0)  # never offered for sending
-    expect(bad.get_by_role("button", name="Réessayer")).to_have_count(0)  # the same bytes would be refused again
-    form.get_by_label("Votre message").fill("La photo de la fuite")
-    form.get_by_role("button", name="Envoyer le message").click()
-    expect(form.locator("section.confirmation h1")).to_have_text("Votre message a bien été envoyé")
-    (message,) = [e for e in store.load_ticket(ticket.ticket_id).events if e.event_type == "message"]
-    assert [f["name"] for f in message.data["files"]] == ["vraie.jpg"]
-    assert console == [], console
-
-
 def _fire_presence(ticket_id: str) -> None:
     """What EventBridge Scheduler does at the presence check's time (its input is the schedule's)."""
     import json
