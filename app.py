@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 # First, from this module's top frame. Imported from deep in the import chain (app → web.contractor
@@ -14,7 +15,7 @@ from chalice.app import Response
 
 from chalicelib import logs
 from chalicelib.logs import logger
-from chalicelib.web import contractor, dev, occupant, people, session, static
+from chalicelib.web import contractor, dev, not_found, occupant, people, session, static
 from chalicelib.web.admin import actions, agency, buildings, edits, exports, planning, signin, tickets
 from chalicelib.web.http import ThreadSafeChalice, security_headers
 
@@ -23,8 +24,13 @@ app.register_middleware(logs.invocation, "all")  # first, so outermost: every fu
 
 app.api.binary_types.append("multipart/form-data")  # a file's bytes reach us as sent (a building import)
 for pages in (contractor, occupant, session, signin, tickets, actions, edits, agency, buildings, planning, exports, people,
-              dev, static):
+              dev, static, not_found):
     app.register_blueprint(pages.bp)
+
+if "chalice.local" in sys.modules:  # `chalice local` or the test client, never Lambda: route as API Gateway does
+    from chalicelib.dev import greedy_routes
+
+    greedy_routes.install()
 
 
 _TICKET_PAGE = re.compile(r"^/admin/tickets/([0-9A-Z]{26})(?:[/?#]|$)")

@@ -163,6 +163,35 @@ def _throttles_alarm(function: str) -> dict[str, Any]:
         "AlarmActions": [{"Ref": "AlarmTopic"}], "OKActions": [{"Ref": "AlarmTopic"}]}}
 
 
+def _unknown_paths(resources: dict[str, Any]) -> None:
+    """No unknown path gets API Gateway's `{"message": "Missing Authentication Token"}` (a 403 it sends
+    itself, before Lambda): the greedy `/{proxy+}` route (chalicelib/web/not_found.py) takes every path
+    no other resource matches, here with its path parameter declared; and a known path asked with a
+    method it lacks, which API Gateway still answers alone, gets the app's 404 page instead (in French,
+    the product's language: API Gateway cannot read the browser's). The page is the app's template,
+    rendered here; it holds no `$` or `#`, which the response template language would read."""
+    from chalicelib.web.not_found import GREEDY, METHODS
+
+    proxy = [{"name": "proxy", "in": "path", "required": True, "type": "string"}]
+    resources["RestAPI"] = {"Properties": {"DefinitionBody": {"paths": {
+        GREEDY: {method.lower(): {"parameters": proxy} for method in METHODS}}}}}
+    from chalicelib.i18n import rendering
+
+    page = rendering.render("not_found.html", "fr")
+    resources["UnknownPathResponse"] = {
+        "Type": "AWS::ApiGateway::GatewayResponse",
+        "Properties": {
+            "RestApiId": {"Ref": "RestAPI"},
+            "ResponseType": "MISSING_AUTHENTICATION_TOKEN",
+            "StatusCode": "404",
+            "ResponseParameters": {"gatewayresponse.header.Content-Type": "'text/html; charset=utf-8'",
+                                   "gatewayresponse.header.Cache-Control": "'no-store'",
+                                   "gatewayresponse.header.X-Content-Type-Options": "'nosniff'"},
+            "ResponseTemplates": {"application/json": page, "text/html": page},
+        },
+    }
+
+
 def merge_template(functions: dict[str, str], stage: str = "prod") -> dict[str, Any]:
     template = load_yaml(INFRA / "template.yml")
     extras = load_yaml(INFRA / "functions.yml")
@@ -190,6 +219,7 @@ def merge_template(functions: dict[str, str], stage: str = "prod") -> dict[str, 
                            "RetentionInDays": LOG_RETENTION_DAYS},
         }
         resources[f"{logical}ThrottlesAlarm"] = _throttles_alarm(function)
+    _unknown_paths(resources)
     from infra.dashboard import dashboard_body
 
     resources["Dashboard"] = {

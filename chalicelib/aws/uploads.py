@@ -203,12 +203,14 @@ def _already_in(key: str, file_id: str, display: str) -> _Checked:
     return _Checked(stored, key, "", "")
 
 
-def verify(ticket_id: str, key: str, name: str, recorded: frozenset[str] = frozenset()) -> _Checked:
+def verify(ticket_id: str, key: str, name: str, recorded: frozenset[str] = frozenset(), paperwork: bool = False
+           ) -> _Checked:
     """Check an uploaded object (still in incoming/). A bad one of this ticket is deleted.
 
     A key serves once: a file already recorded in the thread cannot be sent again (as someone's
     quote or invoice, or re-uploaded under the same permission). An identical submission in flight
-    (double click) finds the file already copied in and goes on with it."""
+    (double click) finds the file already copied in and goes on with it. `paperwork`: a quote's or
+    an invoice's page (a PDF or a photo)."""
     display = clean_display_name(name)
     match = _INCOMING.match(key)
     if match is None or match["ticket"] != ticket_id:
@@ -217,9 +219,14 @@ def verify(ticket_id: str, key: str, name: str, recorded: frozenset[str] = froze
     if match["file"] in recorded:
         raise FileRejected(display, ALREADY_SENT)
     try:
-        return _check_incoming(key, match["file"], display)
+        checked = _check_incoming(key, match["file"], display)
     except _Gone:
         return _already_in(key, match["file"], display)
+    problem = filetypes.paperwork_problem([filetypes.DECLARED[checked.stored.content_type]]) if paperwork else None
+    if problem:
+        _delete(key, checked.version_id)
+        raise FileRejected(checked.stored.name, problem)
+    return checked
 
 
 def _disposition(name: str, kind: filetypes.Kind | None) -> str:
@@ -276,22 +283,22 @@ def _copied_by_twin(stored: StoredFile, etag: str) -> str:
 
 
 def verify_all(ticket_id: str, pairs: list[tuple[str, str]] | tuple[tuple[str, str], ...],
-               pdf_only: frozenset[str] = frozenset(), recorded: frozenset[str] = frozenset()
+               paperwork: frozenset[str] = frozenset(), recorded: frozenset[str] = frozenset()
                ) -> tuple[list[StoredFile], list[FileRejected]]:
-    """Every file checked (keys in `pdf_only` must be PDFs); they are copied in only when all pass,
-    and the caller records them. Safe to run twice at once for the same submission."""
+    """Every file checked (the keys in `paperwork` must make one quote or invoice: a PDF, or photos);
+    they are copied in only when all pass, and the caller records them. Safe to run twice at once
+    for the same submission."""
     checked: list[_Checked] = []
     rejected: list[FileRejected] = []
     for key, name in pairs:
         try:
-            one = verify(ticket_id, key, name, recorded)
-            if key in pdf_only and one.stored.content_type != "application/pdf":  # quotes and invoices
-                if one.etag:
-                    _delete(key, one.version_id)
-                raise FileRejected(one.stored.name, N_("Ce fichier doit être un PDF."))
-            checked.append(one)
+            checked.append(verify(ticket_id, key, name, recorded, paperwork=key in paperwork))
         except FileRejected as problem:
             rejected.append(FileRejected(problem.name, problem.reason, key))
+    together = [one for one in checked if one.incoming in paperwork]
+    mixed = filetypes.paperwork_problem([filetypes.DECLARED[one.stored.content_type] for one in together])
+    if mixed:  # each file is fine alone: they are kept for the next try without one of them
+        rejected += [FileRejected(one.stored.name, mixed) for one in together]
     if rejected:
         return [], rejected
     accepted: list[StoredFile] = []

@@ -119,7 +119,8 @@ class Ticket(RelaisItem, discriminator="ticket"):
     agency_name = UnicodeAttribute(null=True)
     agency_phone = UnicodeAttribute(null=True)
     planned_date = UnicodeAttribute(null=True)  # YYYY-MM-DD, Europe/Paris
-    planned_time = UnicodeAttribute(null=True)  # HH:MM, Europe/Paris
+    planned_time = UnicodeAttribute(null=True)  # HH:MM, Europe/Paris: the time, or a window's start
+    planned_until = UnicodeAttribute(null=True)  # HH:MM: a window's end ("entre 8 h et 10 h"); None for a time
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     closed_at = UnicodeAttribute(null=True)

@@ -39,6 +39,21 @@ DOC = Kind("Word 97-2003", "application/msword", ("doc",), "office")
 XLS = Kind("Excel 97-2003", "application/vnd.ms-excel", ("xls",), "office")
 KINDS = (JPEG, PNG, WEBP, HEIC, PDF, DOCX, XLSX, ODT, ODS, DOC, XLS)
 
+# A quote or an invoice: one PDF, or photos of the paper, a page each (many tradespeople photograph theirs).
+PAPERWORK = (PDF, JPEG, PNG, HEIC, WEBP)
+
+
+def paperwork_problem(kinds: list[Kind]) -> str | None:
+    """Why files of these kinds are not one quote or invoice (a French msgid), or None."""
+    from chalicelib.domain.text import N_
+
+    if any(kind not in PAPERWORK for kind in kinds):
+        return N_("Ce fichier doit être un PDF ou une photo (JPEG, PNG, HEIC).")
+    if PDF in kinds and len(kinds) > 1:
+        return N_("Un seul PDF, ou des photos des pages : pas les deux.")
+    return None
+
+
 # Declared types the upload form accepts; each must match what the bytes turn out to be.
 DECLARED = {kind.content_type: kind for kind in KINDS} | {"image/heif": HEIC}
 

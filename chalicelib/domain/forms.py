@@ -47,8 +47,9 @@ class Result(Generic[T]):
 @dataclass(frozen=True)
 class Acceptance:
     planned_date: str  # YYYY-MM-DD
-    planned_time: str  # HH:MM
+    planned_time: str  # HH:MM: the time, or the start of the window (when the presence check is sent)
     comment: str
+    planned_until: str = ""  # HH:MM: the end of a window ("entre 8 h et 10 h"), "" for a time
 
 
 @dataclass(frozen=True)
@@ -90,10 +91,14 @@ def _exists_in_paris(day: date, hour: time) -> bool:
 
 
 def validate_acceptance(form: dict[str, str], now: datetime) -> Result[Acceptance]:
+    """A date and either a time, or a window: its start (`planned_time`) and its end (`planned_until`),
+    the same day."""
     errors: dict[str, str] = {}
     raw_date, raw_time, comment = _text(form, "planned_date"), _text(form, "planned_time"), _text(form, "comment")
+    raw_until = _text(form, "planned_until")
     day = _parse_date(raw_date)
     hour = _parse_time(raw_time)
+    until = _parse_time(raw_until)
     if not raw_date:
         errors["planned_date"] = N_("Indiquez la date d'intervention.")
     elif day is None:
@@ -102,6 +107,10 @@ def validate_acceptance(form: dict[str, str], now: datetime) -> Result[Acceptanc
         errors["planned_time"] = N_("Indiquez l'heure d'intervention.")
     elif hour is None:
         errors["planned_time"] = N_("Heure invalide (format attendu : HH:MM).")
+    if raw_until and until is None:
+        errors["planned_until"] = N_("Heure invalide (format attendu : HH:MM).")
+    elif until is not None and hour is not None and until <= hour:
+        errors["planned_until"] = N_("La fin du créneau doit être après son début.")
     if day is not None and hour is not None:
         moment = datetime.combine(day, hour, tzinfo=PARIS)
         if not _exists_in_paris(day, hour):
@@ -110,12 +119,14 @@ def validate_acceptance(form: dict[str, str], now: datetime) -> Result[Acceptanc
             errors["planned_date"] = N_("La date et l'heure d'intervention sont déjà passées.")
         elif moment > now + timedelta(days=MAX_PLANNING_DAYS):
             errors["planned_date"] = N_("La date d'intervention doit être dans les douze prochains mois.")
+        if until is not None and "planned_until" not in errors and not _exists_in_paris(day, until):
+            errors["planned_until"] = N_("Cette heure n'existe pas ce jour-là (changement d'heure).")
     if len(comment) > COMMENT_MAX:
         errors["comment"] = N_("Le commentaire dépasse {limit} caractères.", limit=COMMENT_MAX)
     if errors:
         return Result(errors=errors)
     assert day is not None and hour is not None
-    return Result(Acceptance(day.isoformat(), hour.strftime("%H:%M"), comment))
+    return Result(Acceptance(day.isoformat(), hour.strftime("%H:%M"), comment, until.strftime("%H:%M") if until else ""))
 
 
 def validate_reason(form: dict[str, str], required_for: Literal["refusal", "rejection"] | None = None) -> Result[str]:
@@ -225,7 +236,7 @@ class QuoteForm:
     amounts: Amounts
     valid_until: str  # YYYY-MM-DD
     comment: str
-    file: FilePair
+    files: tuple[FilePair, ...]  # paperwork: one PDF, or photos of its pages
 
     @property
     def amount_excl(self) -> str:
@@ -240,7 +251,7 @@ class QuoteForm:
 class InvoiceForm:
     amounts: Amounts
     number: str
-    file: FilePair
+    files: tuple[FilePair, ...]  # paperwork: one PDF, or photos of its pages
 
     @property
     def amount(self) -> str:
@@ -352,14 +363,19 @@ def _amounts(form: dict[str, str], errors: dict[str, str], *, excl_field: str, i
     return Amounts(str(excl), rate, str(vat), str(incl))
 
 
-def _one_file(keys: list[str], names: list[str], errors: dict[str, str], field: str, missing: str) -> FilePair | None:
+PAPERWORK_MAX_PAGES = MESSAGE_MAX_FILES  # a quote or an invoice photographed a page at a time
+
+
+def _paperwork(keys: list[str], names: list[str], errors: dict[str, str], field: str, missing: str
+               ) -> tuple[FilePair, ...] | None:
     if not keys:
         errors[field] = missing
         return None
-    if len(keys) > 1:
-        errors[field] = N_("Un seul fichier ici.")
+    if len(keys) > PAPERWORK_MAX_PAGES:
+        errors[field] = N_("Pas plus de {count} pages en photos.", count=PAPERWORK_MAX_PAGES)
         return None
-    return keys[0], (names[0] if names else "")
+    padded = names + [""] * (len(keys) - len(names))
+    return tuple(zip(keys, padded[: len(keys)], strict=True))
 
 
 def validate_quote(form: dict[str, str], keys: list[str], names: list[str], today: date) -> Result[QuoteForm]:
@@ -371,10 +387,10 @@ def validate_quote(form: dict[str, str], keys: list[str], names: list[str], toda
     comment = _text(form, "comment")
     if len(comment) > COMMENT_MAX:
         errors["comment"] = N_("Le commentaire dépasse {limit} caractères.", limit=COMMENT_MAX)
-    file = _one_file(keys, names, errors, "quote_file", missing=N_("Joignez le devis (PDF)."))
-    if errors or amounts is None or until is None or file is None:
+    files = _paperwork(keys, names, errors, "quote_file", missing=N_("Joignez le devis (PDF ou photos)."))
+    if errors or amounts is None or until is None or files is None:
         return Result(errors=errors)
-    return Result(QuoteForm(amounts, until.isoformat(), comment, file))
+    return Result(QuoteForm(amounts, until.isoformat(), comment, files))
 
 
 def _invoice(form: dict[str, str], keys: list[str], names: list[str], errors: dict[str, str]) -> InvoiceForm | None:
@@ -385,10 +401,10 @@ def _invoice(form: dict[str, str], keys: list[str], names: list[str], errors: di
         errors["invoice_number"] = N_("Indiquez le numéro de facture.")
     elif len(number) > INVOICE_NUMBER_MAX:
         errors["invoice_number"] = N_("Le numéro de facture dépasse {limit} caractères.", limit=INVOICE_NUMBER_MAX)
-    file = _one_file(keys, names, errors, "invoice_file", missing=N_("Joignez la facture (PDF)."))
-    if amounts is None or file is None or "invoice_number" in errors:
+    files = _paperwork(keys, names, errors, "invoice_file", missing=N_("Joignez la facture (PDF ou photos)."))
+    if amounts is None or files is None or "invoice_number" in errors:
         return None
-    return InvoiceForm(amounts, number, file)
+    return InvoiceForm(amounts, number, files)
 
 
 def validate_invoice(form: dict[str, str], keys: list[str], names: list[str]) -> Result[InvoiceForm]:

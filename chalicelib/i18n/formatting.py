@@ -36,6 +36,24 @@ STATE_LABELS = {
     "quote_rejected": N_("Devis refusé"),
 }
 
+# The state as the contractor reads it on the form: what is expected of them, not the manager's view.
+# (A planned intervention says its date: "Intervention prévue le …", written by the page.)
+CONTRACTOR_STATE_LABELS = {
+    "sent": N_("À répondre"),
+    "quote_requested": N_("À répondre"),
+    "quote_submitted": N_("Devis envoyé"),
+    "quote_rejected": N_("Devis non retenu"),
+    "scheduled": N_("Intervention prévue"),
+    "on_site": N_("Sur place"),
+    "completion_requested": N_("Fin d'intervention à déclarer"),
+    "completed": N_("Facture attendue"),
+    "invoice_requested": N_("Facture attendue"),
+    "invoiced": N_("Facture envoyée"),
+    "closed": N_("Terminée"),
+    "refused": N_("Refusée"),
+    "cancelled": N_("Annulée"),
+}
+
 URGENCY_LABELS = {"normal": N_("Normale"), "urgent": N_("Urgente"), "emergency": N_("Urgence absolue")}
 
 EVENT_LABELS = {
@@ -191,6 +209,38 @@ def day_and_hour(day: str | None, hour: str | None, language: str = "fr") -> str
     return f"{text} à {hours} h" + ("" if minutes == "00" else f" {minutes}")
 
 
+AT_TIME = N_("{date} à {time}")
+IN_WINDOW = N_("{date} entre {start} et {end}")
+
+
+def _clock_time(value: str, language: str) -> str:
+    """'08:00' → '8 h' and '08:30' → '8 h 30' as French write a window; '8:00' in English."""
+    hours, minutes = int(value[:2]), value[3:5]
+    if i18n.normalise(language) == "en":
+        return f"{hours}:{minutes}"
+    return f"{hours} h" if minutes == "00" else f"{hours} h {minutes}"
+
+
+def planned(day: str | None, start: str | None, until: str | None = None, language: str = "fr") -> str:
+    """When the intervention is planned: 'mardi 1 décembre 2026 à 14:30', or a window:
+    'mardi 1 décembre 2026 entre 8 h et 10 h'. Every page, message and alert says it this way."""
+    if not day or not start:
+        return ""
+    if until:
+        return i18n.translate(language, IN_WINDOW, date=long_date(day, language), start=_clock_time(start, language),
+                              end=_clock_time(until, language))
+    return i18n.translate(language, AT_TIME, date=long_date(day, language), time=start)
+
+
+def planned_of(source: object, language: str = "fr") -> str:
+    """`planned` of a ticket, an event's data or a message's parameters (an object or a dict)."""
+    def read(name: str) -> str | None:
+        value = source.get(name) if isinstance(source, dict) else getattr(source, name, None)
+        return str(value) if value else None
+
+    return planned(read("planned_date"), read("planned_time"), read("planned_until"), language)
+
+
 def local_datetime(value: str | None) -> str:
     """A stored UTC instant, as people in France read it: '27/11/2026 08:15'."""
     if not value:
@@ -215,8 +265,8 @@ EDITED_LABELS = {
     "access_notes": N_("nouvel accès"), "urgency": N_("nouvelle urgence"), "files": N_("nouveaux fichiers"),
 }
 
-LABELS = {"timer": TIMER_LABELS, "edited": EDITED_LABELS, "state": STATE_LABELS, "urgency": URGENCY_LABELS, "event": EVENT_LABELS,
-          "notification": NOTIFICATION_LABELS}
+LABELS = {"timer": TIMER_LABELS, "edited": EDITED_LABELS, "state": STATE_LABELS, "contractor_state": CONTRACTOR_STATE_LABELS,
+          "urgency": URGENCY_LABELS, "event": EVENT_LABELS, "notification": NOTIFICATION_LABELS}
 
 
 def label(value: str, table: str, language: str = "fr") -> str:

@@ -49,6 +49,7 @@ def configured(loader: BaseLoader) -> Environment:
         "long_date": pass_context(lambda context, value: formatting.long_date(value, context.get("lang", "fr"))),
         "day_and_hour": pass_context(lambda context, day, hour: formatting.day_and_hour(day, hour, context.get("lang", "fr"))),
         "label": pass_context(lambda context, value, table: formatting.label(value, table, context.get("lang", "fr"))),
+        "planned": pass_context(lambda context, value: formatting.planned_of(value, context.get("lang", "fr"))),
         "local_datetime": formatting.local_datetime,
         "filesize": pass_context(lambda context, value: formatting.filesize(value, context.get("lang", "fr"))),
         "money": pass_context(lambda context, value: formatting.money(value, context.get("lang", "fr"))),

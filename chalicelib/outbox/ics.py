@@ -27,7 +27,7 @@ def uid(ticket_id: str) -> str:
 
 
 def calendar_file(ticket_id: str, params: dict[str, Any], url: str, attendee: str) -> Attachment:
-    """One VEVENT at the planned date and time, in Europe/Paris with its VTIMEZONE."""
+    """One VEVENT at the planned date and time (or over the planned window), in Europe/Paris with its VTIMEZONE."""
     from icalendar import Calendar, Event, vCalAddress  # only emails with a date need it
 
     method = method_of(params)
@@ -45,7 +45,8 @@ def calendar_file(ticket_id: str, params: dict[str, Any], url: str, attendee: st
     event.add("dtstamp", clock.now())
     event.add("sequence", int(params.get("sequence", 0)))
     event.add("dtstart", start)
-    event.add("dtend", start + DURATION)
+    until = str(params.get("planned_until") or "")  # a window ends when it says; a time lasts DURATION
+    event.add("dtend", datetime.combine(day, time.fromisoformat(until), tzinfo=clock.PARIS) if until else start + DURATION)
     event.add("summary", f"{params.get('reference', '')} {params.get('title', '')}".strip())
     event.add("location", str(params.get("site_address", "")))
     event.add("description", f"{params.get('access_notes') or ''}\n{url}".strip())

@@ -65,6 +65,7 @@ def ticket_params(ticket: Ticket) -> dict[str, Any]:
         "manager_name": ticket.manager_name,
         "planned_date": ticket.planned_date,
         "planned_time": ticket.planned_time,
+        "planned_until": ticket.planned_until,
     }
 
 

@@ -14,14 +14,16 @@ from chalicelib.outbox import outgoing
 from chalicelib.usecases import changes
 
 
-def _invoice_record(invoice: InvoiceForm, file: dict[str, Any]) -> dict[str, Any]:
-    return {**invoice.amounts.as_record(), "amount": invoice.amount, "number": invoice.number, "file": file}
+def _invoice_record(invoice: InvoiceForm, files: list[dict[str, Any]]) -> dict[str, Any]:
+    """One PDF, or a photo per page: `file` is the first (what the pages link to), `files` all of them."""
+    return {**invoice.amounts.as_record(), "amount": invoice.amount, "number": invoice.number, "file": files[0],
+            "files": files}
 
 
-def complete(view: store.TicketView, form: CompletionForm, proofs: list[dict[str, Any]], invoice_file: dict[str, Any] | None,
-             submission_id: str, now: datetime) -> Event:
+def complete(view: store.TicketView, form: CompletionForm, proofs: list[dict[str, Any]],
+             invoice_files: list[dict[str, Any]], submission_id: str, now: datetime) -> Event:
     """Done, with proofs; with the invoice too the ticket is invoiced at once, otherwise the chase starts."""
-    invoice = _invoice_record(form.invoice, invoice_file) if form.invoice and invoice_file else None
+    invoice = _invoice_record(form.invoice, invoice_files) if form.invoice and invoice_files else None
     action = Action.COMPLETE_WITH_INVOICE if invoice else Action.COMPLETE
 
     def finish(ticket: Ticket) -> None:
@@ -31,7 +33,7 @@ def complete(view: store.TicketView, form: CompletionForm, proofs: list[dict[str
 
     alert = {"alert": action.value, "details": [form.comment],
              "invoice": {"number": invoice["number"], "amount": invoice["amount"]} if invoice else None}
-    data = {"done_on": form.done_on, "comment": form.comment, "files": proofs + ([invoice_file] if invoice_file else []),
+    data = {"done_on": form.done_on, "comment": form.comment, "files": proofs + invoice_files,
             "invoice": invoice}
     return changes.transition(
         view, changes.contractor_of(view), action, now=now, data=data,
@@ -39,15 +41,15 @@ def complete(view: store.TicketView, form: CompletionForm, proofs: list[dict[str
         change=finish)
 
 
-def submit_invoice(view: store.TicketView, invoice: InvoiceForm, file: dict[str, Any], submission_id: str,
+def submit_invoice(view: store.TicketView, invoice: InvoiceForm, files: list[dict[str, Any]], submission_id: str,
                    now: datetime) -> Event:
-    record = _invoice_record(invoice, file)
+    record = _invoice_record(invoice, files)
 
     def keep(ticket: Ticket) -> None:
         ticket.invoice = record
 
     return changes.transition(
-        view, changes.contractor_of(view), Action.SUBMIT_INVOICE, now=now, data={"invoice": record, "files": [file]},
+        view, changes.contractor_of(view), Action.SUBMIT_INVOICE, now=now, data={"invoice": record, "files": files},
         notify=lambda ticket: [outgoing.to_manager(ticket, "manager_alert", now, {
             "alert": "submit_invoice", "invoice": {"number": invoice.number, "amount": invoice.amount}})],
         submission_id=submission_id, change=keep)

@@ -17,18 +17,20 @@ from chalicelib.outbox import outgoing
 from chalicelib.usecases import changes
 
 
-def submit_quote(view: store.TicketView, quote: QuoteForm, file: dict[str, Any], submission_id: str, now: datetime) -> Event:
+def submit_quote(view: store.TicketView, quote: QuoteForm, files: list[dict[str, Any]], submission_id: str,
+                 now: datetime) -> Event:
+    """The quote: its amounts and its paperwork (one PDF, or a photo per page; `file` is the first)."""
     details = {**quote.amounts.as_record(), "valid_until": quote.valid_until, "comment": quote.comment}
 
     def keep(ticket: Ticket) -> None:
-        ticket.quote = {**details, "file": file}
+        ticket.quote = {**details, "file": files[0], "files": files}
 
     def notify(ticket: Ticket) -> list[Any]:
         return [outgoing.to_manager(ticket, "manager_alert", now, {"alert": "submit_quote", "details": [quote.comment], "quote": {
             **quote.amounts.as_record(), "valid_until": quote.valid_until}})]
 
     return changes.transition(
-        view, changes.contractor_of(view), Action.SUBMIT_QUOTE, now=now, data={**details, "files": [file]}, notify=notify,
+        view, changes.contractor_of(view), Action.SUBMIT_QUOTE, now=now, data={**details, "files": files}, notify=notify,
         submission_id=submission_id, change=keep)
 
 

@@ -28,13 +28,15 @@ def reschedule(view: store.TicketView, acceptance: Acceptance, submission_id: st
 
     def plan(ticket: Ticket) -> None:
         ticket.planned_date, ticket.planned_time = acceptance.planned_date, acceptance.planned_time
+        ticket.planned_until = acceptance.planned_until or None
         occupant.mark(ticket)
 
     def notify(ticket: Ticket) -> list[Any]:
         calendar = [n for n in changes.to_contractor(view, "accepted", now, outgoing.calendar(ticket)) if n.channel == "email"]
         return _alert("reschedule", now, [acceptance.comment])(ticket) + calendar + occupant.notify(ticket)
 
-    data = {"planned_date": acceptance.planned_date, "planned_time": acceptance.planned_time, "comment": acceptance.comment}
+    data = {"planned_date": acceptance.planned_date, "planned_time": acceptance.planned_time,
+            "planned_until": acceptance.planned_until, "comment": acceptance.comment}
     return changes.transition(
         view, changes.contractor_of(view), Action.RESCHEDULE, now=now, data=data, notify=notify, submission_id=submission_id,
         change=plan, extra=occupant.extra)

@@ -103,7 +103,7 @@ def reassign(view: store.TicketView, manager: Manager, contractor: Contractor, s
         t.contractor_id, t.contractor_name, t.contractor_company = contractor.contractor_id, contractor.name, contractor.company
         t.contractor_phone, t.contractor_email, t.contractor_language = contractor.phone, contractor.email, contractor.language
         t.channels = reachable  # type: ignore[assignment]  # pynamodb types list items as attributes
-        t.planned_date = t.planned_time = t.presence_requested_at = t.late_until = t.on_site_at = None
+        t.planned_date = t.planned_time = t.planned_until = t.presence_requested_at = t.late_until = t.on_site_at = None
         t.quote = t.invoice = None  # the previous contractor's quote is not the new one's
         t.presence_alerted = False
         t.request_sent_at, t.reminders_sent, t.answer_alerted = clock.iso(now), 0, False

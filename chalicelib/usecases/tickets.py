@@ -97,6 +97,7 @@ def accept_request(view: store.TicketView, acceptance: Acceptance, submission_id
 
     def plan(ticket: Ticket) -> None:
         ticket.planned_date, ticket.planned_time = acceptance.planned_date, acceptance.planned_time
+        ticket.planned_until = acceptance.planned_until or None
         # A new plan starts the day of the visit afresh (after a reassign or a quote on a planned job).
         ticket.presence_requested_at = ticket.late_until = ticket.on_site_at = None
         ticket.presence_alerted = False
@@ -107,7 +108,8 @@ def accept_request(view: store.TicketView, acceptance: Acceptance, submission_id
         return [outgoing.to_manager(ticket, "manager_accepted", now, {"comment": acceptance.comment}),
                 *[n for n in confirmation if n.channel == "email"], *occupant.notify(ticket)]
 
-    data = {"planned_date": acceptance.planned_date, "planned_time": acceptance.planned_time, "comment": acceptance.comment}
+    data = {"planned_date": acceptance.planned_date, "planned_time": acceptance.planned_time,
+            "planned_until": acceptance.planned_until, "comment": acceptance.comment}
     return changes.transition(
         view, contractor_of(view), Action.ACCEPT, now=now, data=data, notify=notify, submission_id=submission_id, change=plan,
         extra=occupant.extra)

@@ -24,7 +24,7 @@ from chalicelib.domain.edits import unseen_changes
 from chalicelib.domain.errors import FileRejected, LinkGone, LinkNotFound, MessageRejected
 from chalicelib.domain.lifecycle import Actor, State
 from chalicelib.domain.text import N_
-from chalicelib.web import deferred, http
+from chalicelib.web import deferred, http, not_found
 
 # Behind the answers only: opening the link does not load them (see chalicelib/web/deferred.py).
 if TYPE_CHECKING:
@@ -119,7 +119,9 @@ def _contacts(ticket: Any) -> dict[str, str]:
 
 def _form_page(view: store.TicketView, secret: str, status: int = 200, errors: dict[str, str] | None = None,
                values: dict[str, Any] | None = None, notice: str | None = None,
-               file_errors: list[FileRejected] | None = None) -> Response:
+               file_errors: list[FileRejected] | None = None, section: str | None = None) -> Response:
+    """The form; after a refused submission, `section` (the action that was sent) comes back open with
+    its errors, and only it: the page sums them up at the top."""
     ticket = view.ticket
     state = State(ticket.state)
     return http.html(
@@ -136,6 +138,7 @@ def _form_page(view: store.TicketView, secret: str, status: int = 200, errors: d
         values=values or {},
         notice=notice,
         file_errors=file_errors or [],
+        section=section,
         today=clock.paris(clock.now()).date().isoformat(),
         contacts=_contacts(ticket),
         show_occupant=lifecycle.occupant_visible_to_contractor(state),
@@ -171,7 +174,7 @@ EDITED_MEANWHILE = N_("Le gestionnaire a modifié la demande pendant que vous r�
 CHANGED_MEANWHILE = N_("La demande a changé entre-temps et votre réponse n'a pas été enregistrée. Voici son état actuel.")
 
 
-def _act(view: store.TicketView, secret: str, handler: Handler) -> Response:
+def _act(view: store.TicketView, secret: str, handler: Handler, section: str) -> Response:
     """One contractor action: token, forms, the use case; the same page for every outcome.
 
     A double click or a retry lands on the same confirmation; a ticket that moved on meanwhile
@@ -182,7 +185,7 @@ def _act(view: store.TicketView, secret: str, handler: Handler) -> Response:
     submission_id = _submission_id(ticket_id, form.get("form_token"))
     if submission_id is None:
         return _form_page(view, secret, 400, {"form": N_("Le formulaire a expiré. Vérifiez vos réponses et validez à nouveau.")},
-                          values)
+                          values, section=section)
     confirmation = http.redirect(f"/t/{ticket_id}/{secret}/confirmation")
     if _edited_since_shown(view.ticket, form.get("form_token")) and store.find_submission(submission_id) is None:
         return _form_page(view, secret, 409, values=values, notice=EDITED_MEANWHILE)
@@ -194,7 +197,7 @@ def _act(view: store.TicketView, secret: str, handler: Handler) -> Response:
             return confirmation  # an identical submission (double click) went through meanwhile
         for field in ("file", "quote", "proof", "invoice"):
             values[f"{field}_files"] = http.file_pairs(form, invalid.files, field)
-        return _form_page(view, secret, 400, invalid.errors, values, file_errors=invalid.files)
+        return _form_page(view, secret, 400, invalid.errors, values, file_errors=invalid.files, section=section)
     return _form_page(store.load_ticket(ticket_id), secret, 409, values=values, notice=CHANGED_MEANWHILE)
 
 
@@ -205,8 +208,9 @@ def _checked(result: forms.Result[Any]) -> Any:
 
 
 def _stored(view: store.TicketView, pairs: list[tuple[str, str]],
-            pdf_only: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
-    accepted, rejected = uploads.verify_all(view.ticket.ticket_id, pairs, pdf_only, view.recorded_file_ids())
+            paperwork: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """The files checked and copied in; those whose keys are in `paperwork` make one quote or invoice."""
+    accepted, rejected = uploads.verify_all(view.ticket.ticket_id, pairs, paperwork, view.recorded_file_ids())
     if rejected:
         raise _Invalid({"files": N_("Certains fichiers n'ont pas été acceptés.")}, rejected)
     return [stored.as_dict() for stored in accepted]
@@ -224,8 +228,8 @@ def _answer(view: store.TicketView, form: http.Form, submission_id: str, now: da
 def _quote(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
     keys, names = form.getlist("quote_key"), form.getlist("quote_name")
     quote = _checked(forms.validate_quote(form.as_dict(), keys, names, clock.paris(now).date()))
-    [file] = _stored(view, [quote.file], frozenset({quote.file[0]}))
-    return quotes.submit_quote(view, quote, file, submission_id, now)
+    files = _stored(view, list(quote.files), frozenset(key for key, _ in quote.files))
+    return quotes.submit_quote(view, quote, files, submission_id, now)
 
 
 SAME_PLAN = N_("C'est déjà la date et l'heure prévues : choisissez-en d'autres.")
@@ -233,7 +237,8 @@ SAME_PLAN = N_("C'est déjà la date et l'heure prévues : choisissez-en d'autre
 
 def _reschedule(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
     acceptance = _checked(forms.validate_acceptance(form.as_dict(), now))
-    if (acceptance.planned_date, acceptance.planned_time) == (view.ticket.planned_date, view.ticket.planned_time):
+    planned = (view.ticket.planned_date, view.ticket.planned_time, view.ticket.planned_until or "")
+    if (acceptance.planned_date, acceptance.planned_time, acceptance.planned_until) == planned:
         raise _Invalid({"planned_date": SAME_PLAN})  # nothing to tell the manager, no new calendar file
     return site_visit.reschedule(view, acceptance, submission_id, now)
 
@@ -252,16 +257,15 @@ def _completion(view: store.TicketView, form: http.Form, submission_id: str, now
     invoice_keys, invoice_names = form.getlist("invoice_key"), form.getlist("invoice_name")
     done = _checked(forms.validate_completion(form.as_dict(), proofs, invoice_keys, invoice_names,
                                                    clock.paris(now).date()))
-    invoice_pairs = [done.invoice.file] if done.invoice else []
+    invoice_pairs = list(done.invoice.files) if done.invoice else []
     files = _stored(view, proofs + invoice_pairs, frozenset(key for key, _ in invoice_pairs))
-    invoice_file = files[-1] if done.invoice else None
-    return completion.complete(view, done, files[: len(proofs)], invoice_file, submission_id, now)
+    return completion.complete(view, done, files[: len(proofs)], files[len(proofs):], submission_id, now)
 
 
 def _invoice(view: store.TicketView, form: http.Form, submission_id: str, now: datetime) -> Any:
     invoice = _checked(forms.validate_invoice(form.as_dict(), form.getlist("invoice_key"), form.getlist("invoice_name")))
-    [file] = _stored(view, [invoice.file], frozenset({invoice.file[0]}))
-    return completion.submit_invoice(view, invoice, file, submission_id, now)
+    files = _stored(view, list(invoice.files), frozenset(key for key, _ in invoice.files))
+    return completion.submit_invoice(view, invoice, files, submission_id, now)
 
 
 ACTIONS: dict[str, Handler] = {
@@ -276,8 +280,18 @@ def act(view: store.TicketView, secret: str, action: str) -> Response:
     """Every answer on the form: accept/refuse, quote, new date, presence, delay, end of work, invoice."""
     handler = ACTIONS.get(action)
     if handler is None:
-        return Response(body="", status_code=404)
-    return _act(view, secret, handler)
+        return not_found.page(view.ticket.contractor_language)
+    return _act(view, secret, handler, action)
+
+
+@bp.route("/t/{ticket_id}/{secret}/{action}", methods=["GET", "HEAD"])
+@behind_link
+def open_action(view: store.TicketView, secret: str, action: str) -> Response:
+    """An answer's address opened as a page (copied after a refused answer) leads to the form; any
+    other address behind the link is not found, in the contractor's language."""
+    if action not in ACTIONS:
+        return not_found.page(view.ticket.contractor_language)
+    return http.redirect(f"/t/{view.ticket.ticket_id}/{secret}")
 
 
 @bp.route("/t/{ticket_id}/{secret}/uploads", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
@@ -291,6 +305,26 @@ def presign_upload(view: store.TicketView, secret: str) -> Response:
                                  f"link:{view.ticket.ticket_id}")
 
 
+@bp.route("/t/{ticket_id}/{secret}/uploads/check", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@behind_link
+def check_upload(view: store.TicketView, secret: str) -> Response:
+    """The server's check of one file as soon as its upload ends (JSON): where it is, its size, what its
+    bytes are, and for a quote's or an invoice's page a PDF or a photo. A refused file is deleted and
+    the page says why on its line; a sent form checks every file again (uploads.verify_all)."""
+    form = http.form(bp.current_request)
+    language = view.ticket.contractor_language
+    if _submission_id(view.ticket.ticket_id, form.get("form_token")) is None:
+        return http.json_error(N_("Le formulaire a expiré. Rechargez la page."), language, 403)
+    try:
+        checked = uploads.verify(view.ticket.ticket_id, form.get("key"), form.get("name"), view.recorded_file_ids(),
+                                 paperwork=form.get("paperwork") == "1")
+    except FileRejected as rejected:  # a verdict, not a failed request (which browsers log as an error)
+        from chalicelib import i18n
+
+        return Response(body={"accepted": False, "reason": i18n.translate(language, rejected.reason)}, status_code=200)
+    return Response(body={"accepted": True, "name": checked.stored.name}, status_code=200)
+
+
 @bp.route("/t/{ticket_id}/{secret}/messages", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
 @behind_link
 def send_message(view: store.TicketView, secret: str) -> Response:
@@ -300,7 +334,7 @@ def send_message(view: store.TicketView, secret: str) -> Response:
     submission_id = _submission_id(ticket_id, form.get("form_token"))
     if submission_id is None:
         expired = {"message": N_("Le formulaire a expiré. Vérifiez votre message et envoyez-le à nouveau.")}
-        return _form_page(view, secret, 400, expired, values)
+        return _form_page(view, secret, 400, expired, values, section="messages")
     try:  # read again after a conflict through the link itself: a reassignment meanwhile revoked it
         conversation.send_message(view, tickets.contractor_of(view), form.get("body"), form.getlist("file_key"),
                                   form.getlist("file_name"), submission_id, clock.now(),
@@ -309,7 +343,7 @@ def send_message(view: store.TicketView, secret: str) -> Response:
         return _wrong_link_page(wrong.status, wrong.language)
     except MessageRejected as rejected:
         values["files"] = http.file_pairs(form, rejected.files)
-        return _form_page(view, secret, 400, rejected.errors, values, file_errors=rejected.files)
+        return _form_page(view, secret, 400, rejected.errors, values, file_errors=rejected.files, section="messages")
     return http.redirect(f"/t/{ticket_id}/{secret}/confirmation")
 
 

@@ -1,6 +1,9 @@
 // Relais — attachments go straight from the browser to S3 (presigned POST), one progress bar
 // per file. A failed file can be retried without losing the others or the typed text. Photos
 // wider than 2,560 px are downscaled first: phone photos are large and mobile data is slow.
+// Where the form names a check (data-check-url), the server checks each file as soon as its
+// upload ends (where it is, its size, what its bytes are): a refused file says why on its line
+// ("Refusé : …") and is never sent with the form.
 "use strict";
 
 (function () {
@@ -8,9 +11,11 @@
   var MAX_WIDTH = 2560;
   var TEXT = {
     fr: { retry: "Réessayer", remove: "Retirer", failed: "Échec de l'envoi", tooMany: "10 fichiers maximum par message.",
-          wait: "Patientez : des fichiers sont encore en cours d'envoi.", done: "Envoyé", preparing: "Préparation…" },
+          wait: "Patientez : des fichiers sont encore en cours d'envoi.", done: "Envoyé", preparing: "Préparation…",
+          checking: "Vérification…", refused: "Refusé : " },
     en: { retry: "Retry", remove: "Remove", failed: "Upload failed", tooMany: "No more than 10 files per message.",
-          wait: "Please wait: some files are still uploading.", done: "Uploaded", preparing: "Preparing…" }
+          wait: "Please wait: some files are still uploading.", done: "Uploaded", preparing: "Preparing…",
+          checking: "Checking…", refused: "Refused: " }
   };
   var t = TEXT[document.documentElement.lang] || TEXT.fr;
 
@@ -73,6 +78,26 @@
     });
   }
 
+  // The server's verdict on an uploaded file: resolves when accepted; a refusal is an Error whose
+  // `refused` flag tells it from a failed request (which may be retried).
+  function check(form, post, paperwork) {
+    if (!form.dataset.checkUrl) { return Promise.resolve(); }
+    var params = hiddenFields(form);
+    params.append("key", post.key);
+    params.append("name", post.name);
+    if (paperwork) { params.append("paperwork", "1"); }
+    return fetch(form.dataset.checkUrl, { method: "POST", body: params, credentials: "same-origin" })
+      .then(function (response) {
+        return response.json().then(function (body) {
+          if (!response.ok) { throw new Error(body.error || t.failed); }
+          if (body.accepted) { return; }
+          var refusal = new Error(body.reason);
+          refusal.refused = true;
+          throw refusal;
+        });
+      });
+  }
+
   function button(label, className) {
     var element = document.createElement("button");
     element.type = "button";
@@ -81,7 +106,7 @@
     return element;
   }
 
-  function upload(form, item, original, field) {
+  function upload(form, item, original, field, paperwork) {
     var progress = item.querySelector("progress");
     var status = item.querySelector(".upload-status");
     item.className = "upload pending";
@@ -93,6 +118,9 @@
       return presign(form, file).then(function (post) {
         status.textContent = "";
         return send(post, file, progress).then(function () {
+          status.textContent = form.dataset.checkUrl ? t.checking : "";
+          return check(form, post, paperwork);
+        }).then(function () {
           [["_key", post.key], ["_name", post.name]].forEach(function (pair) {
             var input = document.createElement("input");
             input.type = "hidden";
@@ -113,10 +141,15 @@
         });
       });
     }).catch(function (error) {
+      if (error.refused) {  // the same file would be refused again: nothing to retry
+        item.className = "upload failed refused";
+        status.textContent = t.refused + error.message;
+        return;
+      }
       item.className = "upload failed";
       status.textContent = error.message || t.failed;
       var retry = button(t.retry, "retry");
-      retry.addEventListener("click", function () { upload(form, item, original, field); });
+      retry.addEventListener("click", function () { upload(form, item, original, field, paperwork); });
       item.appendChild(retry);
     }).then(function () { refreshSubmit(form); });
   }
@@ -131,6 +164,7 @@
   function attachInput(form, input) {
     var list = input.parentNode.querySelector("[data-upload-list][data-for='" + input.id + "']");
     var field = input.dataset.field || "file";
+    var paperwork = input.dataset.paperwork === "1";  // a quote's or an invoice's page: a PDF or a photo
     var limit = Number(input.dataset.max || MAX_FILES);
     if (!list) { return; }
     list.querySelectorAll(".upload.done").forEach(function (item) {  // kept by the server after an error
@@ -161,7 +195,7 @@
         remove.addEventListener("click", function () { item.remove(); refreshSubmit(form); });
         item.append(name, progress, status, remove);
         list.appendChild(item);
-        upload(form, item, file, field);
+        upload(form, item, file, field, paperwork);
       });
       input.value = "";
     });

@@ -349,18 +349,18 @@ def test_a_file_that_is_not_what_it_claims_is_refused_by_name(relais: Relais, ph
     box.get_by_label("Votre message").fill("La photo de la facture.")
     fake = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 400
     box.locator("#message-files").set_input_files({"name": "virus.jpg", "mimeType": "image/jpeg", "buffer": fake})
-    _uploaded(box, "virus.jpg")  # S3 takes anything the policy allows; the server checks before recording
-    box.get_by_role("button", name="Envoyer le message").click()
-
-    errors = form.locator("details#contact ul.file-errors")
-    expect(errors).to_be_visible()
-    expect(errors.locator("li")).to_have_text(["virus.jpg : Le contenu du fichier ne correspond pas à un type accepté."])
-    expect(form.locator("details#contact")).to_have_attribute("open", "")
+    # Refused on its line as soon as its upload ends (the server checked it), never offered for sending.
+    line = box.locator("[data-upload-list] li.upload", has=form.locator(".upload-name", has_text="virus.jpg"))
+    expect(line.locator(".upload-status")).to_have_text("Refusé : Le contenu du fichier ne correspond pas à un type accepté.",
+                                                        timeout=15_000)
+    expect(line.locator("input[type=hidden]")).to_have_count(0)
     expect(form.get_by_label("Votre message")).to_have_value("La photo de la facture.")
-    expect(form.locator(".events li.event-message")).to_have_count(0)
     assert _no_horizontal_scroll(form)
     form.screenshot(path=str(SHOTS / "contractor-file-refused.png"), full_page=True)
-    assert _messages(ticket.ticket_id) == []
+    box.get_by_role("button", name="Envoyer le message").click()
+    expect(form.locator("section.confirmation h1")).to_have_text("Votre message a bien été envoyé")
+    [recorded] = _messages(ticket.ticket_id)
+    assert recorded.data.get("files", []) == []  # the text went, the refused file did not
 
 
 def test_after_a_refused_file_the_contractor_can_send_again_with_the_good_one(relais: Relais, phone: Any) -> None:
@@ -376,15 +376,14 @@ def test_after_a_refused_file_the_contractor_can_send_again_with_the_good_one(re
         {"name": "compteur.jpg", "mimeType": "image/jpeg", "buffer": photo},
         {"name": "virus.jpg", "mimeType": "image/jpeg", "buffer": b"MZ\x90\x00" + b"\x00" * 400}])
     _uploaded(box, "compteur.jpg")
-    _uploaded(box, "virus.jpg")
-    box.get_by_role("button", name="Envoyer le message").click()
-    expect(form.locator("ul.file-errors li")).to_have_text(
-        ["virus.jpg : Le contenu du fichier ne correspond pas à un type accepté."])
-
-    # The refused file was deleted: it must not stay attached, the good one stays.
     uploads = form.locator("details#contact [data-upload-list] li.upload")
-    expect(uploads.filter(has_text="compteur.jpg")).to_have_count(1)
-    expect(uploads.filter(has_text="virus.jpg")).to_have_count(0)
+    expect(uploads.filter(has_text="virus.jpg").locator(".upload-status")).to_have_text(
+        "Refusé : Le contenu du fichier ne correspond pas à un type accepté.", timeout=15_000)
+    # The refused file is never attached; the good one is.
+    expect(uploads.filter(has_text="compteur.jpg").locator("input[name=file_key]")).to_have_count(1)
+    expect(uploads.filter(has_text="virus.jpg").locator("input[name=file_key]")).to_have_count(0)
+    # The same bytes would get the same answer: nothing to retry.
+    expect(uploads.filter(has_text="virus.jpg").get_by_role("button", name="Réessayer")).to_have_count(0)
     form.get_by_role("button", name="Envoyer le message").click()
     expect(form.locator("section.confirmation h1")).to_have_text("Votre message a bien été envoyé")
     [recorded] = _messages(ticket.ticket_id)

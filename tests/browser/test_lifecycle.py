@@ -137,9 +137,8 @@ def test_a_quote_request_walks_to_closed_through_the_schedules(relais: Relais, d
     quote.get_by_label("Montant HT (€)").fill("1 500,00")
     quote.get_by_label("Montant TTC (€)").fill("1 800,00")
     quote.get_by_label("Devis valable jusqu'au").fill(tomorrow)
-    expect(quote.get_by_label("Devis (PDF)")).to_have_attribute("accept", "application/pdf")
-    _upload(form, "quote-file", "photo-du-devis.jpg", "image/jpeg", photo)  # the wrong file first...
-    _upload(form, "quote-file", QUOTE_NAME, "application/pdf", PDF)  # ...replaced by the right one
+    expect(quote.get_by_label("Devis (PDF ou photos)")).to_have_attribute("accept", re.compile(r"^application/pdf,image/jpeg,"))
+    _upload(form, "quote-file", QUOTE_NAME, "application/pdf", PDF)
     expect(form.locator("[data-upload-list][data-for=quote-file] li.upload")).to_have_count(1)
     assert _no_horizontal_scroll(form), "the quote form scrolls sideways on a 390 px phone"
     form.screenshot(path=str(SHOTS / "lifecycle-quote.png"), full_page=True)
@@ -217,7 +216,8 @@ def test_a_quote_request_walks_to_closed_through_the_schedules(relais: Relais, d
     form.goto(_sms(relais, ticket_id, "envoyez votre facture."))
     invoice = form.locator("form#invoice-form")
     expect(invoice.locator("h2")).to_have_text("Envoyer votre facture")
-    expect(invoice.get_by_label("Facture (PDF)")).to_have_attribute("accept", "application/pdf")
+    expect(invoice.get_by_label("Facture (PDF ou photos)")).to_have_attribute("accept",
+                                                                              re.compile(r"^application/pdf,image/jpeg,"))
     _upload(form, "invoice-file", INVOICE_NAME, "application/pdf", PDF)
     invoice.get_by_label("Montant HT (€)").fill("400,00")
     invoice.get_by_label("Montant TTC (€)").fill("480,00")

@@ -143,7 +143,7 @@ def test_manager_sends_a_request_and_the_contractor_accepts_on_a_phone(relais: R
     form.get_by_role("link", name="Afficher à nouveau l'intervention").click()
     expect(form).to_have_url(link)
     expect(form.locator("section.request dd.planned")).to_have_text(f"{long_day} à 09:30")
-    expect(form.locator("section.request .state")).to_have_text("Planifiée")
+    expect(form.locator("section.request .state")).to_have_text(f"Intervention prévue le {long_day}")  # the contractor's words
     expect(form.locator("form.answer")).to_have_count(0)
 
     # The manager reloads the ticket page and gets the alert email.

@@ -210,12 +210,14 @@ def test_from_presence_to_closed_with_the_invoice_chase(client: Client, people: 
     assert any("toujours manquante" in m["subject"] for m in sent_messages(aws)["email"])
 
     html = client.http.get(path).body.decode()
-    not_pdf = upload(client, f"{path}/uploads", {"form_token": token(html, "messages")}, "facture.jpg", "image/jpeg", JPEG)
-    refused = act(client, path, "invoice", [("invoice_key", not_pdf), ("invoice_name", "facture.jpg"),
+    photo = upload(client, f"{path}/uploads", {"form_token": token(html, "messages")}, "facture.jpg", "image/jpeg", JPEG)
+    invoice = upload(client, f"{path}/uploads", {"form_token": token(html, "messages")}, "facture.pdf", "application/pdf", PDF)
+    refused = act(client, path, "invoice", [("invoice_key", invoice), ("invoice_name", "facture.pdf"),
+                                            ("invoice_key", photo), ("invoice_name", "facture.jpg"),
                                             ("invoice_amount_excl", "400,00"),
                                             ("invoice_amount", "480,00"), ("invoice_number", "F-2026-118")])
-    assert refused.status_code == 400 and "facture.jpg : Ce fichier doit être un PDF." in refused.body.decode()
-    invoice = upload(client, f"{path}/uploads", {"form_token": token(html, "messages")}, "facture.pdf", "application/pdf", PDF)
+    assert refused.status_code == 400 and "facture.jpg : Un seul PDF, ou des photos des pages : pas les deux." in unescape(
+        refused.body.decode())
     sent = act(client, path, "invoice", [("invoice_key", invoice), ("invoice_name", "facture.pdf"),
                                          ("invoice_amount_excl", "400,00"),
                                          ("invoice_amount", "480,00"), ("invoice_number", "F-2026-118")])
@@ -236,7 +238,7 @@ def test_completion_with_the_invoice_goes_straight_to_invoiced(client: Client, p
     partial = act(client, path, "completion", [("done_on", clock.paris(clock.now()).date().isoformat()),
                                                ("proof_key", proof), ("proof_name", "photo.jpg"),
                                                ("invoice_amount_excl", "75"), ("invoice_amount", "90")])
-    assert partial.status_code == 400 and "Joignez la facture (PDF)." in partial.body.decode()
+    assert partial.status_code == 400 and "Joignez la facture (PDF ou photos)." in partial.body.decode()
     done = act(client, path, "completion", [("done_on", clock.paris(clock.now()).date().isoformat()),
                                             ("proof_key", proof), ("proof_name", "photo.jpg"),
                                             ("invoice_key", invoice), ("invoice_name", "facture.pdf"),
@@ -275,7 +277,7 @@ def quote_ticket(people: People) -> Any:
     ({"amount_excl": "douze", "amount_incl": "12"}, "amount_excl", "Montant invalide"),
     ({"amount_excl": "1 200,00", "amount_incl": "1000"}, "amount_incl", "HT + TVA ne font pas le TTC"),
     ({"valid_until": "2020-01-01"}, "valid_until", "déjà passée"),
-    ({"no_file": "1"}, "quote_file", "Joignez le devis (PDF)."),
+    ({"no_file": "1"}, "quote_file", "Joignez le devis (PDF ou photos)."),
 ])
 def test_bad_quotes_get_field_errors_and_nothing_is_stored(client: Client, people: People, fields: dict[str, str],
                                                            field: str, message: str) -> None:
