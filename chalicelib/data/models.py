@@ -134,6 +134,7 @@ class Ticket(RelaisItem, discriminator="ticket"):
     completed_at = UnicodeAttribute(null=True)
     invoice_requests = NumberAttribute(default=0)
     invoice_alerted = BooleanAttribute(default=False)
+    manual_reminder_at = UnicodeAttribute(null=True)  # the manager's last "Relancer" (usecases/manual_reminder.py)
     quote = JSONAttribute(null=True)
     invoice = JSONAttribute(null=True)
     unread_since = UnicodeAttribute(null=True)  # the contractor wrote or answered; the manager has not read it

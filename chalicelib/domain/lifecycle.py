@@ -61,6 +61,8 @@ class Action(StrEnum):
     REASSIGN = "reassign"
     REASSIGN_QUOTE = "reassign_quote"
     CHANGE_OWNER = "change_owner"
+    CHANGE_URGENCY = "change_urgency"
+    REMIND_NOW = "remind_now"
 
 
 class Step(StrEnum):
@@ -84,6 +86,9 @@ class RequestKind(StrEnum):
 # Terminal states: the ticket no longer moves; the link dies some days after.
 TERMINAL_STATES = frozenset({State.REFUSED, State.CLOSED, State.CANCELLED, State.QUOTE_REJECTED})
 OPEN_STATES = frozenset(State) - TERMINAL_STATES
+# Where the contractor owes the next answer (a scheduled job only once its presence check went out).
+AWAITING_CONTRACTOR = frozenset({State.SENT, State.QUOTE_REQUESTED, State.SCHEDULED, State.ON_SITE,
+                                 State.COMPLETION_REQUESTED, State.COMPLETED, State.INVOICE_REQUESTED})
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Action.MESSAGE, Actor.MANAGER, frozenset(State), None),
     _t(Action.MARK_READ, Actor.MANAGER, frozenset(State), None),
     _t(Action.CHANGE_OWNER, Actor.MANAGER, OPEN_STATES | {State.REFUSED}, None),  # refused: still to hand to someone
+    # The urgency decides how fast timers chase (chalicelib/usecases/urgency.py): it may change while the ticket is open.
+    _t(Action.CHANGE_URGENCY, Actor.MANAGER, OPEN_STATES, None),
+    # "Relancer l'intervenant": the step's reminder at once, where the contractor has something to answer.
+    _t(Action.REMIND_NOW, Actor.MANAGER, AWAITING_CONTRACTOR, None),
     # Another contractor takes the request: the old link dies, the new one asks again. A refused
     # request too: the manager sends it to someone else rather than writing it out again.
     _t(Action.REASSIGN, Actor.MANAGER, {State.SENT, State.SCHEDULED, State.REFUSED}, State.SENT),

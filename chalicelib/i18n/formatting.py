@@ -69,6 +69,8 @@ EVENT_LABELS = {
     "reassign": N_("Confié à un autre intervenant"),
     "change_owner": N_("Confié à un autre gestionnaire"),
     "notification_resent": N_("Notification renvoyée"),
+    "remind_now": N_("Relance envoyée par le gestionnaire"),
+    "change_urgency": N_("Urgence modifiée"),
 }
 
 NOTIFICATION_LABELS = {
@@ -93,6 +95,7 @@ NOTIFICATION_LABELS = {
     "invoice_overdue": N_("Planification : alerte facture"),
     "delete": N_("Planification : suppression"),
     "login_link": N_("Lien de connexion"),
+    "manager_digest": N_("Résumé quotidien"),
 }
 
 # A glyph per kind of event, so the timeline reads at a glance (decorative: the label says it all).
@@ -103,7 +106,7 @@ EVENT_ICONS = {
     "request_completion": "🏁", "completion_request": "🏁", "complete": "🏁", "complete_with_invoice": "🏁",
     "request_invoice": "💶", "invoice_request": "💶", "invoice_overdue": "⚠", "submit_invoice": "💶", "waive_invoice": "💶",
     "close": "🔒", "notification_failed": "⚠", "email_bounced": "⚠", "notification_resent": "🔁",
-    "reassign": "🔀", "change_owner": "🔀",
+    "reassign": "🔀", "change_owner": "🔀", "remind_now": "🔔", "change_urgency": "⏫",
 }
 
 # What a contractor is asked at each step (SMS, email subject and button).
@@ -128,6 +131,7 @@ ALERT_HEADLINES = {
     "complete_with_invoice": N_("{name} a terminé l'intervention et envoyé sa facture"),
     "submit_invoice": N_("{name} a envoyé sa facture"),
     "submit_quote": N_("{name} a envoyé un devis"),
+    "delivery_failed": N_("Un message à {name} n'a pas pu être envoyé"),
 }
 
 

@@ -43,6 +43,8 @@ PEOPLE_STEPS = {
     "reassign": "TicketsReassigned",
     "change_owner": "TicketsHandedOver",
     "notification_resent": "NotificationsResent",
+    "change_urgency": "UrgenciesChanged",
+    "remind_now": "ManualReminders",
 }
 # What the timers and the outbox did to a ticket by themselves.
 SYSTEM_STEPS = {
