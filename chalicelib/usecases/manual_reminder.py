@@ -14,7 +14,7 @@ from chalicelib.config import settings
 from chalicelib.data import store
 from chalicelib.data.models import Event, Manager, Notification, Ticket
 from chalicelib.domain import clock
-from chalicelib.domain.errors import NotAllowed, TooSoon
+from chalicelib.domain.errors import AlreadySubmitted, NotAllowed, TooSoon
 from chalicelib.domain.lifecycle import Action, Actor, State
 from chalicelib.outbox import outgoing
 from chalicelib.usecases import changes, planning
@@ -59,6 +59,8 @@ def remind_now(view: store.TicketView, manager: Manager, note: str, submission_i
         raise NotAllowed(State(ticket.state), Action.REMIND_NOW, Actor.MANAGER)
     upcoming = next_possible(ticket)
     if upcoming is not None and upcoming > now:
+        if store.find_submission(submission_id) is not None:
+            raise AlreadySubmitted(submission_id)  # this very click went through: a double click, not a second reminder
         raise TooSoon(clock.iso(upcoming))
     note = " ".join(note.split())[:NOTE_MAX]
     asks_an_answer = template == outgoing.request_template(ticket) and ticket.state in (State.SENT, State.QUOTE_REQUESTED)
