@@ -10,13 +10,13 @@ from chalice.app import Response
 from chalicelib import logs
 from chalicelib.logs import logger
 from chalicelib.web import contractor, dev, people, session, static
-from chalicelib.web.admin import actions, agency, signin, tickets
+from chalicelib.web.admin import actions, agency, alert_preferences, signin, tickets
 from chalicelib.web.http import ThreadSafeChalice, security_headers
 
 app = ThreadSafeChalice(app_name="relais", configure_logs=False)  # Powertools writes the `relais` logger alone
 app.register_middleware(logs.invocation, "all")  # first, so outermost: every function's lines carry the request id
 
-for pages in (contractor, session, signin, tickets, actions, agency, people, dev, static):
+for pages in (contractor, session, signin, tickets, actions, agency, alert_preferences, people, dev, static):
     app.register_blueprint(pages.bp)
 
 

@@ -180,6 +180,7 @@ TIMER_LABELS = {
     "completion_offer": N_("Demande de fin d'intervention"),
     "invoice_request": N_("Demande de facture"),
     "invoice_overdue": N_("Alerte si facture toujours manquante"),
+    "digest": N_("Résumé quotidien des alertes"),
 }
 
 LABELS = {"timer": TIMER_LABELS, "state": STATE_LABELS, "urgency": URGENCY_LABELS, "event": EVENT_LABELS,

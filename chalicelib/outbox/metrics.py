@@ -60,7 +60,7 @@ SYSTEM_STEPS = {
 }
 STEP_METRICS = {**PEOPLE_STEPS, **SYSTEM_STEPS}
 OUTCOME_METRICS = {"sent": "NotificationsSent", "retry": "NotificationsRetried", "failed": "NotificationsFailed",
-                   "skipped_undeliverable": "NotificationsRerouted"}
+                   "skipped_undeliverable": "NotificationsRerouted", "digested": "AlertsKeptForDigest"}
 OUTBOX_AGE = "OutboxOldestPendingAgeSeconds"
 
 

@@ -16,7 +16,7 @@ from chalicelib.data import store
 from chalicelib.domain import clock
 from chalicelib.domain.forms import NewRequest
 from chalicelib.outbox import dispatcher
-from chalicelib.usecases import changes, timers, tickets, urgency
+from chalicelib.usecases import changes, tickets, timers, urgency
 from tests.integration.conftest import FORM_HEADERS, People
 from tests.integration.test_admin import csrf_of, signed_in_headers
 

@@ -15,10 +15,10 @@ import boto3
 import pytest
 from chalice.test import Client
 
+from chalicelib.config import settings
 from chalicelib.data import store
 from chalicelib.dev import scheduler
 from chalicelib.domain import clock
-from chalicelib.config import settings
 from chalicelib.usecases import planning, timers
 from tests.integration.conftest import FORM_HEADERS, People, contractor_path, new_ticket, sent_messages, tomorrow_paris
 from tests.integration.test_admin import csrf_of, signed_in_headers
