@@ -180,9 +180,15 @@ def recreate_timers() -> int:
     from chalicelib.data.models import Ticket
     from chalicelib.usecases import planning
 
+    from chalicelib.data.models import DigestEntry
+    from chalicelib.outbox import alert_routing
+
     scheduler, placed = Scheduler(), 0
     for ticket in Ticket.scan():
         for step, timer in planning.wanted(ticket, settings().timers).items():
             scheduler.place(planning.schedule_name(ticket.ticket_id, step), timer.at, timer.payload(ticket.ticket_id))
             placed += 1
+    for manager_id in {entry.manager_id for entry in DigestEntry.scan()}:  # a morning digest is waiting for them
+        alert_routing.place_digest_schedule(manager_id)
+        placed += 1
     return placed
