@@ -177,11 +177,9 @@ def recreate_timers() -> int:
     """Places every schedule the tickets want now (those due during the stop fire at once)."""
     from chalicelib.aws.schedules import Scheduler
     from chalicelib.config import settings
-    from chalicelib.data.models import Ticket
-    from chalicelib.usecases import planning
-
-    from chalicelib.data.models import DigestEntry
+    from chalicelib.data.models import DigestEntry, Ticket
     from chalicelib.outbox import alert_routing
+    from chalicelib.usecases import planning
 
     scheduler, placed = Scheduler(), 0
     for ticket in Ticket.scan():
