@@ -178,3 +178,14 @@ def test_the_local_scheduler_lists_the_digest_and_fires_it_when_8_oclock_passes(
     assert [s.name for s in scheduler.pending() if s.recurring] == [listed[0].name]  # kept for the next day
     pump.drain()
     assert len(manager_mail(aws, people)) == before + 1
+
+
+def test_a_message_the_contractor_never_got_is_told_to_the_manager_at_once(people: People, pump: Any, aws: str) -> None:
+    from tests.integration.test_outbox import fail_for_good
+
+    ticket = new_ticket(people, channels=("sms",))
+    prefer(people, {}, urgent_at_once=False)  # the default for delivery failures: at once, urgent or not
+    fail_for_good(pump)
+    pump.drain()
+    mails = manager_mail(aws, people)
+    assert len(mails) == 1 and "n'a pas pu être envoyé" in mails[0]["subject"] and ticket.reference in mails[0]["subject"]
