@@ -16,15 +16,15 @@ from chalice.app import Response
 from chalicelib import logs
 from chalicelib.logs import logger
 from chalicelib.web import contractor, dev, not_found, occupant, people, session, static
-from chalicelib.web.admin import actions, agency, buildings, edits, exports, planning, signin, tickets
+from chalicelib.web.admin import actions, agency, alert_preferences, buildings, edits, exports, planning, signin, tickets
 from chalicelib.web.http import ThreadSafeChalice, security_headers
 
 app = ThreadSafeChalice(app_name="relais", configure_logs=False)  # Powertools writes the `relais` logger alone
 app.register_middleware(logs.invocation, "all")  # first, so outermost: every function's lines carry the request id
 
 app.api.binary_types.append("multipart/form-data")  # a file's bytes reach us as sent (a building import)
-for pages in (contractor, occupant, session, signin, tickets, actions, edits, agency, buildings, planning, exports, people,
-              dev, static, not_found):
+for pages in (contractor, occupant, session, signin, tickets, actions, edits, agency, alert_preferences, buildings, planning,
+              exports, people, dev, static, not_found):
     app.register_blueprint(pages.bp)
 
 if "chalice.local" in sys.modules:  # `chalice local` or the test client, never Lambda: route as API Gateway does

@@ -3,23 +3,46 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from chalicelib.domain.agency import Agency
 
 
 @dataclass(frozen=True)
+class Cadence:
+    """How fast one urgency level is chased: the contractor's reminder and the manager's alert after
+    the request goes unanswered, and the wait after a presence check before the manager is told."""
+
+    reminder_hours: float
+    answer_alert_hours: float
+    presence_grace_minutes: float
+    quiet_nights: bool = True  # no SMS to the contractor from 20:00 to 08:00 Europe/Paris: timers move to 08:00
+
+
+# Urgency levels as the request form names them (chalicelib/domain/forms.py URGENCIES).
+DEFAULT_CADENCES = {
+    "normal": Cadence(24, 48, 30),
+    "urgent": Cadence(4, 8, 20),
+    "emergency": Cadence(1, 2, 15, quiet_nights=False),
+}
+
+
+@dataclass(frozen=True)
 class Timers:
     """Delays of the time-driven steps (all configurable per stage)."""
 
-    reminder_hours: float = 24
-    answer_alert_hours: float = 48
-    presence_grace_minutes: float = 30
+    cadences: dict[str, Cadence] = field(default_factory=lambda: dict(DEFAULT_CADENCES))
     completion_offer_hours: float = 4
     invoice_first_days: float = 2
     invoice_every_days: float = 7
     invoice_max_requests: int = 3
+    night_starts: int = 20  # hours, Europe/Paris
+    night_ends: int = 8
+
+    def cadence(self, urgency: str | None) -> Cadence:
+        """An unknown urgency (none is stored, but data outlives code) is chased as a normal one."""
+        return self.cadences.get(urgency or "normal") or self.cadences["normal"]
 
 
 @dataclass(frozen=True)
@@ -109,15 +132,22 @@ def settings() -> Settings:
         scheduler_role_arn=env("RELAIS_SCHEDULER_ROLE_ARN", "arn:aws:iam::123456789012:role/relais-scheduler"),
         scheduler_dlq_arn=env("RELAIS_SCHEDULER_DLQ_ARN", f"{_LOCAL_ARN}sqs:{_LOCAL_REGION}:relais-scheduler-dlq"),
         timers=Timers(
-            reminder_hours=float(env("RELAIS_REMINDER_HOURS", "24")),
-            answer_alert_hours=float(env("RELAIS_ANSWER_ALERT_HOURS", "48")),
-            presence_grace_minutes=float(env("RELAIS_PRESENCE_GRACE_MINUTES", "30")),
+            cadences={urgency: _cadence(env(f"RELAIS_CADENCE_{urgency.upper()}"), default)
+                      for urgency, default in DEFAULT_CADENCES.items()},
             completion_offer_hours=float(env("RELAIS_COMPLETION_OFFER_HOURS", "4")),
             invoice_first_days=float(env("RELAIS_INVOICE_FIRST_DAYS", "2")),
             invoice_every_days=float(env("RELAIS_INVOICE_EVERY_DAYS", "7")),
             invoice_max_requests=int(env("RELAIS_INVOICE_MAX_REQUESTS", "3")),
         ),
     )
+
+
+def _cadence(value: str | None, default: Cadence) -> Cadence:
+    """`RELAIS_CADENCE_<URGENCY>="reminder hours,alert hours,presence grace minutes"`, e.g. "4,8,20"."""
+    if not value:
+        return default
+    reminder, alert, grace = (float(part) for part in value.split(","))
+    return Cadence(reminder, alert, grace, default.quiet_nights)
 
 
 def _regional_s3(region: str) -> str:

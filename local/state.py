@@ -177,7 +177,8 @@ def recreate_timers() -> int:
     """Places every schedule the tickets want now (those due during the stop fire at once)."""
     from chalicelib.aws.schedules import Scheduler
     from chalicelib.config import settings
-    from chalicelib.data.models import Ticket
+    from chalicelib.data.models import DigestEntry, Ticket
+    from chalicelib.outbox import alert_routing
     from chalicelib.usecases import planning
 
     scheduler, placed = Scheduler(), 0
@@ -185,4 +186,7 @@ def recreate_timers() -> int:
         for step, timer in planning.wanted(ticket, settings().timers).items():
             scheduler.place(planning.schedule_name(ticket.ticket_id, step), timer.at, timer.payload(ticket.ticket_id))
             placed += 1
+    for manager_id in {entry.manager_id for entry in DigestEntry.scan()}:  # a morning digest is waiting for them
+        alert_routing.place_digest_schedule(manager_id)
+        placed += 1
     return placed

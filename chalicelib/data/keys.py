@@ -14,6 +14,10 @@ lives in its partition, so opening the exchange form is one Query. Items, as pk 
                           TICKET#<created>#<ticket>    a line of their history
   MANAGER#<id>            PROFILE                      a manager
                           SESSION#<sha256>             an open session
+                          ALERTS                       their alert preferences (data/alert_digest.py)
+                          DIGEST#<at>#<notification>   an alert kept for their morning digest
+                          DIGEST_SENT                  up to when the last digest reported
+                          NOTIF#<ulid>                 the digest email, in the outbox
   UNIQUE#PHONE|EMAIL|MANAGER_EMAIL#<value>  UNIQUE     who holds a phone or an address
   LOGIN#<sha256>          LOGIN                        a login link
   SUBMIT#<form id>        SUBMIT                       a form already recorded
@@ -203,6 +207,24 @@ def contractor_pk(contractor_id: str) -> str:
 
 def manager_pk(manager_id: str) -> str:
     return f"MANAGER#{manager_id}"
+
+
+ALERT_PREFERENCES_SK = "ALERTS"
+DIGEST_PREFIX = "DIGEST#"
+DIGEST_SENT_SK = "DIGEST_SENT"
+
+
+def digest_entry_sk(at: str, notification_id: str) -> str:
+    return f"{DIGEST_PREFIX}{at}#{notification_id}"
+
+
+def digest_submission(manager_id: str, day: str) -> str:
+    """The morning digest of one manager on one Paris day: written once (keyed as a submission)."""
+    return f"digest:{manager_id}:{day}"
+
+
+def digest_schedule_name(manager_id: str) -> str:
+    return f"digest-{manager_id}"
 
 
 def history_sk(at: str, ticket_id: str) -> str:

@@ -135,6 +135,7 @@ class Ticket(RelaisItem, discriminator="ticket"):
     completed_at = UnicodeAttribute(null=True)
     invoice_requests = NumberAttribute(default=0)
     invoice_alerted = BooleanAttribute(default=False)
+    manual_reminder_at = UnicodeAttribute(null=True)  # the manager's last "Relancer" (usecases/manual_reminder.py)
     quote = JSONAttribute(null=True)
     invoice = JSONAttribute(null=True)
     unread_since = UnicodeAttribute(null=True)  # the contractor wrote or answered; the manager has not read it
@@ -211,6 +212,7 @@ class NotificationStatus(StrEnum):
     SKIPPED = "skipped"  # an email to an address known to bounce: the SMS went instead
     SUPERSEDED = "superseded"  # to a contractor the ticket was taken from: never sent
     INERT = "inert"  # the stand-in for an unknown address's login link: never sent (usecases/auth.py)
+    DIGESTED = "digested"  # a manager alert kept for the morning digest, per their preferences (outbox/alert_routing.py)
 
 
 UNDELIVERED = (NotificationStatus.PENDING, NotificationStatus.SENDING, NotificationStatus.FAILED)
@@ -271,6 +273,32 @@ class Manager(RelaisItem, discriminator="manager"):
     role = UnicodeAttribute(null=True)  # administrateur | gestionnaire (chalicelib/data/directory.py); none: saved before roles
     # In every session cookie and login link; deactivation adds one, so none issued before works again.
     session_generation = NumberAttribute(default=0)
+
+
+class AlertPreferences(RelaisItem, discriminator="alert_preferences"):
+    """A manager's choice per kind of alert (chalicelib/domain/alerts.py): at once or in the digest."""
+
+    choices = JSONAttribute(default=dict)
+    urgent_at_once = BooleanAttribute(default=True)
+    updated_at = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+
+class DigestEntry(RelaisItem, discriminator="digest_entry"):
+    """An alert kept for the manager's next morning digest (expires by TTL if never reported)."""
+
+    manager_id = UnicodeAttribute()
+    ticket_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+    template = UnicodeAttribute()
+    params = JSONAttribute(default=dict)
+
+
+class DigestSent(RelaisItem, discriminator="digest_sent"):
+    """Up to when the last digest reported: the next one lists what came after."""
+
+    until = UnicodeAttribute()
+    version = VersionAttribute()
 
 
 class LoginToken(RelaisItem, discriminator="login_token"):

@@ -39,6 +39,14 @@ class TooLateToReschedule(Exception):
     """The presence check was already sent: the contractor announces a delay instead."""
 
 
+class TooSoon(Exception):
+    """A manual reminder within the quiet interval after the last one; `next_at` says when the next may go."""
+
+    def __init__(self, next_at: str) -> None:
+        super().__init__(next_at)
+        self.next_at = next_at
+
+
 class ContractorUnavailable(Exception):
     """The chosen contractor is deactivated or cannot be reached on the chosen channels."""
 

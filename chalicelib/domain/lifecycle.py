@@ -65,6 +65,8 @@ class Action(StrEnum):
     EDIT = "edit"
     OCCUPANT_ABSENT = "occupant_absent"
     REMIND_OCCUPANT = "remind_occupant"
+    CHANGE_URGENCY = "change_urgency"
+    REMIND_NOW = "remind_now"
 
 
 class Step(StrEnum):
@@ -94,6 +96,9 @@ EDITABLE_STATES = frozenset({State.SENT, State.QUOTE_REQUESTED, State.QUOTE_SUBM
 # The contractor accepted: from here on they see the occupant's contact details.
 ACCEPTED_STATES = frozenset({State.SCHEDULED, State.ON_SITE, State.COMPLETION_REQUESTED, State.COMPLETED,
                              State.INVOICE_REQUESTED, State.INVOICED, State.CLOSED})
+# Where the contractor owes the next answer (a scheduled job only once its presence check went out).
+AWAITING_CONTRACTOR = frozenset({State.SENT, State.QUOTE_REQUESTED, State.SCHEDULED, State.ON_SITE,
+                                 State.COMPLETION_REQUESTED, State.COMPLETED, State.INVOICE_REQUESTED})
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Action.OCCUPANT_ABSENT, Actor.OCCUPANT, OPEN_STATES, None),
     _t(Action.REMIND_OCCUPANT, Actor.SYSTEM, {State.SCHEDULED}, None),
     _t(Action.CHANGE_OWNER, Actor.MANAGER, OPEN_STATES | {State.REFUSED}, None),  # refused: still to hand to someone
+    # The urgency decides how fast timers chase (chalicelib/usecases/urgency.py): it may change while the ticket is open.
+    _t(Action.CHANGE_URGENCY, Actor.MANAGER, OPEN_STATES, None),
+    # "Relancer l'intervenant": the step's reminder at once, where the contractor has something to answer.
+    _t(Action.REMIND_NOW, Actor.MANAGER, AWAITING_CONTRACTOR, None),
     # Another contractor takes the request: the old link dies, the new one asks again. A refused
     # request too: the manager sends it to someone else rather than writing it out again.
     _t(Action.REASSIGN, Actor.MANAGER, {State.SENT, State.SCHEDULED, State.REFUSED}, State.SENT),

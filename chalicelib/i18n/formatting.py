@@ -91,6 +91,8 @@ EVENT_LABELS = {
     "edit": N_("Demande modifiée"),
     "occupant_absent": N_("L'occupant sera absent"),
     "occupant_reminder": N_("Rappel envoyé à l'occupant"),
+    "remind_now": N_("Relance envoyée par le gestionnaire"),
+    "change_urgency": N_("Urgence modifiée"),
 }
 
 NOTIFICATION_LABELS = {
@@ -120,6 +122,7 @@ NOTIFICATION_LABELS = {
     "occupant_rescheduled": N_("Occupant : nouvelle date"),
     "occupant_reminder": N_("Occupant : rappel la veille"),
     "occupant_cancelled": N_("Occupant : annulation"),
+    "manager_digest": N_("Résumé quotidien"),
 }
 
 # A glyph per kind of event, so the timeline reads at a glance (decorative: the label says it all).
@@ -131,6 +134,7 @@ EVENT_ICONS = {
     "request_invoice": "💶", "invoice_request": "💶", "invoice_overdue": "⚠", "submit_invoice": "💶", "waive_invoice": "💶",
     "close": "🔒", "notification_failed": "⚠", "email_bounced": "⚠", "notification_resent": "🔁",
     "reassign": "🔀", "change_owner": "🔀", "edit": "✏", "occupant_absent": "🏠", "occupant_reminder": "🏠",
+    "reassign": "🔀", "change_owner": "🔀", "remind_now": "🔔", "change_urgency": "⏫",
 }
 
 # What a contractor is asked at each step (SMS, email subject and button).
@@ -156,6 +160,7 @@ ALERT_HEADLINES = {
     "submit_invoice": N_("{name} a envoyé sa facture"),
     "submit_quote": N_("{name} a envoyé un devis"),
     "occupant_absent": N_("L'occupant a signalé qu'il sera absent"),
+    "delivery_failed": N_("Un message à {name} n'a pas pu être envoyé"),
 }
 
 
@@ -257,6 +262,7 @@ TIMER_LABELS = {
     "invoice_request": N_("Demande de facture"),
     "invoice_overdue": N_("Alerte si facture toujours manquante"),
     "occupant_reminder": N_("Rappel à l'occupant (la veille, 18 h)"),
+    "digest": N_("Résumé quotidien des alertes"),
 }
 
 # What a manager's edit changed, as the contractor is told ("Modification de la demande : nouvel accès").

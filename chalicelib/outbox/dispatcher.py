@@ -23,7 +23,7 @@ from chalicelib.data import agency, keys, links, listing, store
 from chalicelib.data.keys import OUTBOX_SHARD, ticket_id_of, ticket_pk
 from chalicelib.data.models import Event, Link, Notification, NotificationStatus, Ticket, settled
 from chalicelib.domain import clock, tokens
-from chalicelib.outbox import metrics, notification_text
+from chalicelib.outbox import metrics, notification_text, outgoing
 
 logger = Logger(service="relais", child=True)
 
@@ -72,6 +72,8 @@ def url_for_notification(notification: Notification) -> str:
 
         occupant = OccupantLink.get(ticket_pk(notification.ticket_id), keys.occupant_link_sk(int(params["occupant_link_number"])))
         return occupant_links.url_for(notification.ticket_id, occupant_links.secret_of(occupant))
+    if "digest" in params:
+        return f"{base}/admin"
     if "login_nonce" in params:
         key = signing_keys.at_version(params.get("key_version"))  # the key the link was made with, even if rotated since
         return f"{base}/admin/login/{tokens.derive_login_secret(key, params['login_nonce'])}"
@@ -149,6 +151,13 @@ def deliver(pk: str, sk: str, senders: Senders | None = None, now: datetime | No
         return "skipped"
     log = {"ticket_id": notification.ticket_id, "notification_id": notification.notification_id,
            "channel": notification.channel, "template": notification.template, "attempt": int(notification.attempts)}
+    if notification.channel == "email" and notification.audience == "manager":
+        from chalicelib.outbox import alert_routing  # at once, or in the morning digest, as the manager chose
+
+        if alert_routing.kept_for_digest(notification, now):
+            logger.info("alert kept for the digest", extra=log)
+            metrics.delivery("digested", notification.channel)
+            return "digested"
     if notification.channel == "email" and notification.audience == "contractor":
         from chalicelib.usecases import bounces  # an address SES reported as bouncing gets the SMS instead
 
@@ -217,6 +226,8 @@ def _mark_failed(notification: Notification, error: str, now: datetime) -> None:
             transaction.save(event)
         if ticket is not None:
             transaction.save(listing.attention_item(ticket, "delivery_failed", clock.iso(now)))
+            if notification.audience == "contractor":  # the manager is told by email too (or in the digest)
+                transaction.save(outgoing.to_manager(ticket, "manager_alert", now, {"alert": "delivery_failed"}))
 
 
 def _new_image(record: dict[str, Any]) -> dict[str, Any]:

@@ -45,6 +45,8 @@ PEOPLE_STEPS = {
     "notification_resent": "NotificationsResent",
     "edit": "RequestsEdited",
     "occupant_absent": "OccupantAbsencesSaid",
+    "change_urgency": "UrgenciesChanged",
+    "remind_now": "ManualReminders",
 }
 # What the timers and the outbox did to a ticket by themselves.
 SYSTEM_STEPS = {
@@ -61,7 +63,7 @@ SYSTEM_STEPS = {
 }
 STEP_METRICS = {**PEOPLE_STEPS, **SYSTEM_STEPS}
 OUTCOME_METRICS = {"sent": "NotificationsSent", "retry": "NotificationsRetried", "failed": "NotificationsFailed",
-                   "skipped_undeliverable": "NotificationsRerouted"}
+                   "skipped_undeliverable": "NotificationsRerouted", "digested": "AlertsKeptForDigest"}
 OUTBOX_AGE = "OutboxOldestPendingAgeSeconds"
 
 

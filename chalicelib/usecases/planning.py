@@ -5,6 +5,12 @@ one-time schedule with a fixed name per ticket and step. Its time comes from the
 own attributes, so after any change the wanted set is recomputed and compared with the
 set before: new or moved timers are (re)placed, vanished ones deleted. A timer that fires
 acts only if the ticket still wants exactly that timer: late, double or stale fires do nothing.
+
+How fast a request is chased depends on its urgency (chalicelib/config.py, `Cadence`): the
+ticket's urgency is part of what the times derive from, so changing it re-plans its timers in the
+same transaction (`replan_after_urgency_change` in chalicelib/usecases/urgency.py). Timers that
+write to the contractor by SMS never fall in the night (20:00-08:00 Europe/Paris) unless the
+request is an emergency: they move to 08:00, Paris wall-clock time, whatever the UTC offset that day.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from chalicelib.config import Timers
+from chalicelib.config import Cadence, Timers
 from chalicelib.data.models import Ticket
 from chalicelib.domain import clock
 from chalicelib.domain.lifecycle import State
@@ -60,33 +66,61 @@ def _planned(ticket: Ticket, hour: str | None = None) -> datetime | None:
     return local
 
 
+def out_of_the_night(moment: datetime, timers: Timers) -> datetime:
+    """`moment`, or 08:00 Europe/Paris when it falls in the night (20:00-08:00 by default). The
+    morning is built as a Paris date and hour, so it is 08:00 on both sides of a DST change."""
+    local = clock.paris(moment)
+    if timers.night_ends <= local.hour < timers.night_starts:
+        return moment
+    day = local.date() + timedelta(days=1) if local.hour >= timers.night_starts else local.date()
+    return datetime.combine(day, time(timers.night_ends), tzinfo=clock.PARIS)
+
+
+def quiet_nights(ticket: Ticket, timers: Timers) -> bool:
+    """Whether the ticket's contractor timers keep out of the night: an SMS would wake them, unless
+    the request is an emergency."""
+    return timers.cadence(ticket.urgency).quiet_nights and "sms" in [str(c) for c in ticket.channels or []]
+
+
+def _to_contractor(moment: datetime, ticket: Ticket, timers: Timers) -> datetime:
+    return out_of_the_night(moment, timers) if quiet_nights(ticket, timers) else moment
+
+
+def _unanswered(ticket: Ticket, cadence: Cadence, timers: Timers) -> list[Timer]:
+    """The reminder, then the manager's alert: never before the reminder it follows, so a reminder
+    moved to the morning moves the alert by as much."""
+    sent = clock.parse_iso(str(ticket.request_sent_at))
+    reminder = _to_contractor(sent + timedelta(hours=cadence.reminder_hours), ticket, timers)
+    alert = max(sent + timedelta(hours=cadence.answer_alert_hours),
+                reminder + timedelta(hours=cadence.answer_alert_hours - cadence.reminder_hours))
+    result = [] if ticket.reminders_sent else [Timer(REMINDER, reminder)]
+    return result + ([] if ticket.answer_alerted else [Timer(ANSWER_OVERDUE, alert)])
+
+
 def wanted(ticket: Ticket, timers: Timers) -> dict[str, Timer]:
     """The timers this ticket needs now, by step."""
     state = State(ticket.state)
+    cadence = timers.cadence(ticket.urgency)
     result: list[Timer] = []
     if state in (State.SENT, State.QUOTE_REQUESTED) and ticket.request_sent_at:
-        sent = clock.parse_iso(ticket.request_sent_at)
-        if not ticket.reminders_sent:
-            result.append(Timer(REMINDER, sent + timedelta(hours=timers.reminder_hours)))
-        if not ticket.answer_alerted:
-            result.append(Timer(ANSWER_OVERDUE, sent + timedelta(hours=timers.answer_alert_hours)))
+        result += _unanswered(ticket, cadence, timers)
     elif state is State.SCHEDULED and (planned := _planned(ticket)) is not None:
         if (occupant_reminder := _occupant_reminder(ticket, planned)) is not None:
             result.append(occupant_reminder)
         if not ticket.presence_requested_at:
-            result.append(Timer(PRESENCE_CHECK, planned))
+            result.append(Timer(PRESENCE_CHECK, planned))  # the hour the contractor chose: they are at work
         elif not ticket.presence_alerted:
             expected = _planned(ticket, ticket.late_until) or planned
-            result.append(Timer(PRESENCE_OVERDUE, expected + timedelta(minutes=timers.presence_grace_minutes)))
+            result.append(Timer(PRESENCE_OVERDUE, expected + timedelta(minutes=cadence.presence_grace_minutes)))
     elif state is State.ON_SITE and ticket.on_site_at:
-        result.append(Timer(COMPLETION_OFFER,
-                            clock.parse_iso(ticket.on_site_at) + timedelta(hours=timers.completion_offer_hours)))
+        result.append(Timer(COMPLETION_OFFER, _to_contractor(
+            clock.parse_iso(ticket.on_site_at) + timedelta(hours=timers.completion_offer_hours), ticket, timers)))
     elif state in (State.COMPLETED, State.INVOICE_REQUESTED) and ticket.completed_at:
         done = int(ticket.invoice_requests or 0)
         due = (clock.parse_iso(ticket.completed_at) + timedelta(days=timers.invoice_first_days)
                + timedelta(days=timers.invoice_every_days) * done)
         if done < timers.invoice_max_requests:
-            result.append(Timer(INVOICE_REQUEST, due, round=done + 1))
+            result.append(Timer(INVOICE_REQUEST, _to_contractor(due, ticket, timers), round=done + 1))
         elif not ticket.invoice_alerted:
             result.append(Timer(INVOICE_OVERDUE, due))
     return {timer.step: Timer(timer.step, timer.at.astimezone(clock.UTC_ZONE), timer.round) for timer in result}

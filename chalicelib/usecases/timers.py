@@ -22,6 +22,7 @@ from chalicelib.domain import clock
 from chalicelib.domain.errors import AlreadySubmitted, Conflict, NotAllowed, NotFound
 from chalicelib.domain.lifecycle import Action
 from chalicelib.outbox import outgoing
+from chalicelib.outbox.alert_routing import DIGEST_STEP
 from chalicelib.usecases import changes, occupants, planning
 from chalicelib.usecases.changes import SYSTEM
 
@@ -97,8 +98,13 @@ STEPS: dict[str, Step] = {
 
 
 def fire(payload: dict[str, Any], now: datetime | None = None) -> str:
-    """Handle one schedule fire. Returns what happened: done, stale, duplicate or gone."""
+    """Handle one schedule fire. Returns what happened: done, stale, duplicate or gone (and empty for a
+    digest with nothing to report)."""
     now = now or clock.now()
+    if payload.get("step") == DIGEST_STEP:  # a manager's morning digest (a recurring schedule)
+        from chalicelib.usecases import digest
+
+        return digest.send_digest(str(payload.get("manager_id", "")), payload.get("at"), now)
     ticket_id = str(payload.get("ticket_id", ""))
     step = STEPS.get(str(payload.get("step")))
     if step is None or len(ticket_id) != 26:

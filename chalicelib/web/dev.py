@@ -58,7 +58,8 @@ def _schedules_page(fired: str = "", status: int = 200) -> Response:
     pending = scheduler.pending()
     tickets = directory.current_tickets(str(s.payload.get("ticket_id", "")) for s in pending)
     listing = [{"name": s.name, "at_iso": clock.iso(s.at), "step": s.payload.get("step", ""),
-                "ticket_id": s.payload.get("ticket_id", ""), "ticket": tickets.get(str(s.payload.get("ticket_id", "")))}
+                "ticket_id": s.payload.get("ticket_id", ""), "ticket": tickets.get(str(s.payload.get("ticket_id", ""))),
+                "manager_id": s.payload.get("manager_id", ""), "recurring": s.recurring}
                for s in pending]
     return http.html("dev/schedules.html", status=status, schedules=listing, csrf=_csrf(), fired=fired)
 
@@ -69,7 +70,8 @@ def schedules_page() -> Response:
     if not settings().is_local:
         return NOT_FOUND
     fired = {"done": N_("Étape déclenchée."), "stale": N_("Étape ignorée : le ticket n'en a plus besoin."),
-             "duplicate": N_("Étape déjà déclenchée."), "gone": N_("Ticket introuvable.")}
+             "duplicate": N_("Étape déjà déclenchée."), "gone": N_("Ticket introuvable."),
+             "empty": N_("Résumé quotidien : rien de nouveau, aucun e-mail envoyé.")}
     params: dict[str, str] = dict(bp.current_request.query_params or {})
     outcome = params.get("fired", "")
     return _schedules_page(fired.get(outcome, ""))

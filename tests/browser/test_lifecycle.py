@@ -113,6 +113,11 @@ def test_a_quote_request_walks_to_closed_through_the_schedules(relais: Relais, d
     # 1. The manager signs in and asks Karim Benali for a quote.
     manager = desktop.new_page()
     _sign_in(relais, manager)
+    # A routine request's quote and invoice alerts wait for the morning digest by default: this manager reads them at once.
+    manager.goto("/admin/alerts")
+    manager.locator("#kind-quotes input[value=immediate]").check()
+    manager.locator("#kind-invoices input[value=immediate]").check()
+    manager.get_by_role("button", name="Enregistrer").click()
     manager.goto("/admin/tickets/new")
     manager.get_by_label("Demande de devis").check()
     manager.get_by_label("Intervenant").select_option(value=relais.people.plumber.contractor_id)

@@ -83,13 +83,17 @@ def test_ses_down_retries_then_marks_failed_and_the_manager_sees_it(client: Clie
         pump.drain()
         for _ in range(5):
             dispatcher.sweep()
-    assert outage.calls == 3  # RELAIS_NOTIFICATION_MAX_ATTEMPTS in the tests
+    # RELAIS_NOTIFICATION_MAX_ATTEMPTS in the tests, for the request, then for the manager's alert about it
+    # (SES is down for it too; an alert that fails alerts nobody: no loop).
+    assert outage.calls == 3 + 3
     email = notification(ticket.ticket_id, "email")
     assert email.status == "failed" and email.attempts == 3
     assert "EndpointConnectionError" in (email.last_error or "")
     assert notification(ticket.ticket_id, "sms").status == "sent"  # one channel's outage spares the other
     view = store.load_ticket(ticket.ticket_id)
-    assert [e.event_type for e in view.events] == ["created", "notification_failed"]
+    assert [e.event_type for e in view.events] == ["created", "notification_failed", "notification_failed"]
+    alert = next(n for n in view.notifications if n.audience == "manager")
+    assert (alert.params["alert"], alert.status) == ("delivery_failed", "failed")
     assert len(sent_messages(aws)["email"]) == 0
 
 

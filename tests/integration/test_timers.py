@@ -15,10 +15,11 @@ import boto3
 import pytest
 from chalice.test import Client
 
+from chalicelib.config import settings
 from chalicelib.data import store
 from chalicelib.dev import scheduler
 from chalicelib.domain import clock
-from chalicelib.usecases import timers
+from chalicelib.usecases import planning, timers
 from tests.integration.conftest import FORM_HEADERS, People, contractor_path, new_ticket, sent_messages, tomorrow_paris
 from tests.integration.test_admin import csrf_of, signed_in_headers
 from tests.integration.test_conversation import JPEG, PDF, upload
@@ -169,7 +170,7 @@ def test_a_delay_moves_the_alert_and_the_manager_is_told(client: Client, people:
     assert act(client, path, "late", {"late_until": "15:15"}).status_code == 303
     pump.drain()
     held = schedule(f"{ticket.ticket_id}-presence_overdue")
-    assert held["ScheduleExpression"] == f"at({tomorrow_paris()}T15:45:00)"
+    assert held["ScheduleExpression"] == f"at({tomorrow_paris()}T15:35:00)"  # an urgent job: 20 minutes of grace
     assert any("sera en retard" in m["subject"] for m in sent_messages(aws)["email"])
 
 
@@ -183,7 +184,8 @@ def test_from_presence_to_closed_with_the_invoice_chase(client: Client, people: 
     pump.drain()
     on_site_at = clock.parse_iso(store.load_ticket(ticket.ticket_id).ticket.on_site_at or "")
     offer = schedule(f"{ticket.ticket_id}-completion_offer")["ScheduleExpression"]
-    assert offer == f"at({clock.paris(on_site_at + timedelta(hours=4)).strftime('%Y-%m-%dT%H:%M:%S')})"
+    offered = planning.out_of_the_night(on_site_at + timedelta(hours=4), settings().timers)  # an SMS: never at night
+    assert offer == f"at({clock.paris(offered).strftime('%Y-%m-%dT%H:%M:%S')})"
     assert fire(ticket.ticket_id, "completion_offer") == "done"
     assert state(ticket.ticket_id) == "completion_requested"
     pump.drain()
@@ -323,7 +325,8 @@ def test_an_unanswered_request_is_sent_again_once_then_the_manager_is_alerted(cl
     pump.drain()
     created = clock.parse_iso(store.load_ticket(ticket.ticket_id).ticket.request_sent_at or "")
     reminder = schedule(f"{ticket.ticket_id}-reminder")["ScheduleExpression"]
-    assert reminder == f"at({clock.paris(created + timedelta(hours=24)).strftime('%Y-%m-%dT%H:%M:%S')})"
+    reminded = planning.out_of_the_night(created + timedelta(hours=4), settings().timers)  # urgent: after 4 h, by day
+    assert reminder == f"at({clock.paris(reminded).strftime('%Y-%m-%dT%H:%M:%S')})"
     assert fire(ticket.ticket_id, "reminder") == "done"
     pump.drain()
     assert sum(ticket.reference in text for text in sms_texts(aws)) == 2

@@ -28,7 +28,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from chalicelib import i18n
-from chalicelib.domain import forms
+from chalicelib.config import DEFAULT_CADENCES
+from chalicelib.domain import alerts, forms
 from chalicelib.i18n import formatting, rendering
 from chalicelib.outbox import notification_text
 
@@ -278,7 +279,27 @@ PAGES: list[tuple[str, dict[str, Any]]] = [
     ("admin/ticket.html", {"session": SESSION, "ticket": TICKET, "actions": ["cancel", "message"], "errors": {},
                            "view": SimpleNamespace(events=EVENTS, notifications=NOTIFICATIONS, thread=lambda **_: EVENTS),
                            "notice": None, "values": {}, "file_errors": [], "message_form_id": "m" * 32,
-                           "new_form_id": TOKEN, "timers": [{"step": "presence_check", "at_iso": "2026-12-01T10:00:00.000Z"}]}),
+                           "new_form_id": TOKEN, "timers": [{"step": "presence_check", "at_iso": "2026-12-01T10:00:00.000Z"}],
+                           "timing": {"cadence": DEFAULT_CADENCES["normal"], "quiet_nights": False, "night": (20, 8),
+                                      "can_remind": False, "remind_from": ""}}),
+    *[("admin/ticket.html", {"session": SESSION, "ticket": TICKET, "actions": ["remind_now", "change_urgency"],
+                             "errors": {"remind_now_note": "Une relance vient d'être envoyée : la suivante est possible 15 minutes après.",
+                                        "change_urgency_urgency": "C'est déjà l'urgence du ticket."},
+                             "view": SimpleNamespace(events=EVENTS, notifications=NOTIFICATIONS, thread=lambda **_: EVENTS),
+                             "notice": None, "values": {}, "file_errors": [], "message_form_id": "m" * 32,
+                             "new_form_id": TOKEN, "timers": [{"step": "reminder", "at_iso": "2026-12-01T10:00:00.000Z"}],
+                             "timing": {"cadence": DEFAULT_CADENCES["urgent"], "quiet_nights": True, "night": (20, 8),
+                                        "can_remind": True, "remind_from": remind_from}})
+      for remind_from in ("", "2026-12-01T10:15:00.000Z")],
+    ("admin/attention.html", {"session": SESSION, "total": 1, "remindable": {"unanswered"}, "new_form_id": TOKEN,
+                              "groups": {"unanswered": [SimpleNamespace(ticket_id="T", reference="2026-00001", title="Fuite",
+                                                                        contractor_name="Karim", since="2026-11-27T08:00:00.000Z")]}}),
+    ("admin/alert_preferences.html", {"session": SESSION, "kinds": alerts.KINDS, "urgent_at_once": True, "version": "1",
+                                      "choices": {kind: default for kind, (_label, default) in alerts.KINDS.items()},
+                                      "notice": "Préférences enregistrées : les prochaines alertes les suivent."}),
+    ("dev/schedules.html", {"schedules": [{"name": "digest-M", "at_iso": "2026-12-01T07:00:00.000Z", "step": "digest",
+                                            "ticket_id": "", "manager_id": "M", "recurring": True}], "csrf": "c",
+                            "fired": ""}),
     ("contractor/form.html", {"token": TOKEN, "ticket": TICKET, "step": "answer_request", "thread": THREAD, "errors": {}, "values": {},
                               "contacts": {"agency_name": "Gestion Démo", "agency_phone": "+33478000000",
                                            "call_uri": "tel:+33478000000", "manager_name": "Claire Martin"}}),
@@ -330,7 +351,13 @@ MESSAGE_PARAMS = {
     "contractor_name": "Karim Benali", "manager_name": "Claire Martin", "reference": "R-2026-0042", "title": "Leaking pipe",
     "description": "Water on floor 3", "site_address": "12 Lilac Street, Lyon", "access_notes": "Code 4521B",
     "urgency": "emergency", "planned_date": "2026-12-01", "planned_time": "09:30", "comment": "Bring a ladder",
-    "reason": "Busy",
+    "reason": "Busy", "note": "Before noon please", "day": "2026-12-01", "count": 2, "more": True,
+    "tickets": [{"ticket_id": "T", "reference": "R-2026-0042", "title": "Leaking pipe", "url": "http://x/admin/tickets/T",
+                 "items": [{"at": "2026-11-30T15:00:00.000Z", "template": t, "alert": a, "contractor_name": "Karim Benali",
+                            "author": "Karim Benali", "detail": "Bring a ladder", "planned_date": "2026-12-01",
+                            "planned_time": "09:30"}
+                           for t, a in (("manager_accepted", None), ("manager_refused", None), ("manager_message", None),
+                                        ("manager_alert", "delivery_failed"))]}],
 }
 # Template names as the outbox uses them: shared files (contractor_step, manager_alert) by each of their uses.
 _SHARED_FILES = {"contractor_step": sorted(formatting.STEP_HEADLINES)}

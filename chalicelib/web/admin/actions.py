@@ -20,11 +20,12 @@ from chalicelib.web.session import signed_in
 if TYPE_CHECKING:
     from chalicelib.data import directory
     from chalicelib.domain import forms
-    from chalicelib.usecases import auth, completion, conversation, quotes, ticket_admin, tickets
+    from chalicelib.usecases import auth, completion, conversation, manual_reminder, quotes, ticket_admin, tickets, urgency
 else:
     auth, completion, conversation, quotes, ticket_admin, tickets = deferred.modules(
         "usecases.auth", "usecases.completion", "usecases.conversation", "usecases.quotes", "usecases.ticket_admin",
         "usecases.tickets")
+    manual_reminder, urgency = deferred.modules("usecases.manual_reminder", "usecases.urgency")
     directory, forms = deferred.modules("data.directory", "domain.forms")
 
 bp = http.Blueprint(__name__)
@@ -82,7 +83,26 @@ MANAGER_ACTIONS: dict[str, ManagerAction] = {
     "reassign_quote": lambda v, s, f, sid, now: _reassign(v, s, f, sid, now),
     "resend": lambda v, s, f, sid, now: _resend(v, s, f, now),
     "change_owner": lambda v, s, f, sid, now: _change_owner(v, s, f, sid, now),
+    "remind_now": lambda v, s, f, sid, now: _remind_now(v, s, f, sid, now),
+    "change_urgency": lambda v, s, f, sid, now: _change_urgency(v, s, f, sid, now),
 }
+
+
+def _remind_now(view: store.TicketView, session: auth.Session, form: http.Form, submission_id: str, now: datetime) -> Any:
+    try:
+        return manual_reminder.remind_now(view, session.manager, form.get("note"), submission_id, now)
+    except manual_reminder.TooSoon as exc:
+        raise _Invalid({"note": N_("Une relance vient d'être envoyée : la suivante est possible 15 minutes après.")}) from exc
+
+
+def _change_urgency(view: store.TicketView, session: auth.Session, form: http.Form, submission_id: str, now: datetime) -> Any:
+    if form.get("urgency") == view.ticket.urgency:
+        raise _Invalid({"urgency": N_("C'est déjà l'urgence du ticket.")})
+    try:
+        return urgency.replan_after_urgency_change(view, tickets.manager_who(session.manager), form.get("urgency"),
+                                                   now=now, submission_id=submission_id)
+    except ValueError as exc:
+        raise _Invalid({"urgency": N_("Urgence inconnue.")}) from exc
 
 
 def _change_owner(view: store.TicketView, session: auth.Session, form: http.Form, submission_id: str, now: datetime) -> Any:
@@ -124,7 +144,7 @@ def _manager_action(session: auth.Session, ticket_id: str, action: str) -> Respo
         return render_ticket_page(session, view, 400, errors={"reason": N_("Formulaire invalide, rechargez la page.")})
     try:
         if http.recorded(lambda: run(view, session, form, form_id, clock.now()), form_id):
-            return http.redirect(f"/admin/tickets/{ticket_id}")
+            return http.redirect("/admin" if form.get("back") == "attention" else f"/admin/tickets/{ticket_id}")
     except _Invalid as invalid:
         return render_ticket_page(session, view, 400, errors={f"{action}_{k}": v for k, v in invalid.errors.items()})
     return render_ticket_page(session, store.load_ticket(ticket_id), 409,

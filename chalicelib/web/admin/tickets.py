@@ -15,6 +15,7 @@ from chalicelib.domain import clock, ids, tokens
 from chalicelib.domain.lifecycle import State
 from chalicelib.domain.text import N_
 from chalicelib.web import deferred, http
+from chalicelib.web.admin import timing
 from chalicelib.web.session import admin_page, signed_in
 
 # Loaded by the first admin request, not by a contractor's (see chalicelib/web/deferred.py).
@@ -39,7 +40,8 @@ bp = http.Blueprint(__name__)
 def home(session: auth.Session) -> Response:
     """À traiter: what needs this manager, grouped by reason, with counts (one Query)."""
     groups = listing.attention_for(session.manager.manager_id)
-    return admin_page(session, "admin/attention.html", groups=groups, total=sum(len(items) for items in groups.values()))
+    return admin_page(session, "admin/attention.html", groups=groups, total=sum(len(items) for items in groups.values()),
+                      remindable=timing.WAITING_ON_CONTRACTOR, new_form_id=tokens.new_random_secret)
 
 
 CURSOR_MAX_AGE = 24 * 3600
@@ -182,7 +184,7 @@ def render_ticket_page(session: auth.Session, view: store.TicketView, status: in
               for t in sorted(planning.wanted(view.ticket, settings().timers).values(), key=lambda t: t.at)]
     actions = [a.value for a in tickets.manager_actions(view.ticket)]
     return admin_page(session, "admin/ticket.html", status=status, view=view, ticket=view.ticket, timers=timers,
-                      actions=actions,
+                      actions=actions, timing=timing.panel(view.ticket),
                       notice=notice, errors=errors or {}, values=values or {}, file_errors=file_errors or [],
                       form_id=tokens.new_random_secret(), message_form_id=tokens.new_random_secret(),
                       link_days=settings().link_lifetime_days_after_close,
