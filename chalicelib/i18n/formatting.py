@@ -134,7 +134,7 @@ EVENT_ICONS = {
     "request_invoice": "💶", "invoice_request": "💶", "invoice_overdue": "⚠", "submit_invoice": "💶", "waive_invoice": "💶",
     "close": "🔒", "notification_failed": "⚠", "email_bounced": "⚠", "notification_resent": "🔁",
     "reassign": "🔀", "change_owner": "🔀", "edit": "✏", "occupant_absent": "🏠", "occupant_reminder": "🏠",
-    "reassign": "🔀", "change_owner": "🔀", "remind_now": "🔔", "change_urgency": "⏫",
+    "remind_now": "🔔", "change_urgency": "⏫",
 }
 
 # What a contractor is asked at each step (SMS, email subject and button).

@@ -21,12 +21,6 @@ from chalicelib.domain.lifecycle import Action
 from chalicelib.usecases import changes
 
 
-def after_urgency_change(ticket: Ticket, previous: str, now: datetime) -> None:
-    """THE hook for h16-timing's `replan_after_urgency_change` (chalicelib/usecases/), to be called here
-    at merge. Until then the timers follow the ticket anyway: changes.transition compares the timers
-    planning.wanted gives before and after the edit and replaces them in the same transaction."""
-
-
 def edit_request(view: store.TicketView, manager: Manager, edit: RequestEdit, files: list[dict[str, Any]],
                  seen_version: int, submission_id: str, now: datetime) -> Event:
     """Raises Conflict when the ticket changed since the form was shown, NothingChanged, NotAllowed
@@ -37,14 +31,13 @@ def edit_request(view: store.TicketView, manager: Manager, edit: RequestEdit, fi
     changed = edit.changes(ticket)
     if not changed and not files:
         raise NothingChanged()
-    previous_urgency = ticket.urgency
 
     def apply(t: Ticket) -> None:
         for name, change in changed.items():
             setattr(t, name, change["after"])
         t.edits = int(t.edits or 0) + 1
-        if "urgency" in changed:
-            after_urgency_change(t, previous_urgency, now)
+        # A new urgency re-plans the timers in this same transaction: changes.transition compares the
+        # timers planning.wanted derives before and after (cadences by urgency, usecases/urgency.py).
 
     extra = {"changed": list(changed), "files": files, "edited_by": manager.name}
     return changes.transition(

@@ -172,3 +172,25 @@ def test_files_added_to_a_sent_request_reach_the_contractor(client: Client, peop
     # The same file cannot be recorded twice.
     again = edit(client, headers, ticket.ticket_id, files=((key, "Plan d'accès.pdf"),))
     assert again.status_code == 400
+
+
+def test_an_edit_that_raises_the_urgency_brings_the_reminder_forward_in_the_same_transaction(
+        client: Client, people: People, pump: Any, aws: str) -> None:
+    """The edit form's urgency re-plans like the urgency control (tests/integration/test_cadences.py).
+    An emergency, which knows no night: the times do not depend on when the test runs."""
+    import json
+    from datetime import timedelta
+
+    from tests.integration.test_cadences import held, request
+
+    sent = clock.now().replace(microsecond=0)
+    ticket = request(people, "normal", sent, channels=("email",))
+    pump.drain()
+    assert json.loads(held(f"{ticket.ticket_id}-reminder")["Target"]["Input"])["at"] == clock.iso(sent + timedelta(hours=24))
+    headers = signed_in_headers(client, people)
+    assert edit(client, headers, ticket.ticket_id, urgency="emergency", title="Fuite sous l'évier, eau coupée").status_code == 303
+    pump.drain()
+    assert json.loads(held(f"{ticket.ticket_id}-reminder")["Target"]["Input"])["at"] == clock.iso(sent + timedelta(hours=1))
+    assert json.loads(held(f"{ticket.ticket_id}-answer_overdue")["Target"]["Input"])["at"] == clock.iso(sent + timedelta(hours=2))
+    [event] = [e for e in store.load_ticket(ticket.ticket_id).events if e.event_type == "edit"]
+    assert event.data["changes"]["urgency"] == {"before": "normal", "after": "emergency"}

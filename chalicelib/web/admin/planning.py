@@ -47,9 +47,10 @@ def week_page(session: auth.Session) -> Response:
     owner = query.get("owner", session.manager.manager_id)
     if owner != "all" and not ids.looks_valid(owner):
         owner = session.manager.manager_id
-    now, grace = clock.now(), settings().timers.presence_grace_minutes
+    now, timers = clock.now(), settings().timers
     by_day: dict[str, list[Any]] = {}
     for entry in week_plan.week(monday, None if owner == "all" else owner):
+        grace = timers.cadence(entry.urgency).presence_grace_minutes  # late sooner for an emergency
         by_day.setdefault(entry.planned_date, []).append((entry, week_plan.progress(entry, now, grace)))
     shown = [day] if day else [monday + timedelta(days=n) for n in range(7)]
 
