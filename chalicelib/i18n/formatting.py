@@ -69,6 +69,18 @@ EVENT_LABELS = {
     "reassign": N_("Confié à un autre intervenant"),
     "change_owner": N_("Confié à un autre gestionnaire"),
     "notification_resent": N_("Notification renvoyée"),
+    "email_held": N_("E-mail retenu"),
+    "email_refused": N_("Réponse par e-mail refusée (lien révoqué ou intervention close) : le numéro de l'agence lui a été donné"),
+}
+
+# Why an emailed reply was held for the manager instead of joining the thread (usecases/inbound_mail.py).
+HELD_LABELS = {
+    "unknown_sender": N_("Reçu d'une adresse inconnue"),
+    "unauthenticated": N_("Expéditeur non authentifié (SPF et DKIM en échec)"),
+    "spam": N_("Signalé comme indésirable"),
+    "too_large": N_("Trop volumineux pour être lu"),
+    "too_many_parts": N_("Trop de parties pour être lu"),
+    "too_deep": N_("Trop imbriqué pour être lu"),
 }
 
 NOTIFICATION_LABELS = {
@@ -93,6 +105,8 @@ NOTIFICATION_LABELS = {
     "invoice_overdue": N_("Planification : alerte facture"),
     "delete": N_("Planification : suppression"),
     "login_link": N_("Lien de connexion"),
+    "manager_held_email": N_("Alerte : e-mail retenu"),
+    "reply_refused": N_("Réponse automatique : lien expiré"),
 }
 
 # A glyph per kind of event, so the timeline reads at a glance (decorative: the label says it all).
@@ -103,7 +117,7 @@ EVENT_ICONS = {
     "request_completion": "🏁", "completion_request": "🏁", "complete": "🏁", "complete_with_invoice": "🏁",
     "request_invoice": "💶", "invoice_request": "💶", "invoice_overdue": "⚠", "submit_invoice": "💶", "waive_invoice": "💶",
     "close": "🔒", "notification_failed": "⚠", "email_bounced": "⚠", "notification_resent": "🔁",
-    "reassign": "🔀", "change_owner": "🔀",
+    "reassign": "🔀", "change_owner": "🔀", "email_held": "✉", "email_refused": "↩",
 }
 
 # What a contractor is asked at each step (SMS, email subject and button).
@@ -179,7 +193,7 @@ TIMER_LABELS = {
 }
 
 LABELS = {"timer": TIMER_LABELS, "state": STATE_LABELS, "urgency": URGENCY_LABELS, "event": EVENT_LABELS,
-          "notification": NOTIFICATION_LABELS}
+          "notification": NOTIFICATION_LABELS, "held": HELD_LABELS}
 
 
 def label(value: str, table: str, language: str = "fr") -> str:

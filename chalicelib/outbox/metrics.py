@@ -55,6 +55,8 @@ SYSTEM_STEPS = {
     "invoice_overdue": "ManagerAlertsFired",
     "notification_failed": "DeliveryFailuresShown",
     "email_bounced": "EmailsBounced",
+    "email_held": "EmailRepliesHeld",
+    "email_refused": "EmailRepliesRefused",
 }
 STEP_METRICS = {**PEOPLE_STEPS, **SYSTEM_STEPS}
 OUTCOME_METRICS = {"sent": "NotificationsSent", "retry": "NotificationsRetried", "failed": "NotificationsFailed",
