@@ -37,7 +37,7 @@ class _Handler:
     def __init__(self, receive: Callable[[dict[str, Any], Any], Any]) -> None:
         self.receive = receive
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # aiosmtpd calls it by this name
         from chalicelib.aws import inbound
 
         message_id = new_message_id()

@@ -70,7 +70,7 @@ EVENT_LABELS = {
     "change_owner": N_("Confié à un autre gestionnaire"),
     "notification_resent": N_("Notification renvoyée"),
     "email_held": N_("E-mail retenu"),
-    "email_refused": N_("Réponse par e-mail refusée (lien révoqué ou intervention close) : le numéro de l'agence lui a été donné"),
+    "email_refused": N_("Réponse par e-mail refusée (lien révoqué ou ticket clos) : le numéro de l'agence lui a été donné"),
 }
 
 # Why an emailed reply was held for the manager instead of joining the thread (usecases/inbound_mail.py).
