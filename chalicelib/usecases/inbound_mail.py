@@ -31,7 +31,9 @@ from chalicelib.outbox import outgoing
 from chalicelib.usecases import changes, conversation
 
 ATTEMPTS = 3
-HELD, REFUSED = "email_held", "email_refused"  # manager-only events (store.MANAGER_ONLY_EVENTS)
+# Manager-only events (store.MANAGER_ONLY_EVENTS).
+HELD = "email_held"
+REFUSED = "email_refused"
 
 
 @dataclass(frozen=True)
