@@ -355,3 +355,35 @@ def test_html_only_mail_with_scripts_becomes_safe_text(client: Client, people: P
     page = client.http.get(f"/admin/tickets/{ticket.ticket_id}", headers=signed_in_headers(client, people)).body.decode()
     assert "&lt;script&gt;pas du code&lt;/script&gt;" in page and "<script>pas du code" not in page
     assert "alert(" not in page and "ancien" not in page
+
+
+def test_the_dev_outbox_answers_an_email_through_the_smtp_stand_in(client: Client, people: People, replies: None,
+                                                                   pump: Any, aws: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import html as markup
+    import re
+
+    import app as relais_app
+
+    ticket = new_ticket(people)
+    pump.drain()
+    page = client.http.get("/dev/outbox").body.decode()
+    form = re.search(r'<form method="post" action="/dev/outbox/reply">(.*?)</form>', page, re.S)
+    assert form, "no Répondre form on the dev outbox"
+    fields = {name: markup.unescape(value) for name, value in re.findall(r'name="(\w+)" value="([^"]*)"', form.group(1))}
+    assert fields["sender"] == KARIM and fields["to"] == contractor_reply_address(ticket.ticket_id)
+    port = free_port()
+    monkeypatch.setenv("RELAIS_SMTP_PORT", str(port))
+    server = smtp.start(relais_app.receive_email, port)
+    try:
+        from urllib.parse import urlencode
+
+        answered = client.http.post("/dev/outbox/reply", headers={"Content-Type": "application/x-www-form-urlencoded"},
+                                    body=urlencode({**fields, "body": "J'arrive à 14h."}))
+        forged = client.http.post("/dev/outbox/reply", headers={"Content-Type": "application/x-www-form-urlencoded"},
+                                  body=urlencode({**fields, "csrf": "faux", "body": "Intrus"}))
+    finally:
+        server.stop()
+    assert answered.status_code == 303 and forged.status_code == 403
+    [message] = events(ticket.ticket_id, "message")
+    assert (message.actor, message.data["body"]) == ("contractor", "J'arrive à 14h.")  # the quoted email left out
