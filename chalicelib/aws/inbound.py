@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from chalicelib.aws import clients
 from chalicelib.config import settings
-from chalicelib.domain.received_mail import MAX_MESSAGE_BYTES, Unreadable
+from chalicelib.domain.errors import Unreadable
+from chalicelib.domain.received_mail import MAX_MESSAGE_BYTES
 
 INBOUND_PREFIX = "inbound/"  # infra/template.yml: the receipt rule's ObjectKeyPrefix and a lifecycle rule
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from email.message import Message
 
 from chalicelib.domain import reply_text
+from chalicelib.domain.errors import Unreadable
 
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024  # SES takes up to 40 MB; uploads take 20 MB a file
 MAX_PARTS = 100
@@ -21,14 +22,6 @@ _CONTENT_TYPE_LINE = re.compile(rb"^content-type\s*:", re.IGNORECASE | re.MULTIL
 _AUTO_SUBJECT = re.compile(r"^\s*(?:r[ée]ponse automatique|automatic reply|auto(?:matic)?[- ]?reply|out of (?:the )?office|"
                            r"absence|absent|undeliver|delivery status notification|mail delivery failed|"
                            r"non remis|message non distribu)", re.IGNORECASE)
-
-
-class Unreadable(Exception):
-    """Refused before reading: too large, too many parts, nested too deep. `reason` is a short code."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,10 @@ from chalicelib.aws import inbound, uploads
 from chalicelib.data import agency, directory, listing, reply_addresses, store
 from chalicelib.data.reply_addresses import Replier
 from chalicelib.domain import clock, contacts, received_mail, reply_address, tokens
-from chalicelib.domain.errors import AlreadySubmitted, Conflict, MessageRejected, NotFound
+from chalicelib.domain.errors import AlreadySubmitted, Conflict, MessageRejected, NotFound, Unreadable
 from chalicelib.domain.forms import MESSAGE_MAX, MESSAGE_MAX_FILES, TOO_MANY_FILES
 from chalicelib.domain.lifecycle import State
-from chalicelib.domain.received_mail import ReceivedMail, Unreadable
+from chalicelib.domain.received_mail import ReceivedMail
 from chalicelib.logs import logger
 from chalicelib.outbox import outgoing
 from chalicelib.usecases import changes, conversation

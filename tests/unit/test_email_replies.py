@@ -8,7 +8,7 @@ from email.message import EmailMessage
 import pytest
 
 from chalicelib.domain import received_mail, reply_address, reply_text
-from chalicelib.domain.received_mail import Unreadable
+from chalicelib.domain.errors import Unreadable
 
 FRENCH_GMAIL = ("Je passe jeudi à 8h.\n\nCordialement,\nKarim Benali\nPlomberie Benali\n\n"
                 "Le lun. 30 nov. 2026 à 10:12, Gestion Démo <r.x@reponses.gestion-demo.fr> a écrit :\n"

@@ -330,7 +330,8 @@ MESSAGE_PARAMS = {
     "contractor_name": "Karim Benali", "manager_name": "Claire Martin", "reference": "R-2026-0042", "title": "Leaking pipe",
     "description": "Water on floor 3", "site_address": "12 Lilac Street, Lyon", "access_notes": "Code 4521B",
     "urgency": "emergency", "planned_date": "2026-12-01", "planned_time": "09:30", "comment": "Bring a ladder",
-    "reason": "Busy",
+    "reason": "Busy", "agency_name": "Gestion Demo", "agency_phone": "+33478000000", "sender": "c***@example.com",
+    "held_reason": "unknown_sender",
 }
 # Template names as the outbox uses them: shared files (contractor_step, manager_alert) by each of their uses.
 _SHARED_FILES = {"contractor_step": sorted(formatting.STEP_HEADLINES)}
