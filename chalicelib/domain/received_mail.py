@@ -17,8 +17,12 @@ from chalicelib.domain.errors import Unreadable
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024  # SES takes up to 40 MB; uploads take 20 MB a file
 MAX_PARTS = 100
 MAX_DEPTH = 8
+# Mail clients nest a handful of multipart containers (mixed > alternative > related); the parser's
+# cost grows with their nesting, so more than this is refused from the bytes, before parsing.
+MAX_CONTAINERS = 16
 SIGNATURE_IMAGE_MAX_BYTES = 15 * 1024  # an inline image under this is a logo in a signature, not a photo
 _CONTENT_TYPE_LINE = re.compile(rb"^content-type\s*:", re.IGNORECASE | re.MULTILINE)
+_BOUNDARY = re.compile(rb"boundary\s*=", re.IGNORECASE)
 _AUTO_SUBJECT = re.compile(r"^\s*(?:r[ée]ponse automatique|automatic reply|auto(?:matic)?[- ]?reply|out of (?:the )?office|"
                            r"absence|absent|undeliver|delivery status notification|mail delivery failed|"
                            r"non remis|message non distribu)", re.IGNORECASE)
@@ -48,6 +52,8 @@ def check_limits(raw: bytes) -> None:
         raise Unreadable("too_large")
     if len(_CONTENT_TYPE_LINE.findall(raw)) > MAX_PARTS:
         raise Unreadable("too_many_parts")
+    if len(_BOUNDARY.findall(raw)) > MAX_CONTAINERS:
+        raise Unreadable("too_deep")
 
 
 def read(raw: bytes) -> ReceivedMail:

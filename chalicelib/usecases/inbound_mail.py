@@ -125,7 +125,7 @@ def _receive_for(view: store.TicketView, replier: Replier, delivery: Delivery, n
     if replier.revoked or (replier.who == reply_address.CONTRACTOR and ticket.closed_at):
         if not delivery.authenticated:
             return "dropped_unauthenticated"  # never answer a forged sender (backscatter)
-        return _refuse(view, mail, submission_id, now)
+        return _refuse(view, mail, submission_id, now, _language_of(view, replier))
     owner = ticket.contractor_email if replier.who == reply_address.CONTRACTOR else ticket.manager_email
     if not mail.sender or mail.sender != (owner or "").lower():
         return _hold(view, delivery, mail, "unknown_sender", now, submission_id)
@@ -169,7 +169,7 @@ def _record(view: store.TicketView, replier: Replier, mail: ReceivedMail, submis
             notes += [_refused_file_note(problem.name, problem.reason) for problem in rejected.files]
             pairs = [(key, name) for key, name in pairs if key not in refused]
         except _NoLongerTheirs:
-            return _refuse(store.load_ticket(ticket.ticket_id), mail, submission_id, now)
+            return _refuse(store.load_ticket(ticket.ticket_id), mail, submission_id, now, _language_of(view, replier))
     return "ignored_empty"  # pragma: no cover - every round takes out at least one file
 
 
@@ -215,14 +215,22 @@ def _hold(view: store.TicketView, delivery: Delivery, mail: ReceivedMail | None,
     return _write_event(view, HELD, data, alert, submission_id, now, unread=True, result="held")
 
 
-def _refuse(view: store.TicketView, mail: ReceivedMail, submission_id: str, now: datetime) -> str:
+def _language_of(view: store.TicketView, replier: Replier) -> str:
+    """The language of whoever holds the address: a former contractor's own, not the ticket's new one's."""
+    if replier.link is None or replier.link.contractor_id == view.ticket.contractor_id:
+        return view.ticket.contractor_language
+    contractor = directory.get_contractor(replier.link.contractor_id)
+    return contractor.language if contractor is not None else "fr"
+
+
+def _refuse(view: store.TicketView, mail: ReceivedMail, submission_id: str, now: datetime, language: str) -> str:
     """A short automatic answer (no Reply-To, no link) that gives the agency's phone; the manager sees it."""
     phone = view.ticket.agency_phone or agency.current().phone
 
     def answer(ticket: Any) -> list[Any]:
         return [outgoing.new_notification(
             ticket.pk, ticket_id=ticket.ticket_id, channel="email", audience="sender", recipient=mail.sender,
-            template="reply_refused", language=ticket.contractor_language,
+            template="reply_refused", language=language,
             params={"reference": ticket.reference, "title": ticket.title, "agency_phone": phone,
                     "agency_name": ticket.agency_name or agency.current().name}, now=now)]
 

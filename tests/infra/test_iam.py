@@ -51,6 +51,8 @@ OTHER_CODE_PATHS: dict[str, dict[str, str]] = {
     "sweep_outbox": {"dynamodb:PutItem": "dispatcher._mark_failed, as for dispatch_outbox"},
     "fire_schedule": {"dynamodb:DeleteItem": "store.apply_change: a timer's step drops the list summaries that no "
                                              "longer apply (listing.summary_writes deletes)"},
+    "receive_email": {"dynamodb:DeleteItem": "store.apply_change: a message by email after an unread answer moves "
+                                             "the ticket from À traiter's 'answer' group to 'message' (deletes one)"},
 }
 # The sweep re-drives what the dispatcher did not send, with the same code (dispatcher.deliver):
 # anything the dispatcher sends, the sweep may have to send.

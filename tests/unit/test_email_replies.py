@@ -84,3 +84,5 @@ def test_limits_refuse_before_parsing() -> None:
         received_mail.check_limits(b"x" * (received_mail.MAX_MESSAGE_BYTES + 1))
     with pytest.raises(Unreadable, match="too_many_parts"):
         received_mail.check_limits(b"Content-Type: text/plain\r\n" * (received_mail.MAX_PARTS + 1))
+    with pytest.raises(Unreadable, match="too_deep"):  # nesting is what makes the parser slow
+        received_mail.check_limits(b'Content-Type: multipart/mixed; boundary="b"\r\n' * (received_mail.MAX_CONTAINERS + 1))
