@@ -387,3 +387,26 @@ def test_the_dev_outbox_answers_an_email_through_the_smtp_stand_in(client: Clien
     assert answered.status_code == 303 and forged.status_code == 403
     [message] = events(ticket.ticket_id, "message")
     assert (message.actor, message.data["body"]) == ("contractor", "J'arrive à 14h.")  # the quoted email left out
+
+
+def test_the_logs_follow_a_reply_by_its_ticket_and_hold_no_address_or_secret(people: People, replies: None) -> None:
+    import re
+
+    import app as relais_app
+    from tests.integration.test_observability import as_json, invoke, printed
+
+    ticket = new_ticket(people)
+    address = contractor_reply_address(ticket.ticket_id)
+    outcomes = []
+    with printed() as lines:
+        for raw, sender in ((mime(KARIM, address), KARIM), (mime("x@autre.fr", address), "x@autre.fr")):
+            ses_id = smtp.new_message_id()
+            inbound.store_raw(ses_id, raw)
+            outcomes.append(invoke("receive_email", relais_app.receive_email, smtp.ses_event(ses_id, [address], sender)))
+    assert outcomes == [{"recorded": 1}, {"held": 1}]
+    received = [line for line in as_json(lines) if line.get("message") == "received email"]
+    assert [line["result"] for line in received] == ["recorded", "held"]
+    assert all(line["correlation_id"] == ticket.ticket_id and line["request_id"] for line in received)
+    text = "\n".join(lines)
+    assert address.split("@")[0].rsplit(".", 1)[1] not in text  # the reply address's secret
+    assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", text), "an email address in the logs"
