@@ -44,6 +44,7 @@ class ReceivedMail:
     text: str  # the new text only
     files: tuple[ReceivedFile, ...] = ()
     signature_images: int = 0  # tiny inline images left out
+    dkim_domains: frozenset[str] = frozenset()  # the d= of its DKIM signatures (which SES's verdict checked)
 
 
 def check_limits(raw: bytes) -> None:
@@ -75,7 +76,20 @@ def read(raw: bytes) -> ReceivedMail:
         text=reply_text.new_text(_body(message, parts)),
         files=tuple(files),
         signature_images=signature_images,
+        dkim_domains=_dkim_domains(message),
     )
+
+
+_DKIM_DOMAIN = re.compile(r"(?:^|;)\s*d\s*=\s*([A-Za-z0-9.-]+)")
+
+
+def _dkim_domains(message: Message) -> frozenset[str]:
+    try:
+        signatures = message.get_all("DKIM-Signature") or []
+    except Exception:  # a header the policy cannot parse
+        return frozenset()
+    return frozenset(match.group(1).lower().rstrip(".") for value in signatures[:10]
+                     if (match := _DKIM_DOMAIN.search(str(value))))
 
 
 def _walk(message: Message, depth: int = 0) -> list[Message]:

@@ -76,7 +76,7 @@ EVENT_LABELS = {
 # Why an emailed reply was held for the manager instead of joining the thread (usecases/inbound_mail.py).
 HELD_LABELS = {
     "unknown_sender": N_("Reçu d'une adresse inconnue"),
-    "unauthenticated": N_("Expéditeur non authentifié (SPF et DKIM en échec)"),
+    "unauthenticated": N_("Expéditeur non authentifié par son domaine (SPF, DKIM, DMARC)"),
     "spam": N_("Signalé comme indésirable"),
     "too_large": N_("Trop volumineux pour être lu"),
     "too_many_parts": N_("Trop de parties pour être lu"),

@@ -4,7 +4,7 @@ Each one, once (keyed by its Message-ID), becomes one of:
 - a message in the thread, exactly as if typed on the form or the ticket page (conversation.send_message),
   its files checked like uploads; from the contractor of a live link, or from the ticket's owner;
 - held for the manager ("reçu d'une adresse inconnue"): a sender that is not the address's owner,
-  or not authenticated (SPF and DKIM both failed), spam, or a mail too large or too complex to read;
+  or whose domain does not vouch for it (DMARC alignment), spam, or a mail too large or too complex to read;
 - answered automatically with the agency's phone: a reply after the link was revoked (reassignment)
   or the ticket closed;
 - dropped: a virus, an automatic answer (out-of-office, bounce), an address that is not ours.
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from chalicelib import logs
 from chalicelib.aws import inbound, uploads
 from chalicelib.data import agency, directory, listing, reply_addresses, store
 from chalicelib.data.reply_addresses import Replier
@@ -45,10 +46,16 @@ class Delivery:
     envelope_sender: str  # MAIL FROM: empty for a bounce
     verdicts: dict[str, str] = field(default_factory=dict)  # spam, virus, spf, dkim, dmarc → PASS, FAIL, GRAY…
 
-    @property
-    def authenticated(self) -> bool:
-        """The From domain vouched for: SPF or DKIM passed, and DMARC did not fail."""
-        return "PASS" in (self.verdicts.get("spf"), self.verdicts.get("dkim")) and self.verdicts.get("dmarc") != "FAIL"
+    def vouches_for(self, mail: ReceivedMail) -> bool:
+        """Whether the From address's domain vouched for this mail (DMARC's idea of alignment): DMARC
+        passed, or SPF passed for an envelope sender of the From's domain, or DKIM passed and a
+        signature is the From domain's. SPF or DKIM passing for another domain proves nothing of From."""
+        if self.verdicts.get("dmarc") == "FAIL" or "@" not in mail.sender:
+            return False
+        domain = mail.sender.rpartition("@")[2]
+        spf_aligned = self.verdicts.get("spf") == "PASS" and self.envelope_sender.lower().rpartition("@")[2] == domain
+        dkim_aligned = self.verdicts.get("dkim") == "PASS" and domain in mail.dkim_domains
+        return self.verdicts.get("dmarc") == "PASS" or spf_aligned or dkim_aligned
 
 
 def deliveries(event: dict[str, Any]) -> list[Delivery]:
@@ -83,16 +90,10 @@ def receive(delivery: Delivery, now: datetime) -> str:
         logger.info("received email dropped: not a live reply address of ours", extra=log)
         return "not_ours"
     view, replier = found
-    with _about(view.ticket.ticket_id):
+    with logs.about_ticket(view.ticket.ticket_id):
         result = _receive_for(view, replier, delivery, now)
         logger.info("received email", extra={**log, "result": result, "replier": replier.who})
         return result
-
-
-def _about(ticket_id: str) -> Any:
-    from chalicelib import logs
-
-    return logs.about_ticket(ticket_id)
 
 
 def _addressed_ticket(delivery: Delivery) -> tuple[store.TicketView, Replier] | None:
@@ -122,14 +123,15 @@ def _receive_for(view: store.TicketView, replier: Replier, delivery: Delivery, n
     submission_id = _submission_id(ticket.ticket_id, mail.message_id or delivery.ses_message_id)
     if store.find_submission(submission_id) is not None:
         return "duplicate"
+    vouched = delivery.vouches_for(mail)
     if replier.revoked or (replier.who == reply_address.CONTRACTOR and ticket.closed_at):
-        if not delivery.authenticated:
+        if not vouched:
             return "dropped_unauthenticated"  # never answer a forged sender (backscatter)
         return _refuse(view, mail, submission_id, now, _language_of(view, replier))
     owner = ticket.contractor_email if replier.who == reply_address.CONTRACTOR else ticket.manager_email
     if not mail.sender or mail.sender != (owner or "").lower():
         return _hold(view, delivery, mail, "unknown_sender", now, submission_id)
-    if not delivery.authenticated:
+    if not vouched:
         return _hold(view, delivery, mail, "unauthenticated", now, submission_id)
     if delivery.verdicts.get("spam") == "FAIL":
         return _hold(view, delivery, mail, "spam", now, submission_id)

@@ -228,6 +228,21 @@ def test_a_forged_sender_that_fails_spf_and_dkim_is_held(people: People, replies
     assert events(ticket.ticket_id, "message") == []
 
 
+def test_spf_or_dkim_passing_for_another_domain_does_not_vouch_for_the_from_address(people: People,
+                                                                                   replies: None) -> None:
+    ticket = new_ticket(people)
+    address = contractor_reply_address(ticket.ticket_id)
+    # The forger's own server passes SPF for its own domain; Karim's domain publishes no DMARC (GRAY).
+    forged = deliver(mime(KARIM, address, "Annulez tout."), address, "bounce@forger.example", spf="PASS", dkim="GRAY",
+                     dmarc="GRAY")
+    assert forged == {"held": 1}
+    assert events(ticket.ticket_id, "email_held")[0].data["held_reason"] == "unauthenticated"
+    signed = mime(KARIM, address, "Je confirme.", headers={"DKIM-Signature": "v=1; a=rsa-sha256; d=plomberie-benali.fr; "
+                                                                              "s=mail; h=from; bh=x; b=y"})
+    assert deliver(signed, address, "bounce@relay.example", spf="FAIL", dkim="PASS", dmarc="GRAY") == {"recorded": 1}
+    assert events(ticket.ticket_id, "message")[0].data["body"] == "Je confirme."
+
+
 @pytest.mark.parametrize("headers, subject, envelope", [
     ({"Auto-Submitted": "auto-replied"}, "Re: Demande", KARIM),
     ({}, "Réponse automatique : absent jusqu'au 4 janvier", KARIM),
