@@ -222,7 +222,7 @@ def test_a_reply_from_an_unknown_address_is_held_for_the_manager_never_in_the_th
 def test_a_forged_sender_that_fails_spf_and_dkim_is_held(people: People, replies: None) -> None:
     ticket = new_ticket(people)
     address = contractor_reply_address(ticket.ticket_id)
-    assert deliver(mime(KARIM, address), address, spf="FAIL", dkim="FAIL") == {"held": 1}
+    assert deliver(mime(KARIM, address), address, spf="FAIL", dkim="FAIL", dmarc="FAIL") == {"held": 1}
     [held] = events(ticket.ticket_id, "email_held")
     assert held.data["held_reason"] == "unauthenticated"
     assert events(ticket.ticket_id, "message") == []
