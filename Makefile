@@ -10,6 +10,7 @@ CHECKOV_VERSION := 3.3.30
 TOOLS_STAMP := $(TOOLS)/.installed-checkov-$(CHECKOV_VERSION)
 PORT ?= 8000
 MOTO_PORT ?= 4566
+SMTP_PORT ?= 2525
 STAGE ?= prod
 # Lambda's python3.13 for the package's tests and bench only (never in the zip): see infra/lambda_python.sh.
 LAMBDA_PY := .local/python3.13/bin/python3.13
@@ -54,7 +55,7 @@ $(LAMBDA_PY): infra/lambda_python.sh
 # exec: the runner replaces the recipe's shell, so a SIGTERM to the process group reaches it once
 # from the kill and once from make, and it ignores the second while it saves.
 run: $(STAMP)
-	exec env PORT=$(PORT) MOTO_PORT=$(MOTO_PORT) $(PY) -m local.run
+	exec env PORT=$(PORT) MOTO_PORT=$(MOTO_PORT) SMTP_PORT=$(SMTP_PORT) $(PY) -m local.run
 
 # Not part of `make test`: N full lifecycles over HTTP against a `make run` it starts itself.
 bench-soak: $(STAMP)

@@ -91,3 +91,12 @@ def handle_bounce(event: dict[str, Any], context: Any) -> dict[str, int]:
     from chalicelib.usecases import bounces
 
     return bounces.handle_sns_records(event.get("Records", []))
+
+
+@app.lambda_function(name="receive_email")
+def receive_email(event: dict[str, Any], context: Any) -> dict[str, int]:
+    """Invoked by the SES receipt rule once its S3 action stored the raw mail under inbound/: a reply
+    lands in its ticket's thread, is held for the manager, answered, or dropped."""
+    from chalicelib.usecases import inbound_mail
+
+    return inbound_mail.handle_ses_event(event)

@@ -278,7 +278,8 @@ def counts() -> dict[str, int]:
 def start(data_dir: str, log: Path, moto_port: int = MOTO_PORT, port: int = PORT) -> subprocess.Popen[bytes]:
     env = {**os.environ, "RELAIS_LOCAL_DIR": data_dir}
     offset = log.stat().st_size if log.exists() else 0
-    runner = subprocess.Popen(["make", "run", f"MOTO_PORT={moto_port}", f"PORT={port}"], cwd=ROOT, env=env,
+    runner = subprocess.Popen(["make", "run", f"MOTO_PORT={moto_port}", f"PORT={port}", f"SMTP_PORT={port + 1000}"],
+                              cwd=ROOT, env=env,
                               stdout=open(log, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
     wait_until("make run", lambda: b"Relais is running" in log.read_bytes()[offset:] or runner.poll() is not None, 600)
     assert runner.poll() is None, log.read_text()[-2000:]

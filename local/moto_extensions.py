@@ -22,7 +22,8 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-# Every message sent, oldest first: {"id", "channel", "to", "subject", "body", "raw", "sent_at"}.
+# Every message sent, oldest first: {"id", "channel", "to", "subject", "body", "raw", "sent_at"}, and
+# "reply_to" for an email sent with ReplyToAddresses (moto's SES model drops them).
 _journal: list[dict[str, Any]] = []
 _journal_lock = threading.Lock()
 _applied = False
@@ -62,9 +63,31 @@ def _journal_sent_messages() -> None:
         _record({"id": message.id, "channel": "email", "raw": raw.decode(errors="replace") if isinstance(raw, bytes) else raw})
         return message
 
+    _journal_reply_to()
     SNSBackend.publish = journaled_publish  # type: ignore[method-assign]
     SESBackend.send_email = journaled_email  # type: ignore[method-assign]
     SESBackend.send_raw_email = journaled_raw_email  # type: ignore[method-assign]
+
+
+def _journal_reply_to() -> None:
+    """SES v2's ReplyToAddresses, kept with the journaled message (the dev outbox answers to it)."""
+    from moto.sesv2.responses import SESV2Response
+
+    send_email = SESV2Response.send_email
+
+    def journaled(self: Any) -> str:
+        answer = send_email(self)
+        reply_to = json.loads(self.body or "{}").get("ReplyToAddresses") or []
+        message_id = json.loads(answer).get("MessageId")
+        if reply_to:
+            with _journal_lock:
+                for message in reversed(_journal):
+                    if message.get("id") == message_id:
+                        message["reply_to"] = ", ".join(reply_to)
+                        break
+        return str(answer)
+
+    SESV2Response.send_email = journaled  # type: ignore[method-assign]
 
 
 def _json(status: int, body: Any) -> tuple[int, dict[str, str], str]:

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(os.environ.get("RELAIS_LOCAL_DIR", str(ROOT / ".local")))
 MOTO_PORT = int(os.environ.get("MOTO_PORT", "4566"))
 PORT = int(os.environ.get("PORT", "8000"))
+SMTP_PORT = int(os.environ.get("SMTP_PORT", "2525"))  # replies by email (local/smtp.py)
 REGION = "eu-west-3"
 SAVE_EVERY = 5.0  # seconds between saves while the data changes
 SAVE_ANYWAY = 60.0  # and at least this often (uploads alone write no stream record)
@@ -43,6 +44,9 @@ def local_environment() -> dict[str, str]:
         "RELAIS_NOTIFICATION_BACKOFF_SECONDS": "10",
         "RELAIS_SCHEDULE_GROUP": "relais",
         "RELAIS_LOCAL_DIR": str(STATE_DIR),  # where the stand-in writes table.json (local/moto_extensions.py)
+        # Replies by email go to r.…@this domain: local/smtp.py receives them (nothing on the internet answers it).
+        "RELAIS_AGENCY_REPLY_DOMAIN": os.environ.get("RELAIS_AGENCY_REPLY_DOMAIN", "reponses.relais.localhost"),
+        "RELAIS_SMTP_PORT": str(SMTP_PORT),  # where /dev/outbox's "Répondre" sends
         "POWERTOOLS_SERVICE_NAME": "relais", "POWERTOOLS_LOG_LEVEL": "WARNING",
         "POWERTOOLS_METRICS_DISABLED": "true",  # EMF lines are for CloudWatch, not the terminal
     }
@@ -210,6 +214,7 @@ def main() -> None:
     try:
         check_port(MOTO_PORT, "MOTO_PORT")
         check_port(PORT, "PORT")
+        check_port(SMTP_PORT, "SMTP_PORT")
         saver = _start(children)
         _loop(children, saver)
     except KeyboardInterrupt:
@@ -288,16 +293,18 @@ def _start(children: Children) -> Saver:
 def _loop(children: Children, saver: Saver) -> None:
     import app as relais_app
     from chalicelib.dev import scheduler
-    from local import resources
+    from local import resources, smtp
     from local.pump import Pump
     from local.seed import MANAGER_EMAIL
 
     pump = Pump(resources.stream_arn("relais"), relais_app.dispatch_outbox, relais_app.sweep_outbox,
                 sweep_every=2.0, fire_due=scheduler.fire_due)
     base = f"http://127.0.0.1:{PORT}"
+    smtp.start(relais_app.receive_email, SMTP_PORT)  # a daemon thread: it ends with the runner
     print("\nRelais is running.\n"
           f"  Admin:      {base}/admin/login   (sign in as {MANAGER_EMAIL})\n"
           f"  Dev outbox: {base}/dev/outbox    (every SMS and email, with their links)\n"
+          f"  SMTP:       127.0.0.1:{SMTP_PORT}       (replies by email, as SES would receive them)\n"
           f"Ctrl-C stops everything; the data stays in {STATE_DIR} for the next `make run`.\n", flush=True)
     while True:
         children.check()

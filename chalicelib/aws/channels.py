@@ -24,6 +24,7 @@ class Email:
     html: str
     attachments: tuple[Attachment, ...] = ()
     sender_name: str = ""  # the agency's: mail readers show it instead of the bare address
+    reply_to: str = ""  # where an answer by email goes: back into the ticket (chalicelib/data/reply_addresses.py)
 
 
 def from_address(email: Email) -> str:
@@ -45,6 +46,8 @@ def _mime(email: Email) -> bytes:
     message["Subject"] = email.subject
     message["From"] = Address(" ".join(email.sender_name.split()), addr_spec=settings().sender_email)  # the policy encodes it
     message["To"] = email.to
+    if email.reply_to:
+        message["Reply-To"] = email.reply_to
     message.set_content(email.text)
     message.add_alternative(email.html, subtype="html")
     for attachment in email.attachments:
@@ -83,7 +86,9 @@ class EmailSender:
 
     def send(self, email: Email) -> str:
         # The configuration set routes SES's bounce and complaint events to chalicelib/usecases/bounces.py.
-        configuration = {"ConfigurationSetName": name} if (name := settings().ses_configuration_set) else {}
+        configuration: dict[str, Any] = {"ConfigurationSetName": name} if (name := settings().ses_configuration_set) else {}
+        if email.reply_to:
+            configuration["ReplyToAddresses"] = [email.reply_to]
         if email.attachments:
             raw = self._client.send_email(FromEmailAddress=from_address(email), Destination={"ToAddresses": [email.to]},
                                           Content={"Raw": {"Data": _mime(email)}}, **configuration)

@@ -116,6 +116,14 @@ def presign(ticket_id: str, filename: str, content_type: str, size: int, holder:
     return {"url": post["url"], "fields": post["fields"], "key": key, "name": name}
 
 
+def put_incoming(ticket_id: str, name: str, content_type: str, data: bytes) -> str:
+    """A file that came by email, put where the browser would have uploaded it: `verify_all` then
+    checks it like any upload (size, type from its bytes). Returns its key."""
+    key = f"{incoming_prefix(ticket_id)}{ids.new_id()}/{safe_name(clean_display_name(name))}"
+    clients.client("s3").put_object(Bucket=settings().bucket_name, Key=key, Body=data, ContentType=content_type[:100])
+    return key
+
+
 def _is_gone(exc: ClientError) -> bool:
     error = exc.response.get("Error", {})
     return str(error.get("Code")) in {"NoSuchKey", "NoSuchVersion", "404"} or \

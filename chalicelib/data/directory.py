@@ -235,6 +235,22 @@ def set_manager_role(actor_id: str, manager_id: str, role: str) -> None:
     _change_manager(actor_id, manager_id, [Manager.role.set(role)])
 
 
+def set_manager_phone(actor_id: str, manager_id: str, phone: str | None) -> None:
+    """A manager's own phone (None removes it), set by them or by an administrateur. New tickets and
+    tickets handed to them carry it. Raises NotFound, or NotAdministrateur for another's profile."""
+    action = Manager.phone.set(phone) if phone else Manager.phone.remove()
+    if actor_id != manager_id:
+        _change_manager(actor_id, manager_id, [action])
+        return
+    try:
+        Manager(manager_pk(manager_id), PROFILE).update(actions=[action],
+                                                        condition=Manager.pk.exists() & (Manager.active == True))  # noqa: E712
+    except UpdateError as exc:
+        store.failed_conditions(exc)  # a busy table raises: it is no "not found"
+        raise NotFound(manager_id) from exc
+    forget_choices()
+
+
 def grant_roles_to_managers() -> int:
     """`make upgrade-data`: managers saved before roles existed could all manage the managers; they
     become administrateurs (each only if it still has no role). Returns how many."""

@@ -114,6 +114,7 @@ class Ticket(RelaisItem, discriminator="ticket"):
     manager_name = UnicodeAttribute()
     manager_email = UnicodeAttribute()
     manager_language = UnicodeAttribute(default="fr")
+    manager_phone = UnicodeAttribute(null=True)  # the owner's when the ticket was created or handed over
     # The agency as the profile said when the ticket was created: the contractor's form shows it
     # without a second read (it stays one Query). None: created before agency profiles.
     agency_name = UnicodeAttribute(null=True)
@@ -268,6 +269,7 @@ class Manager(RelaisItem, discriminator="manager"):
     manager_id = UnicodeAttribute()
     name = UnicodeAttribute()
     email = UnicodeAttribute()
+    phone = UnicodeAttribute(null=True)  # E.164, optional: the contractor's form offers it to call (else the agency's)
     language = UnicodeAttribute(default="fr")
     active = BooleanAttribute(default=True)
     role = UnicodeAttribute(null=True)  # administrateur | gestionnaire (chalicelib/data/directory.py); none: saved before roles

@@ -22,7 +22,7 @@ from chalicelib.domain.errors import AlreadySubmitted, Busy, Conflict, NotFound
 
 SUBMISSION_TTL = timedelta(days=30)
 MANAGER_ONLY_EVENTS = frozenset({"notification_failed", "email_bounced", "notification_resent", "reassign",
-                                 "change_owner", "occupant_absent", "occupant_reminder"})
+                                 "change_owner", "occupant_absent", "occupant_reminder", "email_held", "email_refused"})
 BOOKKEEPING_EVENTS = frozenset({"read"})  # audit only: shown to nobody
 
 

@@ -44,7 +44,7 @@ def _readable(message: dict[str, Any]) -> dict[str, Any]:
     links = found if message.get("channel") == "sms" else list(dict.fromkeys(unescape(u) for u in found))
     return {"id": message.get("id"), "channel": message.get("channel", ""), "to": message.get("to", ""),
             "subject": message.get("subject", ""), "body": body, "links": links, "attachments": [],
-            "sent_at": message.get("sent_at", "")}
+            "sent_at": message.get("sent_at", ""), "reply_to": message.get("reply_to", "")}
 
 
 def _from_raw(data: str) -> dict[str, Any]:
@@ -57,5 +57,25 @@ def _from_raw(data: str) -> dict[str, Any]:
     body = html_part.get_content() if html_part is not None else ""
     files = [part.get_filename() for part in parsed.iter_attachments()]
     return {"channel": "email", "to": str(parsed.get("To", "")), "subject": str(parsed.get("Subject", "")),
+            "reply_to": str(parsed.get("Reply-To", "")),
             "body": body, "links": list(dict.fromkeys(unescape(u) for u in LINK.findall(body))),
             "attachments": [name for name in files if name]}
+
+
+def send_reply(sender: str, to: str, subject: str, body: str, quoted: str) -> None:
+    """What a mail client does on "Répondre": the new text on top of the quoted original, through
+    `make run`'s SMTP stand-in (local/smtp.py), which hands it to the receive_email function."""
+    import smtplib
+    from email.message import EmailMessage
+    from email.utils import format_datetime, make_msgid
+
+    from chalicelib.domain import clock
+
+    message = EmailMessage()
+    message["From"], message["To"] = sender, to
+    message["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
+    message["Date"], message["Message-ID"] = format_datetime(clock.now()), make_msgid(domain="outbox.relais.localhost")
+    quoted_lines = "\n".join(f"> {line}" for line in quoted.splitlines())
+    message.set_content(f"{body}\n\nLe {clock.paris(clock.now()):%d/%m/%Y %H:%M}, Relais <{to}> a écrit :\n{quoted_lines}\n")
+    with smtplib.SMTP("127.0.0.1", int(os.environ.get("RELAIS_SMTP_PORT", "2525")), timeout=30) as smtp:
+        smtp.send_message(message)

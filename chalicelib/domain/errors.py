@@ -92,6 +92,14 @@ class TooManyUploads(FileRejected):
     status = 429
 
 
+class Unreadable(Exception):
+    """A received email refused before reading: too large, too many parts, nested too deep (`reason`)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class MessageRejected(Exception):
     """Field errors (French msgids) and files refused, each named; nothing was recorded."""
 

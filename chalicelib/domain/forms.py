@@ -545,6 +545,13 @@ def validate_invitation(form: dict[str, str], roles: tuple[str, ...]) -> Result[
     return Result(Invitation(name, email, language, role))
 
 
+def validate_manager_phone(form: dict[str, str]) -> Result[str | None]:
+    """A manager's phone: optional (empty removes it), else a real number, kept in E.164."""
+    errors: dict[str, str] = {}
+    phone = _contact(contacts.normalise_phone, _text(form, "phone"), "phone", errors)
+    return Result(errors=errors) if errors else Result(phone)
+
+
 # A host name as a mail exchanger takes it: labels of letters, digits and hyphens, a dot between them.
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 

@@ -40,10 +40,19 @@ def new_random_secret() -> str:
     return _b64(secrets.token_bytes(32))
 
 
+def _mac(key: str, purpose: str, parts: tuple[str | int, ...]) -> bytes:
+    return hmac.new(key.encode(), ":".join([purpose, *map(str, parts)]).encode(), hashlib.sha256).digest()
+
+
 def derive_secret(key: str, purpose: str, *parts: str | int, size: int = SECRET_BYTES) -> str:
     """A secret that is never stored: HMAC(signing key, purpose + parts), ≥128 bits."""
-    message = ":".join([purpose, *map(str, parts)]).encode()
-    return _b64(hmac.new(key.encode(), message, hashlib.sha256).digest()[:size])
+    return _b64(_mac(key, purpose, parts)[:size])
+
+
+def derive_mail_secret(key: str, purpose: str, *parts: str | int) -> str:
+    """The same, for an email address: 128 bits in 26 lower-case base32 letters, since mail systems
+    may change the case of an address (base64 would then no longer match)."""
+    return base64.b32encode(_mac(key, purpose, parts)[:LINK_SECRET_BYTES]).decode("ascii").rstrip("=").lower()
 
 
 def derive_link_secret(key: str, ticket_id: str, number: int, nonce: str, size: int = LINK_SECRET_BYTES) -> str:

@@ -93,6 +93,18 @@ EVENT_LABELS = {
     "occupant_reminder": N_("Rappel envoyé à l'occupant"),
     "remind_now": N_("Relance envoyée par le gestionnaire"),
     "change_urgency": N_("Urgence modifiée"),
+    "email_held": N_("E-mail retenu"),
+    "email_refused": N_("Réponse par e-mail refusée (lien révoqué ou ticket clos) : le numéro de l'agence lui a été donné"),
+}
+
+# Why an emailed reply was held for the manager instead of joining the thread (usecases/inbound_mail.py).
+HELD_LABELS = {
+    "unknown_sender": N_("Reçu d'une adresse inconnue"),
+    "unauthenticated": N_("Expéditeur non authentifié par son domaine (SPF, DKIM, DMARC)"),
+    "spam": N_("Signalé comme indésirable"),
+    "too_large": N_("Trop volumineux pour être lu"),
+    "too_many_parts": N_("Trop de parties pour être lu"),
+    "too_deep": N_("Trop imbriqué pour être lu"),
 }
 
 NOTIFICATION_LABELS = {
@@ -123,6 +135,8 @@ NOTIFICATION_LABELS = {
     "occupant_reminder": N_("Occupant : rappel la veille"),
     "occupant_cancelled": N_("Occupant : annulation"),
     "manager_digest": N_("Résumé quotidien"),
+    "manager_held_email": N_("Alerte : e-mail retenu"),
+    "reply_refused": N_("Réponse automatique : lien expiré"),
 }
 
 # A glyph per kind of event, so the timeline reads at a glance (decorative: the label says it all).
@@ -134,7 +148,7 @@ EVENT_ICONS = {
     "request_invoice": "💶", "invoice_request": "💶", "invoice_overdue": "⚠", "submit_invoice": "💶", "waive_invoice": "💶",
     "close": "🔒", "notification_failed": "⚠", "email_bounced": "⚠", "notification_resent": "🔁",
     "reassign": "🔀", "change_owner": "🔀", "edit": "✏", "occupant_absent": "🏠", "occupant_reminder": "🏠",
-    "remind_now": "🔔", "change_urgency": "⏫",
+    "remind_now": "🔔", "change_urgency": "⏫", "email_held": "✉", "email_refused": "↩",
 }
 
 # What a contractor is asked at each step (SMS, email subject and button).
@@ -272,7 +286,8 @@ EDITED_LABELS = {
 }
 
 LABELS = {"timer": TIMER_LABELS, "edited": EDITED_LABELS, "state": STATE_LABELS, "contractor_state": CONTRACTOR_STATE_LABELS,
-          "urgency": URGENCY_LABELS, "event": EVENT_LABELS, "notification": NOTIFICATION_LABELS}
+          "urgency": URGENCY_LABELS, "event": EVENT_LABELS, "notification": NOTIFICATION_LABELS,
+          "held": HELD_LABELS}
 
 
 def label(value: str, table: str, language: str = "fr") -> str:

@@ -19,7 +19,7 @@ from chalicelib import logs
 from chalicelib.aws import signing_keys, uploads
 from chalicelib.aws.channels import Attachment, Email, EmailSender, SmsSender
 from chalicelib.config import settings
-from chalicelib.data import agency, keys, links, listing, store
+from chalicelib.data import agency, keys, links, listing, reply_addresses, store
 from chalicelib.data.keys import OUTBOX_SHARD, ticket_id_of, ticket_pk
 from chalicelib.data.models import Event, Link, Notification, NotificationStatus, Ticket, settled
 from chalicelib.domain import clock, tokens
@@ -116,7 +116,18 @@ def _send(notification: Notification, senders: Senders) -> str:
 
         attachments += (ics.calendar_file(notification.ticket_id, params, url, notification.recipient),)
     return senders.email(Email(notification.recipient, rendered.subject, rendered.text, rendered.html, attachments,
-                               sender_name=agency.current().name))
+                               sender_name=agency.current().name, reply_to=_reply_to(notification)))
+
+
+def _reply_to(notification: Notification) -> str:
+    """An answer by email lands in the ticket: the contractor's goes with their link, the owner's
+    with the ticket. Other emails (sign-in links, automatic answers) have no Reply-To."""
+    params = notification.params or {}
+    if notification.audience == "contractor" and "link_number" in params:
+        return reply_addresses.for_contractor(notification.ticket_id, int(params["link_number"]))
+    if notification.audience == "manager" and params.get("manager_id") and ticket_id_of(notification.pk):
+        return reply_addresses.for_manager(notification.ticket_id, str(params["manager_id"]))
+    return ""
 
 
 def _apply_timer(notification: Notification, senders: Senders) -> str:

@@ -60,6 +60,8 @@ SYSTEM_STEPS = {
     "notification_failed": "DeliveryFailuresShown",
     "email_bounced": "EmailsBounced",
     "occupant_reminder": "OccupantRemindersFired",
+    "email_held": "EmailRepliesHeld",
+    "email_refused": "EmailRepliesRefused",
 }
 STEP_METRICS = {**PEOPLE_STEPS, **SYSTEM_STEPS}
 OUTCOME_METRICS = {"sent": "NotificationsSent", "retry": "NotificationsRetried", "failed": "NotificationsFailed",

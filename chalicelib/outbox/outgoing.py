@@ -109,6 +109,7 @@ def to_manager(ticket: Ticket, template: str, now: datetime, extra: dict[str, An
         recipient=ticket.manager_email,
         template=template,
         language=ticket.manager_language,
+        # manager_id: their alert's Reply-To brings an emailed answer back to the ticket (data/reply_addresses.py)
         params={**ticket_params(ticket), "ticket_id": ticket.ticket_id, "manager_id": ticket.manager_id, **(extra or {})},
         now=now,
     )

@@ -133,6 +133,7 @@ def change_owner(view: store.TicketView, manager: Manager, new_owner: Manager, s
     def hand_over(t: Ticket) -> None:
         t.manager_id, t.manager_name, t.manager_email = new_owner.manager_id, new_owner.name, new_owner.email
         t.manager_language, t.gsi1pk = new_owner.language, keys.owner_group(new_owner.manager_id)
+        t.manager_phone = new_owner.phone
 
     return changes.transition(
         view, changes.manager_who(manager), Action.CHANGE_OWNER, now=now, data={"from": previous, "to": new_owner.name},

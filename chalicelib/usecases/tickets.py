@@ -66,6 +66,7 @@ def create_request(
         manager_name=manager.name,
         manager_email=manager.email,
         manager_language=manager.language,
+        manager_phone=manager.phone,
         agency_name=sender.name,
         agency_phone=sender.phone,
         building_id=building.building_id if building else None,

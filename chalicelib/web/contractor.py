@@ -110,11 +110,13 @@ def behind_link(view_function: Callable[..., Response]) -> Callable[..., Respons
 
 def _contacts(ticket: Any) -> dict[str, str]:
     """Who the contractor deals with: the agency as the ticket recorded it (settings' default for a
-    ticket older than agency profiles), the manager, and the number to call (the agency's: managers
-    have no phone of their own yet)."""
+    ticket older than agency profiles), the manager, and the number to call: the manager's own when
+    they gave one (recorded on the ticket: still one Query), else the agency's."""
     default = settings().agency
-    name, phone = ticket.agency_name or default.name, ticket.agency_phone or default.phone
-    return {"agency_name": name, "agency_phone": phone, "call_uri": tel_uri(phone), "manager_name": ticket.manager_name}
+    name, agency_phone = ticket.agency_name or default.name, ticket.agency_phone or default.phone
+    phone = ticket.manager_phone or agency_phone
+    return {"agency_name": name, "agency_phone": agency_phone, "phone": phone, "call_uri": tel_uri(phone),
+            "manager_name": ticket.manager_name}
 
 
 def _form_page(view: store.TicketView, secret: str, status: int = 200, errors: dict[str, str] | None = None,

@@ -24,11 +24,33 @@ def outbox_page() -> Response:
     """A page of messages, newest first (`?offset=`): one small read, however long the day."""
     if not settings().is_local:
         return NOT_FOUND
+    return _outbox_page()
+
+
+def _outbox_page(notice: str = "", status: int = 200) -> Response:
     from chalicelib.dev import mail_catcher  # local stage only: never loaded in the cloud
 
     offset = _count("offset", 0)
     messages, total = mail_catcher.page(offset, mail_catcher.PAGE_SIZE)
-    return http.html("dev/outbox.html", messages=messages, offset=offset, total=total, size=mail_catcher.PAGE_SIZE)
+    return http.html("dev/outbox.html", status=status, messages=messages, offset=offset, total=total,
+                     size=mail_catcher.PAGE_SIZE, csrf=_csrf("outbox"), notice=notice)
+
+
+@bp.route("/dev/outbox/reply", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+def reply_by_email() -> Response:
+    """Answer an email as its recipient would, through the local SMTP stand-in."""
+    if not settings().is_local:
+        return NOT_FOUND
+    from chalicelib.aws.signing_keys import signer
+    from chalicelib.dev import mail_catcher
+
+    form = http.form(bp.current_request)
+    if signer().loads("dev", form.get("csrf"), 24 * 3600) != "outbox":
+        return _outbox_page(N_("Jeton de sécurité invalide. Rechargez la page et réessayez."), 403)
+    if not form.get("body").strip() or "@" not in form.get("to"):
+        return _outbox_page(N_("Écrivez un message ou joignez un fichier."), 400)
+    mail_catcher.send_reply(form.get("sender"), form.get("to"), form.get("subject"), form.get("body"), form.get("quoted"))
+    return http.redirect("/dev/outbox?replied=1")
 
 
 @bp.route("/dev/outbox.json", methods=["GET"])
@@ -44,10 +66,10 @@ def outbox_json() -> Response:
                     headers={"X-Total-Count": str(total)})
 
 
-def _csrf() -> str:
+def _csrf(page: str = "schedules") -> str:
     from chalicelib.aws.signing_keys import signer
 
-    return signer().dumps("dev", "schedules")
+    return signer().dumps("dev", page)
 
 
 def _schedules_page(fired: str = "", status: int = 200) -> Response:

@@ -193,6 +193,7 @@ MANAGER_NOTICES = {
     "deactivated": N_("Gestionnaire désactivé : il ne peut plus se connecter et ses sessions sont fermées."),
     "reactivated": N_("Gestionnaire réactivé : il se connecte avec un nouveau lien."),
     "role": N_("Rôle modifié."),
+    "phone": N_("Téléphone enregistré."),
 }
 ADMINISTRATEURS_ONLY = N_("Seul un administrateur peut inviter des gestionnaires, changer leur rôle ou les désactiver.")
 NOT_YOURSELF = N_("Vous ne pouvez pas changer votre propre rôle ni désactiver votre compte : "
@@ -200,10 +201,13 @@ NOT_YOURSELF = N_("Vous ne pouvez pas changer votre propre rôle ni désactiver 
 
 
 def _managers_page(session: auth.Session, status: int = 200, errors: dict[str, str] | None = None,
-                   values: dict[str, Any] | None = None, notice: str | None = None, new_token: str | None = None) -> Response:
+                   values: dict[str, Any] | None = None, notice: str | None = None, new_token: str | None = None,
+                   typed_phone: tuple[str, str] | None = None) -> Response:
+    """`typed_phone`: (manager id, what was typed) when that phone came back with an error."""
     administrateur = directory.is_administrateur(session.manager)
     return admin_page(session, "admin/managers.html", status=status, managers=directory.list_managers(), errors=errors or {},
                  values=values or {"language": "fr", "role": directory.GESTIONNAIRE}, notice=notice,
+                 typed_phone=dict([typed_phone]) if typed_phone else {},
                  notice_is_error=status >= 400, administrateur=administrateur,
                  new_token=(new_token or _new_id_token("manager")) if administrateur else None)
 
@@ -289,3 +293,26 @@ def change_manager_role(session: auth.Session, manager_id: str) -> Response:
         return _managers_page(session, 400, notice=checked.errors["role"])
     return _change_manager(session, manager_id, lambda actor, target: directory.set_manager_role(actor, target, role),
                            "role")
+
+
+@bp.route("/admin/managers/{manager_id}/phone", methods=["POST"], content_types=http.FORM_CONTENT_TYPES)
+@signed_in
+def set_manager_phone(session: auth.Session, manager_id: str) -> Response:
+    """One's own phone, or another manager's by an administrateur: shown to contractors to call."""
+    own = manager_id == session.manager.manager_id
+    if not own and not directory.is_administrateur(session.manager):
+        return _administrateurs_only(session)
+    if not ids.looks_valid(manager_id):
+        return _manager_not_found(session)
+    form = http.form(bp.current_request)
+    checked = forms.validate_manager_phone(form.as_dict())
+    if not checked.ok:
+        return _managers_page(session, 400, {f"phone-{manager_id}": checked.errors["phone"]},
+                              typed_phone=(manager_id, form.get("phone")))
+    try:
+        directory.set_manager_phone(session.manager.manager_id, manager_id, checked.value)
+    except NotFound:
+        return _manager_not_found(session)
+    except NotAdministrateur:
+        return _administrateurs_only(session)
+    return http.redirect("/admin/managers?done=phone")

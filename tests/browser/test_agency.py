@@ -32,3 +32,21 @@ def test_the_form_shows_the_agency_and_a_tap_to_call_link(relais: Relais, phone:
     assert call.evaluate("(a, s) => !!(a.compareDocumentPosition(s) & Node.DOCUMENT_POSITION_FOLLOWING)",
                          box_opener.element_handle())
     assert _no_horizontal_scroll(form)
+
+
+def test_the_form_offers_the_managers_own_phone_when_they_gave_one(relais: Relais, phone: Any) -> None:
+    from dataclasses import replace
+
+    from chalicelib.data import directory
+    from tests.integration.conftest import new_ticket
+
+    claire = relais.people.manager
+    directory.set_manager_phone(claire.manager_id, claire.manager_id, "+33698765432")
+    ticket = new_ticket(replace(relais.people, manager=directory.get_manager(claire.manager_id)))
+    form = phone.new_page()
+    form.goto(_sms_link_for(relais, ticket.ticket_id))
+    contacts = form.locator("#contacts")
+    expect(contacts).to_contain_text("Votre interlocuteur : Claire Martin")
+    call = contacts.get_by_role("link", name="Appeler le +33698765432")
+    expect(call).to_have_attribute("href", "tel:+33698765432")
+    assert call.evaluate("a => a.protocol + a.pathname") == "tel:+33698765432"  # what the phone dials

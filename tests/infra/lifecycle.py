@@ -1,7 +1,8 @@
 """One full lifecycle run the way AWS runs it, function by function, recording what each function
 asks of AWS and every record the table's stream carries.
 
-request with a photo (by the admin form) → reminder fired → accept → message with a photo →
+request with a photo (by the admin form) → reminder fired → accept → message with a photo → a reply
+by email with a PDF (SES's receipt rule: stored raw, then receive_email) →
 presence check fired → presence → end of work offered → end of work with a photo → invoice request
 fired → invoice → close; plus the manager's sign-in by emailed link, an SES bounce, and two stream
 batches the dispatcher never got (a crashed invocation), which the sweep sends instead.
@@ -27,12 +28,17 @@ import botocore.client
 import pytest
 from chalice.test import Client
 
+from chalicelib.aws import inbound
+from chalicelib.data import agency, reply_addresses
 from chalicelib.domain import clock
+from chalicelib.domain.agency import Agency
+from local import smtp
 from local.stream import StreamReader
 from tests.infra.test_bounces import KARIM_EMAIL, sent_email, ses_event, sns
 from tests.integration.conftest import FORM_HEADERS, People, link_path, sent_messages, tomorrow_paris
 from tests.integration.test_admin import csrf_of, draft_of, login_link, session_cookie
 from tests.integration.test_conversation import JPEG, PDF, contractor_message, upload
+from tests.integration.test_email_replies import REPLY_DOMAIN, mime
 from tests.integration.test_timers import act, schedule, token
 
 
@@ -157,6 +163,10 @@ def fire(recorder: Recorder, ticket_id: str, step: str) -> Any:
 def walk(client: Client, people: People, aws: str, recorder: Recorder) -> str:
     """The whole lifecycle; returns the ticket id."""
     pump = RecordingPump(recorder)
+    # The agency receives replies by email (the stack's ReplyDomain): every email carries a Reply-To.
+    agency.save(Agency("Gestion Démo", "GESTDEMO", "+33478000000", "1 place Bellecour, Lyon", REPLY_DOMAIN), None,
+                people.manager.manager_id)
+    agency.forget()
     # The manager signs in with the emailed link.
     signed_in = client.http.post(login_link(client, pump, aws), headers=FORM_HEADERS, body="")
     assert signed_in.status_code == 303
@@ -205,6 +215,13 @@ def walk(client: Client, people: People, aws: str, recorder: Recorder) -> str:
     photo = upload(client, f"{path}/uploads", {"form_token": token(html, "messages")}, "fuite.jpg", "image/jpeg", JPEG)
     assert contractor_message(client, path, "Voici la fuite.", [(photo, "fuite.jpg")]).status_code == 303
     pump.crash_next_dispatch()
+    pump.drain()
+    # The contractor also answers an email from their mail client, with a PDF: SES stores it raw under
+    # inbound/, then invokes receive_email, which records it in the thread (its alert goes out).
+    address = reply_addresses.for_contractor(ticket_id, 1)
+    ses_id = smtp.new_message_id()
+    inbound.store_raw(ses_id, mime(KARIM_EMAIL, address, "Devis joint.", files=(("devis.pdf", "application/pdf", PDF),)))
+    assert recorder.invoke("receive_email", smtp.ses_event(ses_id, [address], KARIM_EMAIL)) == {"recorded": 1}
     pump.drain()
     # Presence at D/H, end of work with a photo, the invoice chase, the invoice, close.
     assert fire(recorder, ticket_id, "presence_check") == "done"

@@ -17,7 +17,7 @@ from tests.infra.lifecycle import Recorder, lifecycle_fixture  # noqa: F401  (th
 from tests.integration.conftest import client, people  # noqa: F401  (fixtures the lifecycle needs)
 
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = ("api_handler", "dispatch_outbox", "sweep_outbox", "fire_schedule", "handle_bounce")
+FUNCTIONS = ("api_handler", "dispatch_outbox", "sweep_outbox", "fire_schedule", "handle_bounce", "receive_email")
 
 LAMBDA_LOGS = {"logs:CreateLogStream": "Lambda writes the function's own log group with its role",
                "logs:PutLogEvents": "Lambda writes the function's own log group with its role"}
@@ -41,6 +41,8 @@ NOT_CALLED_BY_OUR_CODE: dict[str, dict[str, str]] = {
     "sweep_outbox": {**LAMBDA_LOGS, **ON_FAILURE, **SES_RAW},
     "fire_schedule": {**LAMBDA_LOGS, **ON_FAILURE},
     "handle_bounce": {**LAMBDA_LOGS, **ON_FAILURE},
+    "receive_email": {**LAMBDA_LOGS, **ON_FAILURE,
+                      "s3:ListBucket": "as for api_handler: the upload checks read 'already moved' from a 404"},
 }
 # Reached by code this lifecycle does not walk (each path named), so unseen here and still needed.
 OTHER_CODE_PATHS: dict[str, dict[str, str]] = {
@@ -49,6 +51,8 @@ OTHER_CODE_PATHS: dict[str, dict[str, str]] = {
     "sweep_outbox": {"dynamodb:PutItem": "dispatcher._mark_failed, as for dispatch_outbox"},
     "fire_schedule": {"dynamodb:DeleteItem": "store.apply_change: a timer's step drops the list summaries that no "
                                              "longer apply (listing.summary_writes deletes)"},
+    "receive_email": {"dynamodb:DeleteItem": "store.apply_change: a message by email after an unread answer moves "
+                                             "the ticket from À traiter's 'answer' group to 'message' (deletes one)"},
 }
 # The sweep re-drives what the dispatcher did not send, with the same code (dispatcher.deliver):
 # anything the dispatcher sends, the sweep may have to send.

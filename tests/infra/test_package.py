@@ -222,3 +222,21 @@ def test_every_function_answers_its_event_on_the_target_runtime(stage_package: S
     assert stage_package.invoke("handle_bounce", bounce) == [{"recorded": 1}]
     contractor = directory.get_contractor(people.plumber.contractor_id)
     assert contractor is not None and contractor.email_undeliverable is True
+
+    # SES's receipt rule: the contractor's emailed reply stored raw under inbound/, then receive_email
+    # with its verdicts reads it (mail-parser-reply and the email package from the zip) into the thread.
+    from chalicelib.aws import inbound
+    from chalicelib.data import agency, reply_addresses
+    from chalicelib.domain.agency import Agency
+    from local import smtp
+    from tests.integration.test_email_replies import KARIM, PDF, QUOTED, REPLY_DOMAIN, events, mime
+
+    agency.save(Agency("Gestion Démo", "GESTDEMO", "+33478000000", "1 place Bellecour, Lyon", REPLY_DOMAIN), None,
+                people.manager.manager_id)
+    agency.forget()
+    address = reply_addresses.for_contractor(ticket.ticket_id, 1)
+    ses_id = smtp.new_message_id()
+    inbound.store_raw(ses_id, mime(KARIM, address, "Devis joint.\n\n" + QUOTED, files=(("devis.pdf", "application/pdf", PDF),)))
+    assert stage_package.invoke("receive_email", smtp.ses_event(ses_id, [address], KARIM)) == [{"recorded": 1}]
+    [reply] = events(ticket.ticket_id, "message")
+    assert reply.data["body"] == "Devis joint." and [f["name"] for f in reply.data["files"]] == ["devis.pdf"]

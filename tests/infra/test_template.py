@@ -12,7 +12,7 @@ from local.resources import GSI
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = {"APIHandler": "api_handler", "DispatchOutbox": "dispatch_outbox", "SweepOutbox": "sweep_outbox",
-             "FireSchedule": "fire_schedule", "HandleBounce": "handle_bounce"}
+             "FireSchedule": "fire_schedule", "HandleBounce": "handle_bounce", "ReceiveEmail": "receive_email"}
 
 
 def props(template: dict[str, Any], logical: str) -> dict[str, Any]:
@@ -68,6 +68,37 @@ def test_ses_bounces_and_complaints_reach_the_bounce_function(template: dict[str
     assert env["RELAIS_SES_CONFIGURATION_SET"] == {"Ref": "SesConfigurationSet"}
 
 
+def test_replies_are_received_stored_raw_then_read_by_receive_email(template: dict[str, Any]) -> None:
+    """SES's receipt rule for the reply domain: raw MIME under inbound/ (where chalicelib/aws/inbound.py
+    reads it), then receive_email with the verdicts; SES may write there and invoke it, for that rule only."""
+    from chalicelib.aws.inbound import INBOUND_PREFIX
+
+    resources = template["Resources"]
+    rule = resources["ReplyRule"]
+    assert rule["Condition"] == "ReceivesReplies" and set(rule["DependsOn"]) == {"FilesBucketPolicy", "ReceiveEmailFromSes"}
+    spec = rule["Properties"]["Rule"]
+    assert spec["ScanEnabled"] is True and spec["Recipients"] == [{"Ref": "ReplyDomain"}]
+    store, invoke, stop = spec["Actions"]
+    assert store["S3Action"] == {"BucketName": {"Ref": "FilesBucket"}, "ObjectKeyPrefix": INBOUND_PREFIX}
+    assert invoke["LambdaAction"] == {"FunctionArn": {"Fn::GetAtt": ["ReceiveEmail", "Arn"]}, "InvocationType": "Event"}
+    assert stop == {"StopAction": {"Scope": "RuleSet"}}
+    rule_arn = "receipt-rule-set/relais-${Stage}:receipt-rule/relais-${Stage}-replies"
+    permission = resources["ReceiveEmailFromSes"]["Properties"]
+    assert permission["Principal"] == "ses.amazonaws.com" and rule_arn in permission["SourceArn"]["Fn::Sub"]
+    assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}
+    statements = props(template, "FilesBucketPolicy")["PolicyDocument"]["Statement"]
+    (ses,) = [s["Fn::If"][1] for s in statements if "Fn::If" in s]
+    assert ses["Principal"] == {"Service": "ses.amazonaws.com"} and ses["Action"] == "s3:PutObject"
+    assert ses["Resource"] == {"Fn::Sub": "${FilesBucket.Arn}/inbound/*"}
+    assert rule_arn in ses["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Sub"]
+    lifecycle = {r["Id"]: r for r in props(template, "FilesBucket")["LifecycleConfiguration"]["Rules"]}
+    assert lifecycle["ExpireReceivedEmails"]["Prefix"] == INBOUND_PREFIX
+    assert template["Globals"]["Function"]["Environment"]["Variables"]["RELAIS_AGENCY_REPLY_DOMAIN"] == {"Ref": "ReplyDomain"}
+    # A reply domain in a region where SES receives no email fails the deploy, not the replies.
+    (assertion,) = template["Rules"]["RepliesNeedAnSesReceivingRegion"]["Assertions"]
+    assert assertion["Assert"]["Fn::Contains"][0] == ["us-east-1", "us-west-2", "eu-west-1"]
+
+
 def test_functions_are_wired(template: dict[str, Any]) -> None:
     resources = template["Resources"]
     for logical, name in FUNCTIONS.items():
@@ -80,7 +111,7 @@ def test_functions_are_wired(template: dict[str, Any]) -> None:
     assert stream["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     schedule = props(template, "SweepOutbox")["Events"]["EveryMinute"]
     assert schedule["Properties"]["Schedule"] == "rate(1 minute)"
-    for logical in ("SweepOutbox", "FireSchedule", "HandleBounce"):  # invoked asynchronously
+    for logical in ("SweepOutbox", "FireSchedule", "HandleBounce", "ReceiveEmail"):  # invoked asynchronously
         on_failure = props(template, logical)["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
         assert on_failure == {"Type": "SQS", "Destination": {"Fn::GetAtt": ["FailureQueue", "Arn"]}}
     # Tracer() costs ~175 ms of cold start: never on the API; Active tracing needs no SDK.
@@ -178,7 +209,7 @@ def test_each_function_gets_what_its_code_calls_and_no_more(template: dict[str, 
     senders = {"ses:SendEmail", "sns:Publish", "scheduler:CreateSchedule", "iam:PassRole"}
     assert senders <= actions_of(template, "DispatchOutbox")
     assert senders <= actions_of(template, "SweepOutbox")
-    for logical in ("APIHandler", "FireSchedule", "HandleBounce"):  # requests and timers only write the outbox
+    for logical in ("APIHandler", "FireSchedule", "HandleBounce", "ReceiveEmail"):  # they only write the outbox
         assert not senders & actions_of(template, logical), logical
     assert "s3:PutObject" in actions_of(template, "APIHandler")  # presigned POST is signed with its role
     assert not {a for a in actions_of(template, "DispatchOutbox") if a.startswith("s3:")} - {"s3:GetObject"}

@@ -42,3 +42,12 @@ def test_a_calendar_file_goes_with_its_method_for_mail_readers() -> None:
     (part,) = BytesParser(policy=policy.default).parsebytes(_mime(email)).iter_attachments()
     assert part.get_content_type() == "text/calendar" and part.get_param("method") == "CANCEL"
     assert part.get_filename() == "intervention.ics" and part.get_content() == "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+
+
+def test_an_email_with_files_carries_its_reply_to() -> None:
+    """Replies by email land in the ticket: the Reply-To goes in the raw MIME as in SES's ReplyToAddresses."""
+    address = "r.01jd3x1m6w7zq5r8t2y4b9c0ef.c1.abcdefghijklmnopqrstuvwxyz@reponses.gestion-demo.fr"
+    email = Email("karim@plomberie-benali.fr", "Demande", "Bonjour", "<p>Bonjour</p>",
+                  (Attachment("devis.pdf", "application/pdf", b"%PDF-1.7\n"),), reply_to=address)
+    assert BytesParser(policy=policy.default).parsebytes(_mime(email))["Reply-To"] == address
+    assert "Reply-To" not in BytesParser(policy=policy.default).parsebytes(_mime(Email("a@b.fr", "s", "t", "h")))
