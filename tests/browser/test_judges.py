@@ -140,6 +140,7 @@ def _walk(relais: Relais, browser: Any, judges: Judges) -> None:
     judges.capture(form, "form-invoice-expected")
     invoice = form.locator("form#invoice-form")
     _upload(form, "invoice-file", "facture.pdf", "application/pdf", PDF)
+    invoice.get_by_label("Montant HT (€)").fill("1 500,00")
     invoice.get_by_label("Montant TTC (€)").fill("1 800,00")
     invoice.get_by_label("Numéro de facture").fill("F-2026-118")
     invoice.get_by_role("button", name="Envoyer la facture").click()

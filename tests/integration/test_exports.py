@@ -44,7 +44,7 @@ def invoiced(client: Client, people: People, title: str = "Fuite sous l'évier",
          "invoice_number": "F-2026-118"}, [("tickets/p.jpg", "p.jpg")], ["tickets/f.pdf"], ["facture.pdf"], today)
     assert checked.value is not None, checked.errors
     file = {"file_id": ids.new_id(), "key": "tickets/f.pdf", "name": "facture.pdf"}
-    completion.complete(store.load_ticket(ticket.ticket_id), checked.value, [], file, tokens.new_random_secret(),
+    completion.complete(store.load_ticket(ticket.ticket_id), checked.value, [], [file], tokens.new_random_secret(),
                         clock.now())
     return ticket
 

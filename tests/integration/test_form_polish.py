@@ -142,7 +142,7 @@ def test_an_invoice_photo_is_accepted_but_not_mixed_with_a_pdf(client: Client, p
     assert done.status_code == 303
     pdf = upload(client, f"{path}/uploads", t, "facture.pdf", "application/pdf", PDF)
     photo = upload(client, f"{path}/uploads", t, "facture.jpg", "image/jpeg", JPEG)
-    fields = [("invoice_amount", "480,00"), ("invoice_number", "F-2026-118")]
+    fields = [("invoice_amount_excl", "400,00"), ("invoice_amount", "480,00"), ("invoice_number", "F-2026-118")]
     mixed = act(client, path, "invoice", [("invoice_key", pdf), ("invoice_name", "facture.pdf"),
                                           ("invoice_key", photo), ("invoice_name", "facture.jpg"), *fields])
     assert mixed.status_code == 400

@@ -91,7 +91,8 @@ def test_closing_the_ticket_clears_non_lu(client: Client, people: People, pump: 
     done = act(client, path, "completion", [("done_on", clock.paris(clock.now()).date().isoformat()),
                                             ("proof_key", proof), ("proof_name", "photo.jpg"),
                                             ("invoice_key", invoice), ("invoice_name", "facture.pdf"),
-                                            ("invoice_amount", "90"), ("invoice_number", "F-7")])
+                                            ("invoice_amount_excl", "75"), ("invoice_amount", "90"),
+                                            ("invoice_number", "F-7")])
     assert done.status_code == 303
     assert _unread(client, people, ticket.ticket_id)
 
