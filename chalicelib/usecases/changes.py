@@ -123,7 +123,7 @@ def transition(
     delivery_failed = listing.delivery_failed_item(ticket, view.notifications, view.events)
     if delivery_failed:
         puts.append(delivery_failed)
-    elif failures_cleared:
+    elif failures_cleared or listing.is_done(ticket):  # closed: off À traiter, failures and all
         deletes.append(listing.delivery_failed_key(ticket))
     store.apply_change(store.Change(ticket, event, notifications, submission_id=submission_id,
                                     extra=puts + (extra or []), deletes=deletes, updates=updates or []))
