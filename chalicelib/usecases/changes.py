@@ -114,8 +114,10 @@ def transition(
     if change is not None:
         change(ticket)
     if who.actor is Actor.CONTRACTOR:  # the manager is alerted and it shows as unread until marked read
-        ticket.unread_since = clock.iso(now)
-        ticket.unread_kind = "message" if action is Action.MESSAGE else "answer"
+        # A message still unread stays so (and stays the oldest) when an answer follows it.
+        message_unread = ticket.unread_since is not None and ticket.unread_kind == "message"
+        ticket.unread_since = ticket.unread_since if message_unread else clock.iso(now)
+        ticket.unread_kind = "message" if action is Action.MESSAGE or message_unread else "answer"
     touch(ticket, target, now)
     event = new_event(ticket, who, event_type or action.value, now, data or {})
     notifications = (notify(ticket) if notify else []) + timer_notifications(ticket, before, now)
