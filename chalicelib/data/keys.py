@@ -23,8 +23,9 @@ lives in its partition, so opening the exchange form is one Query. Items, as pk 
 
 Indexes: activity (gsi1pk / gsi1sk: a ticket under OWNER#<manager>, its summaries under TICKETS,
 STATE#…, CONTRACTOR_TICKETS#…, OWNER_TICKETS#…, ATTENTION#<manager>, by last activity; its words
-under SEARCH#<first two letters>, by word; profiles under CONTRACTORS and MANAGERS, by name), lookup (REF#<reference>, CONTRACTOR_EMAIL#…,
-MANAGER_EMAIL#…, PROVIDER#<SES message id>) and outbox (OUTBOX / due time, pending items only).
+under SEARCH#<first two letters>, by word; profiles under CONTRACTORS and MANAGERS, by name), lookup
+(REF#<reference>, CONTRACTOR_EMAIL#…, MANAGER_EMAIL#…, PROVIDER#<SES message id>) and outbox (OUTBOX / due
+time, pending items only).
 Login secrets, session ids, and what limits count by (addresses, client IPs, upload holders) are
 hashed here, never stored as they are; claims and lookups hold a profile's own contacts.
 """

@@ -24,7 +24,11 @@ from chalicelib.data.models import RelaisItem, SearchToken, Ticket, TicketSummar
 from chalicelib.domain import ids, search_terms
 
 PAGE_SIZE = 25
-READ_PER_QUERY = 100  # items a Query evaluates (DynamoDB's Limit, before the filter)
+# Items a Query evaluates (DynamoDB's Limit, counted before the filter): one word, a page (each
+# item is a ticket but for the few with two words of that start); several words, twice a page at
+# first, then four times if the other words left it short.
+READ_ONE_WORD = PAGE_SIZE + 5
+READ_SEVERAL_WORDS = (2 * PAGE_SIZE, 4 * PAGE_SIZE)
 SEARCH_QUERIES = 2  # Queries per page at most: a rare multi-word search may show a short page, never a slow one
 
 
@@ -72,10 +76,10 @@ def search(text: str, cursor: dict[str, Any] | None = None) -> Results:
         condition = match if condition is None else condition & match
     found: dict[str, None] = {}
     next_cursor = cursor
-    for _ in range(SEARCH_QUERIES):
+    for attempt in range(SEARCH_QUERIES):
         pages = RelaisItem.activity_index.query(
             group, RelaisItem.gsi1sk.startswith(lead), filter_condition=condition, scan_index_forward=False,
-            page_size=READ_PER_QUERY, last_evaluated_key=next_cursor,
+            page_size=READ_SEVERAL_WORDS[attempt] if others else READ_ONE_WORD, last_evaluated_key=next_cursor,
             attributes_to_get=["pk", "sk", "gsi1pk", "gsi1sk", "ticket_id"]).page_iter
         page = next(pages)
         next_cursor = page.get("LastEvaluatedKey")

@@ -87,7 +87,8 @@ def test_counts_equal_rows_after_every_step_and_a_closed_ticket_leaves(client: C
 def test_refusals_quotes_and_failures_each_say_what_to_do_and_a_cancelled_ticket_leaves_with_its_failure(
         client: Client, people: People, pump: Any, headers: dict[str, str]) -> None:
     refused = request(people, "normal")
-    assert act(client, contractor_path(refused.ticket_id), "answer", {"decision": "refuse", "reason": "Pas dispo"}).status_code == 303
+    refusal = {"decision": "refuse", "reason": "Pas dispo"}
+    assert act(client, contractor_path(refused.ticket_id), "answer", refusal).status_code == 303
     quote = quote_ticket(people)
     path = contractor_path(quote.ticket_id)
     pdf = upload(client, f"{path}/uploads", {"form_token": token(client.http.get(path).body.decode(), "messages")},
