@@ -77,6 +77,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.run
 	$(PY) -m bench.list_pages
+	$(PY) -m bench.search_pages
 	$(PY) -m bench.timing
 	$(PY) -m bench.cost
 

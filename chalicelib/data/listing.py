@@ -229,6 +229,7 @@ class Page:
     items: list[Any]
     next_cursor: dict[str, Any] | None
     previous_cursor: dict[str, Any] | None
+    total: int | None = None  # known when the page read every match (a sorted page), else see count()
 
 
 def _key_for(filters: Filters) -> str:
@@ -342,10 +343,10 @@ def attention_for(manager_id: str) -> dict[str, list[TicketSummary]]:
 def _sorted_page(filters: Filters, cursor: dict[str, Any] | None) -> Page:
     offset = cursor.get("offset") if cursor else 0
     offset = offset if isinstance(offset, int) and 0 <= offset < COUNT_MAX else 0
-    every = rows(filters)
+    every = rows(filters, COUNT_MAX + 1)  # one more tells "10 000+"
     page = every[offset:offset + PAGE_SIZE]
-    following = {"offset": offset + PAGE_SIZE} if offset + PAGE_SIZE < len(every) else None
-    return Page(page, following, {"offset": max(0, offset - PAGE_SIZE)} if offset else None)
+    following = {"offset": offset + PAGE_SIZE} if offset + PAGE_SIZE < min(len(every), COUNT_MAX) else None
+    return Page(page, following, {"offset": max(0, offset - PAGE_SIZE)} if offset else None, len(every))
 
 
 def _by_sort(filters: Filters) -> Any:
@@ -367,7 +368,7 @@ def rows(filters: Filters, limit: int = COUNT_MAX) -> list[Any]:
     if not _answerable(filters):
         return []
     key = _key_for(filters)
-    found = [item for item in RelaisItem.activity_index.query(
+    found = [item for item in RelaisItem.activity_index.query(  # the most recent first: what a limit keeps
         key, _range(filters), filter_condition=_filter(filters, key), scan_index_forward=False, limit=limit,
         page_size=1000) if isinstance(item, TicketSummary)]
     return found if filters.sort not in SORTS or filters.sort == "activity" else sorted(found, key=_by_sort(filters))

@@ -126,3 +126,44 @@ def test_each_group_lists_the_most_urgent_then_the_oldest_with_urgency_address_a
     assert "urgency-emergency" in rows[0] and "Urgence absolue" in rows[0]
     assert "urgency-urgent" in rows[1] and "1 rue Vieille, Lyon" in rows[2]
     assert re.search(r'class="age"[^>]*>\d+ min<', rows[0])
+
+
+def list_rows(client: Client, headers: dict[str, str], url: str) -> tuple[list[str], str]:
+    html = client.http.get(url, headers=headers).body.decode()
+    return re.findall(r'<td><a href="/admin/tickets/[A-Z0-9]+">([0-9]{4}-[0-9]{5})</a></td>', html), html
+
+
+def test_the_list_shows_address_urgency_and_plan_sorts_counts_and_keeps_its_view_in_the_url(
+        client: Client, people: People, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import date, timedelta
+
+    from chalicelib.data import listing
+    from chalicelib.i18n.formatting import long_date
+
+    later = (date.fromisoformat(tomorrow_paris()) + timedelta(days=1)).isoformat()
+    normal = request(people, "normal", address="1 rue Alpha, Lyon")
+    emergency = request(people, "emergency", address="2 rue Beta, Lyon")
+    urgent = request(people, "urgent", address="3 rue Gamma, Lyon")
+    for ticket, day in ((urgent, tomorrow_paris()), (normal, later)):
+        act(client, contractor_path(ticket.ticket_id), "answer", {"decision": "accept", "planned_date": day,
+                                                                 "planned_time": "09:00"})
+    refs, html = list_rows(client, headers, "/admin/tickets")
+    assert refs == [normal.reference, urgent.reference, emergency.reference]  # last activity first
+    assert '<span class="count" id="ticket-total">3</span>' in html
+    row = re.search(rf"<tr>\s*<td><a [^>]*>{urgent.reference}</a>.*?</tr>", html, re.S).group(0)  # type: ignore[union-attr]
+    for shown in ("3 rue Gamma, Lyon", "Urgente", "Karim Benali", "Plomberie Benali", long_date(tomorrow_paris()), "09:00"):
+        assert shown in row, shown
+    assert list_rows(client, headers, "/admin/tickets?sort=urgency")[0] == [emergency.reference, urgent.reference,
+                                                                            normal.reference]
+    assert list_rows(client, headers, "/admin/tickets?sort=planned")[0] == [urgent.reference, normal.reference,
+                                                                            emergency.reference]  # unplanned last
+    _, filtered = list_rows(client, headers, "/admin/tickets?state=scheduled&owner=all")
+    assert 'href="/admin/tickets?state=scheduled&amp;owner=all&amp;sort=planned"' in filtered  # a sort keeps the filters
+
+    monkeypatch.setattr(listing, "PAGE_SIZE", 2)
+    monkeypatch.setattr(listing, "COUNT_MAX", 2)
+    for url in ("/admin/tickets", "/admin/tickets?sort=urgency"):
+        refs, html = list_rows(client, headers, url)
+        assert len(refs) == 2 and '<span class="count" id="ticket-total">2+</span>' in html, url  # "10 000+" at scale
+    next_url = re.search(r'href="([^"]+)" rel="next"', list_rows(client, headers, "/admin/tickets")[1]).group(1)  # type: ignore[union-attr]
+    assert "n=3" in next_url  # the total the first page counted goes along: the next pages do not count again

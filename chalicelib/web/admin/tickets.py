@@ -113,8 +113,9 @@ def ticket_list(session: auth.Session) -> Response:
     else:
         page = listing.tickets_page(filters, cursor, bool(query.get("before")))
         items, next_cursor, previous_cursor = page.items, page.next_cursor, page.previous_cursor
-        total = _known_total(query.get("n", ""))
-        total = listing.count(filters) if total is None else total
+        total = page.total if page.total is not None else _known_total(query.get("n", ""))
+        if total is None:  # a first page that holds them all needs no count
+            total = len(items) if cursor is None and next_cursor is None else listing.count(filters)
     cursors = signer()
     base = {k: v for k, v in query.items() if k not in ("after", "before", "n")}
     if total is not None:
