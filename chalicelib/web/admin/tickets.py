@@ -81,7 +81,8 @@ def _filters(query: dict[str, str], owner: str) -> listing.Filters:
 
 
 def _search_results(query: dict[str, str], filters: listing.Filters, cursor: dict[str, Any] | None) -> Any:
-    """The search box's page; the other filters narrow it (the owner only when chosen: a search looks everywhere)."""
+    """The search box's page; the form's other filters narrow it (the owner only when the URL names one: a
+    search link without it looks at every manager's tickets)."""
     results = search.search(query.get("q", ""), cursor)
     wanted = [(filters.state, "state"), (filters.contractor_id, "contractor_id"),
               (filters.owner_id if "owner" in query else "", "manager_id")]
