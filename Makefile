@@ -93,6 +93,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.run
 	$(PY) -m bench.list_pages
+	$(PY) -m bench.search_pages
 	$(PY) -m bench.timing
 	$(PY) -m bench.cost
 

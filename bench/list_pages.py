@@ -67,7 +67,7 @@ def _seed(first: int, count: int, manager: Any, contractor: Any) -> None:
         client.batch_write_item(RequestItems={table: batch})
 
 
-def _p50(call: Callable[[], Any]) -> float:
+def p50(call: Callable[[], Any]) -> float:
     for _ in range(WARMUP):
         call()
     samples = []
@@ -78,7 +78,23 @@ def _p50(call: Callable[[], Any]) -> float:
     return statistics.median(samples)
 
 
-def _count_calls(call: Callable[[], Any]) -> list[str]:
+def signed_in(client: Any, manager: Any) -> dict[str, str]:
+    """The session cookie of `manager`, signed in through a login link as the email carries it."""
+    from chalicelib.aws.signing_keys import signing_key
+    from chalicelib.data import keys
+    from chalicelib.data.models import LoginToken
+    from chalicelib.domain import clock, tokens
+    from chalicelib.usecases import auth
+
+    secret = tokens.derive_login_secret(signing_key(), tokens.new_nonce())
+    LoginToken(keys.login_pk(secret), keys.LOGIN_SK, manager_id=manager.manager_id,
+               expires_at=clock.iso(clock.now() + auth.LOGIN_LINK_LIFETIME)).save()
+    login = client.http.post(f"/admin/login/{secret}", headers={"Content-Type": "application/x-www-form-urlencoded"},
+                             body="")
+    return {"Cookie": login.headers["Set-Cookie"].split(";", 1)[0]}
+
+
+def count_calls(call: Callable[[], Any]) -> list[str]:
     from local.harness import recording_aws_calls
 
     with recording_aws_calls() as calls:
@@ -94,22 +110,12 @@ def main() -> int:
         from chalice.test import Client
 
         import app as relais_app
-        from chalicelib.aws.signing_keys import signing_key
-        from chalicelib.data import directory, keys
-        from chalicelib.data.models import LoginToken
-        from chalicelib.domain import clock, tokens
-        from chalicelib.usecases import auth
+        from chalicelib.data import directory
         manager = directory.save_manager("Claire Martin", "claire.martin@gestion-demo.fr")
         contractor = directory.save_contractor(name="Karim Benali", company="", trade="", phone="+33612345678",
                                                email=None, channels=["sms"])
         with Client(relais_app.app) as client:
-            nonce = tokens.new_nonce()
-            secret = tokens.derive_login_secret(signing_key(), nonce)
-            LoginToken(keys.login_pk(secret), keys.LOGIN_SK, manager_id=manager.manager_id,
-                       expires_at=clock.iso(clock.now() + auth.LOGIN_LINK_LIFETIME)).save()
-            login = client.http.post(f"/admin/login/{secret}", headers={"Content-Type": "application/x-www-form-urlencoded"},
-                                     body="")
-            cookie = {"Cookie": login.headers["Set-Cookie"].split(";", 1)[0]}
+            cookie = signed_in(client, manager)
 
             def list_page() -> None:
                 response = client.http.get("/admin/tickets?owner=all", headers=cookie)
@@ -125,9 +131,9 @@ def main() -> int:
                 _seed(seeded, size - seeded, manager, contractor)
                 seeded = size
                 print(f"seeded {size:>6} tickets in {time.perf_counter() - seed_start:5.1f} s", flush=True)
-                figures[size] = (_p50(list_page), _p50(attention_page))
-            list_calls = _count_calls(list_page)
-            attention_calls = _count_calls(attention_page)
+                figures[size] = (p50(list_page), p50(attention_page))
+            list_calls = count_calls(list_page)
+            attention_calls = count_calls(attention_page)
 
     ratio = figures[LARGE][0] / figures[SMALL][0]
     attention_ratio = figures[LARGE][1] / figures[SMALL][1]

@@ -4,8 +4,9 @@
 
 Run it once after each deploy, with the operator's AWS credentials; it writes nothing when the
 table is up to date, and is safe while the app serves.
-- List summaries (chalicelib/data/listing.py): a version that adds or changes one leaves older
-  tickets without it until they change; each ticket is rewritten only if it did not change meanwhile.
+- List summaries and search words (chalicelib/data/listing.py, chalicelib/data/search.py): a version
+  that adds or changes one leaves older tickets without it (not found by the search box, no address
+  in the list) until they change; each ticket is rewritten only if it did not change meanwhile.
 - The week's plan (chalicelib/data/week_plan.py): planned tickets saved before its index get their
   entries, under the same version check.
 - Links saved before signing-key versions were recorded get theirs (chalicelib/data/links.py), so
@@ -58,7 +59,7 @@ def main() -> None:
 
     table = os.environ["RELAIS_TABLE"]
     link_buildings(table)  # first: the ticket lists rebuilt next then carry the building's name
-    print(f"{table}: ticket lists rebuilt for {listing.rebuild_summaries()} ticket(s).")
+    print(f"{table}: ticket lists and search words rebuilt for {listing.rebuild_summaries()} ticket(s).")
     print(f"{table}: week's plan written for {week_plan.rebuild_plan()} planned ticket(s).")
     print(f"{table}: signing-key version recorded on {links.record_key_versions()} older link(s).")
     print(f"{table}: role administrateur given to {directory.grant_roles_to_managers()} manager(s) saved before roles.")

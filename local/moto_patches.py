@@ -210,14 +210,19 @@ _WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWri
 
 
 def _note_write(handler: Any) -> None:
-    global _generation
     try:
         action = handler._get_action()
     except Exception:  # not a DynamoDB JSON request: count it as a write to stay safe
         action = "PutItem"
     if action in _WRITES:
-        _generation += 1
-        _partitions.clear()  # stale windows would keep old items alive
+        forget_partitions()  # stale windows would keep old items alive
+
+
+def forget_partitions() -> None:
+    """After writes that bypass the server (a bench seeding the table in-process)."""
+    global _generation
+    _generation += 1
+    _partitions.clear()
 
 
 def _partition(table: Any, index: Any, hash_attr: str, value: Any) -> tuple[list[Any], list[Any]]:
@@ -282,9 +287,15 @@ def index_gsi_queries() -> None:
         hash_attr, value = hash_key_conditions[0]
         keys, members = _partition(self, index, hash_attr, value)
         range_attr = next((k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"), None)
+        # begins_with: the matching items are one run of the sorted partition (as DynamoDB reads them).
+        prefix = (str(range_objs[0].value) if str(range_comparison or "").upper() == "BEGINS_WITH" and range_objs
+                  and isinstance(range_objs[0].value, str) else None)
         if exclusive_start_key:
             start = _sort_key(self, range_attr, {k: DynamoType(v) for k, v in exclusive_start_key.items()})
             position = bisect.bisect_right(keys, start) if scan_index_forward else bisect.bisect_left(keys, start) - 1
+        elif prefix is not None:
+            position = (bisect.bisect_left(keys, (prefix,)) if scan_index_forward
+                        else bisect.bisect_left(keys, (prefix + "\U0010ffff",)) - 1)
         else:
             position = 0 if scan_index_forward else len(members) - 1
         step = 1 if scan_index_forward else -1
@@ -294,6 +305,8 @@ def index_gsi_queries() -> None:
             attr = item.attrs.get(range_attr) if range_attr else None
             if not range_comparison or (attr is not None and attr.compare(range_comparison, range_objs)):
                 window.append(item)
+            elif prefix is not None:
+                break  # out of the run
             position += step
         return _over(self, window, lambda: original(self, *args, **kwargs))  # moto matches, pages, projects the window
 

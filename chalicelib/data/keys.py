@@ -10,6 +10,7 @@ lives in its partition, so opening the exchange form is one Query. Items, as pk 
                           NOTIF#<ulid>                 its outbox
                           LIST#ALL|STATE|CONTRACTOR|OWNER, ATTENTION#<reason>   its list summaries
                           PLAN#OWNER|ALL               its day on the week's plan (data/week_plan.py)
+                          SEARCH#<word>                a word it is found by (data/search.py)
   CONTRACTOR#<id>         PROFILE                      a contractor
                           TICKET#<created>#<ticket>    a line of their history
   MANAGER#<id>            PROFILE                      a manager
@@ -34,12 +35,13 @@ lives in its partition, so opening the exchange form is one Query. Items, as pk 
                           PLAN#<0000>                  a page of what it writes, chunk by chunk
 
 Indexes: activity (gsi1pk / gsi1sk: a ticket under OWNER#<manager>, its summaries under TICKETS,
-STATE#…, CONTRACTOR_TICKETS#…, OWNER_TICKETS#…, ATTENTION#<manager>, by last activity; plan entries
-under PLAN#<monday>[#<manager>], by planned day and hour; profiles under CONTRACTORS and MANAGERS,
-by name; buildings under BUILDINGS by name, their words under BUILDING_WORDS#<first letter> by word,
-a building's tickets under BUILDING_TICKETS#<id> by creation, a manager's imports under
-IMPORTS#<manager>), lookup (REF#<reference>, CONTRACTOR_EMAIL#…,
-MANAGER_EMAIL#…, PROVIDER#<SES message id>) and outbox (OUTBOX / due time, pending items only).
+STATE#…, CONTRACTOR_TICKETS#…, OWNER_TICKETS#…, ATTENTION#<manager>, by last activity; its words
+under SEARCH#<first two letters>, by word; plan entries under PLAN#<monday>[#<manager>], by planned
+day and hour; profiles under CONTRACTORS and MANAGERS, by name; buildings under BUILDINGS by name,
+their words under BUILDING_WORDS#<first letter> by word, a building's tickets under
+BUILDING_TICKETS#<id> by creation, a manager's imports under IMPORTS#<manager>), lookup
+(REF#<reference>, CONTRACTOR_EMAIL#…, MANAGER_EMAIL#…, PROVIDER#<SES message id>) and outbox (OUTBOX /
+due time, pending items only).
 Login secrets, session ids, and what limits count by (addresses, client IPs, upload holders) are
 hashed here, never stored as they are; claims and lookups hold a profile's own contacts.
 """
@@ -58,7 +60,8 @@ EVENT_PREFIX = "EVENT#"
 LINK_PREFIX = "LINK#"
 OCCUPANT_LINK_PREFIX = "OCCUPANT#"
 NOTIFICATION_PREFIX = "NOTIF#"
-SUMMARY_PREFIXES = ("LIST#", "ATTENTION#")
+SEARCH_PREFIX = "SEARCH#"  # sorts after every other item of the partition: reading the ticket skips its words
+SUMMARY_PREFIXES = ("LIST#", "ATTENTION#", SEARCH_PREFIX)
 
 
 def ticket_pk(ticket_id: str) -> str:
@@ -124,8 +127,22 @@ def attention_sk(reason: str) -> str:
     return f"{ATTENTION_PREFIX}{reason}"
 
 
-def attention_order(reason: str, since: str, ticket_id: str) -> str:
-    return f"{reason}#{since}#{ticket_id}"
+def attention_order(reason: str, urgency_rank: int, since: str, ticket_id: str) -> str:
+    """Within a reason, the most urgent first, then the oldest."""
+    return f"{reason}#{urgency_rank}#{since}#{ticket_id}"
+
+
+def search_sk(word: str) -> str:
+    return f"{SEARCH_PREFIX}{word}"
+
+
+def search_group(bucket: str) -> str:
+    """The words starting with `bucket` (their first letters): a prefix is a begins_with in it."""
+    return f"{SEARCH_PREFIX}{bucket}"
+
+
+def search_order(word: str, ticket_id: str) -> str:
+    return f"{word}#{ticket_id}"
 
 
 def activity_order(updated_at: str, ticket_id: str) -> str:

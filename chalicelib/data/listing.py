@@ -17,13 +17,14 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.data import keys, store
+from chalicelib.data import keys, search, store
 from chalicelib.data.keys import ticket_pk
 from chalicelib.data.models import (
     Event,
     Notification,
     NotificationStatus,
     RelaisItem,
+    SearchToken,
     Ticket,
     TicketSummary,
     grouped,
@@ -32,23 +33,39 @@ from chalicelib.data.models import (
 from chalicelib.domain import ids
 from chalicelib.domain.lifecycle import State
 
-# Why a ticket needs its manager, in the order the À traiter page shows them.
-REASONS = ("unread_message", "unread_answer", "quote_pending", "unanswered", "presence_missing", "invoice_missing",
-           "delivery_failed")
+# Why a ticket needs its manager, in the order the À traiter page shows them: each says what to do.
+REASONS = ("refused", "quote_pending", "unanswered", "presence_missing", "invoice_to_check", "invoice_missing",
+           "delivery_failed", "unread_message")
+# Most urgent first within a group (then the oldest): the rank is in the index's sort key.
+URGENCY_RANK = {"emergency": 0, "urgent": 1, "normal": 2}
+
+
+def is_done(ticket: Ticket) -> bool:
+    """Closed or cancelled: off À traiter for good, even with a notification that failed."""
+    return ticket.state in (State.CLOSED.value, State.CANCELLED.value)
 
 
 def attention_reasons(ticket: Ticket) -> dict[str, str]:
-    """Reason → since when, derived from the ticket alone (delivery failures are added by the outbox)."""
+    """Reason → since when, derived from the ticket alone (delivery failures are added by the outbox).
+
+    A closed or cancelled ticket needs nothing; an answer that needs nothing (an acceptance, a
+    confirmed presence) is read on the ticket page and in the list, not listed here."""
     state = State(ticket.state)
     reasons: dict[str, str] = {}
-    if ticket.unread_since:
-        reasons["unread_message" if ticket.unread_kind == "message" else "unread_answer"] = ticket.unread_since
+    if is_done(ticket):
+        return reasons
+    if ticket.unread_since and ticket.unread_kind == "message":
+        reasons["unread_message"] = ticket.unread_since
+    if state is State.REFUSED:  # to hand to another contractor, or cancel
+        reasons["refused"] = ticket.updated_at
     if state is State.QUOTE_SUBMITTED:
         reasons["quote_pending"] = ticket.updated_at
     if ticket.answer_alerted and state in (State.SENT, State.QUOTE_REQUESTED):
         reasons["unanswered"] = ticket.request_sent_at or ticket.updated_at
     if ticket.presence_alerted and state is State.SCHEDULED:
         reasons["presence_missing"] = ticket.presence_requested_at or ticket.updated_at
+    if state is State.INVOICED:  # to check, then close
+        reasons["invoice_to_check"] = ticket.updated_at
     if ticket.invoice_alerted and state in (State.COMPLETED, State.INVOICE_REQUESTED):
         reasons["invoice_missing"] = ticket.completed_at or ticket.updated_at
     return reasons
@@ -61,19 +78,22 @@ def _summary(ticket: Ticket, sk: str, pk_key: str, sort_key: str, reason: str | 
         reference=ticket.reference, title=ticket.title, state=ticket.state, contractor_id=ticket.contractor_id,
         contractor_name=ticket.contractor_name, manager_id=ticket.manager_id, manager_name=ticket.manager_name,
         created_at=ticket.created_at, updated_at=ticket.updated_at, reason=reason, since=since,
+        site_address=ticket.site_address, building_name=getattr(ticket, "building_name", None), urgency=ticket.urgency,
+        planned_date=ticket.planned_date, planned_time=ticket.planned_time, contractor_company=ticket.contractor_company,
     )
 
 
 def attention_item(ticket: Ticket, reason: str, since: str) -> TicketSummary:
     return _summary(ticket, keys.attention_sk(reason), keys.attention_group(ticket.manager_id),
-                    keys.attention_order(reason, since, ticket.ticket_id), reason, since)
+                    keys.attention_order(reason, URGENCY_RANK.get(ticket.urgency, len(URGENCY_RANK)), since,
+                                         ticket.ticket_id), reason, since)
 
 
 def delivery_failed_item(ticket: Ticket, notifications: list[Notification], events: list[Event]) -> TicketSummary | None:
     """The outbox's À traiter entry (written by the dispatcher when a notification fails for good),
     as the ticket is now: while a notification stays failed, every change rewrites it, so it
     follows the ticket to a new owner and shows its current state."""
-    if not any(n.status == NotificationStatus.FAILED for n in notifications):
+    if is_done(ticket) or not any(n.status == NotificationStatus.FAILED for n in notifications):
         return None
     since = max((e.at for e in events if e.event_type == "notification_failed"), default=ticket.updated_at)
     return attention_item(ticket, "delivery_failed", since)
@@ -83,16 +103,17 @@ def delivery_failed_key(ticket: Ticket) -> TicketSummary:
     return TicketSummary(ticket_pk(ticket.ticket_id), keys.attention_sk("delivery_failed"))
 
 
-def summaries(ticket: Ticket) -> list[TicketSummary]:
-    """Every summary item the ticket needs now."""
+def summaries(ticket: Ticket) -> list[RelaisItem]:
+    """Every derived item the ticket needs now: its list summaries and the words it is found by."""
     activity = keys.activity_order(ticket.updated_at, ticket.ticket_id)
-    items = [
+    items: list[RelaisItem] = [
         _summary(ticket, keys.LIST_ALL_SK, keys.ALL_TICKETS, activity),
         _summary(ticket, keys.LIST_STATE_SK, keys.state_group(ticket.state), activity),
         _summary(ticket, keys.LIST_CONTRACTOR_SK, keys.contractor_tickets_group(ticket.contractor_id), activity),
         _summary(ticket, keys.LIST_OWNER_SK, keys.owner_tickets_group(ticket.manager_id), activity),
     ]
     items += [attention_item(ticket, reason, since) for reason, since in attention_reasons(ticket).items()]
+    items += search.token_items(ticket)
     return items
 
 
@@ -101,11 +122,20 @@ def summary_keys(ticket: Ticket) -> set[str]:
 
 
 def summary_writes(ticket: Ticket, before_keys: set[str]) -> tuple[list[RelaisItem], list[RelaisItem]]:
-    """Puts for the summaries as they are now; deletes for those the ticket had and no longer needs."""
+    """Puts for the summaries as they are now; deletes for those the ticket had and no longer needs.
+    The words are written only when they changed (a reassignment, an edit): most changes leave them."""
     now = summaries(ticket)
     kept = {item.sk for item in now}
-    gone: list[RelaisItem] = [TicketSummary(ticket_pk(ticket.ticket_id), sk) for sk in sorted(before_keys - kept)]
-    return list(now), gone
+    words_changed = {sk for sk in kept if sk.startswith(keys.SEARCH_PREFIX)} != {
+        sk for sk in before_keys if sk.startswith(keys.SEARCH_PREFIX)}
+    puts = [item for item in now if words_changed or not isinstance(item, SearchToken)]
+    gone: list[RelaisItem] = [_derived_key(ticket, sk) for sk in sorted(before_keys - kept)]
+    return puts, gone
+
+
+def _derived_key(ticket: Ticket, sk: str) -> RelaisItem:
+    kind = SearchToken if sk.startswith(keys.SEARCH_PREFIX) else TicketSummary
+    return kind(ticket_pk(ticket.ticket_id), sk)
 
 
 # -- rebuilding them --------------------------------------------------------------------------------
@@ -155,18 +185,18 @@ def _rebuild_ticket(ticket_id: str) -> bool:
     raise RebuildConflict(ticket_id)
 
 
-def _read_partition(ticket_id: str) -> tuple[Ticket | None, dict[str, TicketSummary], list[Notification], list[Event]]:
+def _read_partition(ticket_id: str) -> tuple[Ticket | None, dict[str, RelaisItem], list[Notification], list[Event]]:
     """The ticket, the summary items its partition holds now, its notifications and the events of
     failed deliveries (one consistent Query)."""
     ticket: Ticket | None = None
-    listed: dict[str, TicketSummary] = {}
+    listed: dict[str, RelaisItem] = {}
     notifications: list[Notification] = []
     failures: list[Event] = []
-    kinds = RelaisItem.item_type.is_in(Ticket, TicketSummary, Notification, Event)
+    kinds = RelaisItem.item_type.is_in(Ticket, TicketSummary, SearchToken, Notification, Event)
     for item in RelaisItem.query(ticket_pk(ticket_id), filter_condition=kinds, consistent_read=True):
         if isinstance(item, Ticket):
             ticket = item
-        elif isinstance(item, TicketSummary) and item.sk.startswith(keys.SUMMARY_PREFIXES):
+        elif isinstance(item, TicketSummary | SearchToken) and item.sk.startswith(keys.SUMMARY_PREFIXES):
             listed[item.sk] = item
         elif isinstance(item, Notification):
             notifications.append(item)
@@ -179,6 +209,8 @@ def _read_partition(ticket_id: str) -> tuple[Ticket | None, dict[str, TicketSumm
 
 PAGE_SIZE = 25
 REFERENCE_MAX = 20  # "2026-00042": anything much longer is no reference, and never a DynamoDB key
+COUNT_MAX = 10_000  # an exact total up to this; "10 000+" beyond (the count reads what it counts)
+SORTS = ("activity", "planned", "urgency")  # activity: the index's own order; the others sort what matches
 
 
 @dataclass(frozen=True)
@@ -189,6 +221,7 @@ class Filters:
     updated_from: str = ""  # YYYY-MM-DD (Europe/Paris days, compared on the stored UTC instant's date)
     updated_to: str = ""
     reference: str = ""
+    sort: str = "activity"  # one of SORTS
 
 
 @dataclass
@@ -196,6 +229,7 @@ class Page:
     items: list[Any]
     next_cursor: dict[str, Any] | None
     previous_cursor: dict[str, Any] | None
+    total: int | None = None  # known when the page read every match (a sorted page), else see count()
 
 
 def _key_for(filters: Filters) -> str:
@@ -257,19 +291,28 @@ def _filter(filters: Filters, key: str) -> Any:
     return condition
 
 
+def _answerable(filters: Filters) -> bool:
+    """Whether DynamoDB may be asked at all: an unknown contractor id or swapped dates match nothing,
+    and real DynamoDB would refuse the query (a key over 2 KB, BETWEEN with its bounds swapped)."""
+    if filters.contractor_id and not ids.looks_valid(filters.contractor_id):
+        return False
+    low, high = _bounds(filters)
+    return not (low and high and low >= high)
+
+
 def tickets_page(filters: Filters, cursor: dict[str, Any] | None = None, backwards: bool = False) -> Page:
-    """One page, most recent activity first: one Query (two when the page walks back)."""
+    """One page, most recent activity first: one Query (two when the page walks back). Sorted by
+    planned date or urgency, the page is a slice of `rows` (cursor {"offset": n})."""
     if filters.reference:
         if len(filters.reference) > REFERENCE_MAX:
             return Page([], None, None)
         found = looked_up(keys.reference_lookup(filters.reference.strip()), Ticket)
         return Page([found] if found else [], None, None)
+    if not _answerable(filters):
+        return Page([], None, None)
+    if filters.sort in SORTS and filters.sort != "activity":
+        return _sorted_page(filters, cursor)
     key = _key_for(filters)
-    if filters.contractor_id and not ids.looks_valid(filters.contractor_id):
-        return Page([], None, None)  # no such contractor: nothing to ask DynamoDB
-    low, high = _bounds(filters)
-    if low and high and low >= high:
-        return Page([], None, None)  # DynamoDB refuses BETWEEN with its bounds swapped; the page says why
     if cursor is not None and cursor.get("gsi1pk", {}).get("S") != key:
         cursor = None  # a cursor of other filters (the URL was edited): start over rather than fail
     query = RelaisItem.activity_index.query(
@@ -295,3 +338,50 @@ def attention_for(manager_id: str) -> dict[str, list[TicketSummary]]:
         if item.reason in by_reason:
             by_reason[item.reason].append(item)
     return by_reason
+
+
+def _sorted_page(filters: Filters, cursor: dict[str, Any] | None) -> Page:
+    offset = cursor.get("offset") if cursor else 0
+    offset = offset if isinstance(offset, int) and 0 <= offset < COUNT_MAX else 0
+    every = rows(filters, COUNT_MAX + 1)  # one more tells "10 000+"
+    page = every[offset:offset + PAGE_SIZE]
+    following = {"offset": offset + PAGE_SIZE} if offset + PAGE_SIZE < min(len(every), COUNT_MAX) else None
+    return Page(page, following, {"offset": max(0, offset - PAGE_SIZE)} if offset else None, len(every))
+
+
+def _by_sort(filters: Filters) -> Any:
+    if filters.sort == "planned":  # soonest first; unplanned last; the most recent activity breaks ties
+        return lambda item: (item.planned_date is None, item.planned_date or "", item.planned_time or "",
+                             _newest_first(item.updated_at))
+    return lambda item: (URGENCY_RANK.get(item.urgency or "", len(URGENCY_RANK)), _newest_first(item.updated_at))
+
+
+def _newest_first(instant: str) -> tuple[int, ...]:
+    return tuple(-ord(c) for c in instant)
+
+
+def rows(filters: Filters, limit: int = COUNT_MAX) -> list[Any]:
+    """Every ticket the filters match (the `limit` most recent), in the filters' order: the rows of
+    a sort by planned date or urgency, and of an export of the filtered list. A Query per MB read."""
+    if filters.reference:  # the ticket itself (it has every attribute a summary has)
+        return tickets_page(filters).items
+    if not _answerable(filters):
+        return []
+    key = _key_for(filters)
+    found = [item for item in RelaisItem.activity_index.query(  # the most recent first: what a limit keeps
+        key, _range(filters), filter_condition=_filter(filters, key), scan_index_forward=False, limit=limit,
+        page_size=1000) if isinstance(item, TicketSummary)]
+    return found if filters.sort not in SORTS or filters.sort == "activity" else sorted(found, key=_by_sort(filters))
+
+
+def count(filters: Filters) -> int:
+    """How many tickets match, exact up to COUNT_MAX (COUNT_MAX + 1 means more): Select=COUNT Queries,
+    one per MB of summaries read, so a manager's few hundred tickets cost one call."""
+    if filters.reference:
+        return len(tickets_page(filters).items)
+    if not _answerable(filters):
+        return 0
+    key = _key_for(filters)
+    return min(COUNT_MAX + 1, RelaisItem.count(key, _range(filters), filter_condition=_filter(filters, key),
+                                               index_name=RelaisItem.activity_index.Meta.index_name,
+                                               limit=COUNT_MAX + 1))

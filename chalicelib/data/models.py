@@ -359,6 +359,22 @@ class TicketSummary(RelaisItem, discriminator="ticket_summary"):
     updated_at = UnicodeAttribute()
     reason = UnicodeAttribute(null=True)  # À traiter items only
     since = UnicodeAttribute(null=True)
+    # What the list and À traiter show of it (None: written before they did; `make upgrade-data` fills them).
+    site_address = UnicodeAttribute(null=True)
+    building_name = UnicodeAttribute(null=True)
+    urgency = UnicodeAttribute(null=True)
+    planned_date = UnicodeAttribute(null=True)
+    planned_time = UnicodeAttribute(null=True)
+    contractor_company = UnicodeAttribute(null=True)
+
+
+class SearchToken(RelaisItem, discriminator="search_token"):
+    """One word a ticket is found by (chalicelib/data/search.py), in the ticket's partition, filed
+    under the word's first letters in the activity index. Rewritten only when the ticket's words
+    change (creation, reassignment, edits), in the same transaction as the ticket."""
+
+    ticket_id = UnicodeAttribute()
+    words = UnicodeAttribute()  # all the ticket's words, " a b c ": a search of several words filters on them
 
 
 class PlanEntry(RelaisItem, discriminator="plan_entry"):

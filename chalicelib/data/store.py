@@ -93,7 +93,8 @@ def load_ticket(ticket_id: str) -> TicketView:
     links: list[Link] = []
     notifications: list[Notification] = []
     occupant_links: list[OccupantLink] = []
-    for item in RelaisItem.query(keys.ticket_pk(ticket_id)):
+    # Its search words sort last in the partition: left out, the form reads what it did before them.
+    for item in RelaisItem.query(keys.ticket_pk(ticket_id), RelaisItem.sk < keys.SEARCH_PREFIX):
         if isinstance(item, Ticket):
             view = TicketView(item)
         elif isinstance(item, Event):

@@ -235,7 +235,7 @@ def _mark_failed(notification: Notification, error: str, now: datetime) -> None:
                       "audience": notification.audience, "template": notification.template},
             )
             transaction.save(event)
-        if ticket is not None:
+        if ticket is not None and not listing.is_done(ticket):
             transaction.save(listing.attention_item(ticket, "delivery_failed", clock.iso(now)))
             if notification.audience == "contractor":  # the manager is told by email too (or in the digest)
                 transaction.save(outgoing.to_manager(ticket, "manager_alert", now, {"alert": "delivery_failed"}))

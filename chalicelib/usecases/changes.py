@@ -119,8 +119,10 @@ def transition(
     if change is not None:
         change(ticket)
     if who.actor is Actor.CONTRACTOR:  # the manager is alerted and it shows as unread until marked read
-        ticket.unread_since = clock.iso(now)
-        ticket.unread_kind = "message" if action is Action.MESSAGE else "answer"
+        # A message still unread stays so (and stays the oldest) when an answer follows it.
+        message_unread = ticket.unread_since is not None and ticket.unread_kind == "message"
+        ticket.unread_since = ticket.unread_since if message_unread else clock.iso(now)
+        ticket.unread_kind = "message" if action is Action.MESSAGE or message_unread else "answer"
     elif who.actor is Actor.MANAGER and action in _READS_THE_THREAD:
         ticket.unread_since = ticket.unread_kind = None
     touch(ticket, target, now)
@@ -132,7 +134,7 @@ def transition(
     delivery_failed = listing.delivery_failed_item(ticket, view.notifications, view.events)
     if delivery_failed:
         puts.append(delivery_failed)
-    elif failures_cleared:
+    elif failures_cleared or listing.is_done(ticket):  # closed: off À traiter, failures and all
         deletes.append(listing.delivery_failed_key(ticket))
     store.apply_change(store.Change(ticket, event, notifications, submission_id=submission_id,
                                     extra=puts + (extra or []), deletes=deletes, updates=updates or []))

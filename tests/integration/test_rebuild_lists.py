@@ -10,7 +10,7 @@ from chalice.test import Client
 
 from chalicelib.data import listing, store
 from chalicelib.data.listing import Filters
-from chalicelib.data.models import Ticket, TicketSummary, ticket_pk
+from chalicelib.data.models import RelaisItem, SearchToken, Ticket, TicketSummary, ticket_pk
 from chalicelib.domain import clock, tokens
 from chalicelib.domain.forms import Acceptance
 from chalicelib.usecases import tickets
@@ -21,8 +21,9 @@ from tests.integration.test_outbox import fail_for_good
 
 
 def listed(ticket_id: str) -> dict[str, dict[str, Any]]:
-    """The summary items the ticket's partition holds, as stored."""
-    return {item.sk: item.serialize() for item in TicketSummary.query(ticket_pk(ticket_id), consistent_read=True)}
+    """The summary items (and search words) the ticket's partition holds, as stored."""
+    return {item.sk: item.serialize() for item in RelaisItem.query(ticket_pk(ticket_id), consistent_read=True)
+            if isinstance(item, TicketSummary | SearchToken)}
 
 
 def derived(ticket_id: str) -> dict[str, dict[str, Any]]:

@@ -30,6 +30,8 @@ from babel.messages.pofile import read_po
 from chalicelib import i18n
 from chalicelib.config import DEFAULT_CADENCES
 from chalicelib.domain import alerts, forms
+from chalicelib.domain.search_terms import parse_query
+from chalicelib.domain.text import N_
 from chalicelib.i18n import formatting, rendering
 from chalicelib.outbox import notification_text
 
@@ -270,11 +272,17 @@ PAGES: list[tuple[str, dict[str, Any]]] = [
     ("admin/login_sent.html", {"session": None}),
     ("admin/error.html", {"session": SESSION, "message": "Ticket introuvable."}),
     *[("admin/tickets.html", {"session": SESSION, "tickets": tickets, "filters": SimpleNamespace(
-        state="", contractor_id="", owner_id="", updated_from="", updated_to="", reference=""), "owner": "all",
-        "states": ["sent"], "contractors": CONTRACTORS, "managers": [], "next_url": "/n", "previous_url": "/p"})
-      for tickets in ([TICKET], [])],
-    ("admin/attention.html", {"session": SESSION, "total": 1, "groups": {"unread_message": [SimpleNamespace(
-        ticket_id="T", reference="2026-00001", title="Fuite", contractor_name="Karim", since="2026-11-27T08:00:00.000Z")]}}),
+        state="", contractor_id="", owner_id="", updated_from="", updated_to="", reference="", sort="urgency"), "owner": "all",
+        "states": ["sent"], "contractors": CONTRACTORS, "managers": [], "next_url": "/n", "previous_url": "/p",
+        "total": "10,000+", "sort_urls": {"activity": "/a", "planned": "/p", "urgency": "/u"}, **search})
+      for tickets in ([TICKET], []) for search in ({"search_text": "", "search_error": ""}, {"search_text": "lilas"},
+                                                  {"search_text": "!", "search_error": parse_query("!").error})],
+    ("admin/attention.html", {"session": SESSION, "total": 1, "age": lambda since: N_("{count} j", count=3),
+                              "groups": {reason: [SimpleNamespace(
+        ticket_id="T", reference="2026-00001", title="Fuite", contractor_name="Karim", since="2026-11-27T08:00:00.000Z",
+        urgency="emergency", site_address="14 rue des Lilas", building_name=None)] for reason in (
+        "refused", "quote_pending", "unanswered", "presence_missing", "invoice_to_check", "invoice_missing",
+        "delivery_failed", "unread_message")}}),
     ("admin/new_ticket.html", {"session": SESSION, "contractors": CONTRACTORS, "values": {}, "errors": {}}),
     ("admin/ticket.html", {"session": SESSION, "ticket": TICKET, "actions": ["cancel", "message"], "errors": {},
                            "view": SimpleNamespace(events=EVENTS, notifications=NOTIFICATIONS, thread=lambda **_: EVENTS),

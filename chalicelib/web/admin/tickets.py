@@ -3,6 +3,8 @@ before it exists), and the ticket page with its files."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -21,16 +23,13 @@ from chalicelib.web.session import admin_page, signed_in
 # Loaded by the first admin request, not by a contractor's (see chalicelib/web/deferred.py).
 if TYPE_CHECKING:
     from chalicelib.aws import uploads
-    from chalicelib.data import directory, listing
+    from chalicelib.data import buildings, directory, listing, search
     from chalicelib.domain import forms
     from chalicelib.usecases import auth, planning, tickets
 else:
     auth, planning, tickets = deferred.modules("usecases.auth", "usecases.planning", "usecases.tickets")
     directory, listing, uploads, forms = deferred.modules("data.directory", "data.listing", "aws.uploads", "domain.forms")
-if TYPE_CHECKING:
-    from chalicelib.data import buildings
-else:
-    (buildings,) = deferred.modules("data.buildings")  # the new request's building and lot
+    buildings, search = deferred.modules("data.buildings", "data.search")  # the new request's building; the search box
 
 bp = http.Blueprint(__name__)
 
@@ -38,10 +37,26 @@ bp = http.Blueprint(__name__)
 @bp.route("/admin", methods=["GET"])
 @signed_in
 def home(session: auth.Session) -> Response:
-    """À traiter: what needs this manager, grouped by reason, with counts (one Query)."""
+    """À traiter: what needs this manager, a group per thing to do, with counts (one Query)."""
     groups = listing.attention_for(session.manager.manager_id)
-    return admin_page(session, "admin/attention.html", groups=groups, total=sum(len(items) for items in groups.values()),
-                      remindable=timing.WAITING_ON_CONTRACTOR, new_form_id=tokens.new_random_secret)
+    tickets_in_groups = {item.ticket_id for items in groups.values() for item in items}
+    return admin_page(session, "admin/attention.html", groups=groups, total=len(tickets_in_groups),
+                      age=_age_from(clock.now()), remindable=timing.WAITING_ON_CONTRACTOR,
+                      new_form_id=tokens.new_random_secret)
+
+
+def _age_from(now: datetime) -> Callable[[str | None], str]:
+    """How long a ticket has waited, as a short text ("3 j", "5 h", "12 min")."""
+    def age(since: str | None) -> str:
+        if not since:
+            return ""
+        minutes = max(0, int((now - clock.parse_iso(since)).total_seconds() // 60))
+        if minutes >= 24 * 60:
+            return N_("{count} j", count=minutes // (24 * 60))
+        if minutes >= 60:
+            return N_("{count} h", count=minutes // 60)
+        return N_("{count} min", count=minutes)
+    return age
 
 
 CURSOR_MAX_AGE = 24 * 3600
@@ -55,31 +70,77 @@ def _cursor(token: str) -> dict[str, Any] | None:
 def list_filters(query: dict[str, str], manager_id: str) -> tuple[listing.Filters, str]:
     """The list's filters from its address (the list and its exports read them the same way), and the owner shown."""
     owner = query.get("owner", manager_id)
-    filters = listing.Filters(
+    return _filters(query, owner), owner
+
+
+def _known_total(value: str) -> int | None:
+    """The total the first page counted, carried by its links (a number nobody gains by editing)."""
+    return int(value) if value.isdigit() and len(value) <= 6 else None
+
+
+def _filters(query: dict[str, str], owner: str) -> listing.Filters:
+    sort = query.get("sort", "")
+    return listing.Filters(
         state=query.get("state", "") if query.get("state", "") in {s.value for s in State} else "",
         contractor_id=query.get("contractor", ""), owner_id="" if owner == "all" else owner,
         updated_from=query.get("from", ""), updated_to=query.get("to", ""), reference=query.get("ref", "").strip(),
+        sort=sort if sort in listing.SORTS else "activity",
     )
-    return filters, owner
+
+
+def _search_results(query: dict[str, str], filters: listing.Filters, cursor: dict[str, Any] | None) -> Any:
+    """The search box's page; the form's other filters narrow it (the owner only when the URL names one: a
+    search link without it looks at every manager's tickets)."""
+    results = search.search(query.get("q", ""), cursor)
+    wanted = [(filters.state, "state"), (filters.contractor_id, "contractor_id"),
+              (filters.owner_id if "owner" in query else "", "manager_id")]
+    results.items = [item for item in results.items if all(not value or getattr(item, name) == value
+                                                            for value, name in wanted)]
+    return results
+
+
+def _total_text(total: int, language: str) -> str:
+    """"1 234" ("1,234" in English), "10 000+" beyond what is counted exactly."""
+    shown = f"{min(total, listing.COUNT_MAX):,}".replace(",", "," if language == "en" else "\u202f")
+    return shown + ("+" if total > listing.COUNT_MAX else "")
 
 
 @bp.route("/admin/tickets", methods=["GET"])
 @signed_in
 def ticket_list(session: auth.Session) -> Response:
-    """Every ticket, most recent activity first, filtered and paginated through the activity index."""
+    """Every ticket, filtered, sorted and paginated through the activity index, or found by the search box."""
     query: dict[str, str] = dict(bp.current_request.query_params or {})
     filters, owner = list_filters(query, session.manager.manager_id)
-    backwards = bool(query.get("before"))
-    page = listing.tickets_page(filters, _cursor(query.get("before") or query.get("after", "")), backwards)
+    cursor = _cursor(query.get("before") or query.get("after", ""))
+    searching = bool(query.get("q", "").strip())
+    total: int | None = None
+    search_error = ""
+    if searching:
+        results = _search_results(query, filters, cursor)
+        items, next_cursor, previous_cursor, search_error = results.items, results.next_cursor, None, results.error
+    else:
+        page = listing.tickets_page(filters, cursor, bool(query.get("before")))
+        items, next_cursor, previous_cursor = page.items, page.next_cursor, page.previous_cursor
+        total = page.total if page.total is not None else _known_total(query.get("n", ""))
+        if total is None:  # a first page that holds them all needs no count
+            total = len(items) if cursor is None and next_cursor is None else listing.count(filters)
     cursors = signer()
-    base = {k: v for k, v in query.items() if k not in ("after", "before")}
-    next_url = (f"/admin/tickets?{urlencode({**base, 'after': cursors.dumps('cursor', page.next_cursor)})}"
-                if page.next_cursor else "")
-    previous_url = (f"/admin/tickets?{urlencode({**base, 'before': cursors.dumps('cursor', page.previous_cursor)})}"
-                    if page.previous_cursor else "")
-    return admin_page(session, "admin/tickets.html", tickets=page.items, filters=filters, owner=owner, next_url=next_url,
-                      previous_url=previous_url, states=[s.value for s in State], export_fields=base,
-                      contractors=directory.contractor_choices(), managers=directory.manager_choices())
+    base = {k: v for k, v in query.items() if k not in ("after", "before", "n")}
+    if total is not None:
+        base["n"] = str(total)
+    next_url = (f"/admin/tickets?{urlencode({**base, 'after': cursors.dumps('cursor', next_cursor)})}"
+                if next_cursor else "")
+    previous_url = (f"/admin/tickets?{urlencode({**base, 'before': cursors.dumps('cursor', previous_cursor)})}"
+                    if previous_cursor else "")
+    sort_urls = {sort: "/admin/tickets?" + urlencode({**{k: v for k, v in base.items() if k != "n"}, "sort": sort})
+                 for sort in listing.SORTS}
+    return admin_page(session, "admin/tickets.html", tickets=items, filters=filters, owner=owner, next_url=next_url,
+                      previous_url=previous_url, states=[s.value for s in State],
+                      total=None if total is None else _total_text(total, session.manager.language),
+                      search_text=query.get("q", ""), search_error=search_error,
+                      sort_urls=sort_urls, export_fields={k: v for k, v in base.items() if k != "n"},
+                      contractors=directory.contractor_choices(),
+                      managers=directory.manager_choices())
 
 
 # -- a new request -------------------------------------------------------------------------------
