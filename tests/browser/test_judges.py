@@ -27,25 +27,6 @@ ADMIN_PAGES = ["admin-new-request", "admin-ticket", "admin-ticket-closed", "admi
 PAGES = FORM_PAGES + ADMIN_PAGES
 PERFORMANCE = 0.95
 
-# What the judges find today only because of points another helper (h17-form) is fixing. Each is
-# allowed here, and only here; test_the_points_left_to_h17_form_are_fixed fails (strict xfail) as
-# soon as they are all gone: then delete this table and that test.
-LEFT_TO_H17_FORM = {
-    "favicon": "issue #17 point 8 (h17-form): /favicon.ico answers 403, a console error on every page",
-    "badge": "issue #17 point 9 (h17-form): the state badge's contrast (#6b7280 on #e5e7eb, 3.9:1)",
-}
-
-
-def _left_to_h17_form(finding: dict[str, Any]) -> str | None:
-    """The point of LEFT_TO_H17_FORM this axe violation or Lighthouse audit comes from, if any."""
-    places = [str(place) for place in finding.get("targets", finding.get("items", []))]
-    if finding["id"] == "errors-in-console" and places and all("favicon.ico" in p for p in places):
-        return "favicon"
-    if finding["id"] == "color-contrast" and places and all("state" in p for p in places):
-        return "badge"
-    return None
-
-
 def _phone_page(relais: Relais, browser: Any, link: str) -> Any:
     page = browser.new_context(base_url=relais.base_url, **PHONE).new_page()
     page.goto(link)
@@ -167,13 +148,9 @@ def verdicts(relais: Relais, browser: Any) -> Iterator[dict[str, Verdict]]:
     yield judges.judge()
 
 
-def _unexplained(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [finding for finding in findings if _left_to_h17_form(finding) is None]
-
-
 @pytest.mark.parametrize("name", PAGES)
 def test_axe_core_finds_no_violation(verdicts: dict[str, Verdict], name: str) -> None:
-    assert _unexplained(verdicts[name].axe) == [], verdicts[name].url
+    assert verdicts[name].axe == [], verdicts[name].url
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -185,19 +162,10 @@ def test_the_nu_html_checker_finds_no_error(verdicts: dict[str, Verdict], name: 
 def test_lighthouse_accessibility_and_best_practices_score_1(verdicts: dict[str, Verdict], name: str) -> None:
     for category in ("accessibility", "best-practices"):
         result = verdicts[name].lighthouse[category]
-        failing = _unexplained(result["failing"])
-        assert failing == [], f"{category} {result['score']} on {verdicts[name].url}"
+        assert result["failing"] == [] and result["score"] == 1, f"{category} {result['score']} on {verdicts[name].url}"
 
 
 @pytest.mark.parametrize("name", PAGES)
 def test_lighthouse_performance_is_at_least_095(verdicts: dict[str, Verdict], name: str) -> None:
     result = verdicts[name].lighthouse["performance"]
     assert result["score"] >= PERFORMANCE, (verdicts[name].performance_runs, result["failing"], verdicts[name].url)
-
-
-@pytest.mark.xfail(strict=True, reason="; ".join(LEFT_TO_H17_FORM.values()))
-def test_the_points_left_to_h17_form_are_fixed(verdicts: dict[str, Verdict]) -> None:
-    left = sorted({(name, point) for name, verdict in verdicts.items()
-                   for finding in [*verdict.axe, *(f for c in verdict.lighthouse.values() for f in c["failing"])]
-                   if (point := _left_to_h17_form(finding))})
-    assert left == []
