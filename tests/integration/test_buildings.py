@@ -359,3 +359,19 @@ def test_a_building_cannot_be_edited_while_the_import_that_made_it_is_unfinished
     while building_import.advance(manager_id, found.import_id, clock.now()).status != "cancelled":
         pass
     assert saved_buildings() == [] and not buildings.search("neuve")
+
+
+def test_the_search_box_finds_a_request_by_its_buildings_name(client: Client, headers: dict[str, str],
+                                                             people: People) -> None:
+    """A building's name is not in the ticket's address: the search still finds the request by it."""
+    from chalicelib.data import search
+
+    lilas = imported(client, headers)["Résidence Les Lilas"]
+    fields = new_request_fields(client, headers, people, building_id=lilas.building_id, lot_number="12",
+                                site_address="14 rue des Lilas, 69003 Lyon")
+    response = client.http.post("/admin/tickets", headers={**FORM_HEADERS, **headers}, body=urlencode(fields))
+    assert response.status_code == 303
+    ticket_id = response.headers["Location"].rsplit("/", 1)[1]
+    assert [item.ticket_id for item in search.search("residence lil").items] == [ticket_id]
+    page = client.http.get("/admin/tickets?" + urlencode({"q": "Résidence", "owner": "all"}), headers=headers).body.decode()
+    assert store.load_ticket(ticket_id).ticket.reference in page
