@@ -21,7 +21,7 @@ class Delivery(StrEnum):
 # kind -> (label, default)
 KINDS: dict[str, tuple[str, Delivery]] = {
     "answers": (N_("Réponses aux demandes (acceptation, refus)"), Delivery.DIGEST),
-    "messages": (N_("Messages des intervenants"), Delivery.IMMEDIATE),
+    "messages": (N_("Messages des intervenants, absences signalées par les occupants"), Delivery.IMMEDIATE),
     "quotes": (N_("Devis reçus"), Delivery.DIGEST),
     "presence": (N_("Présence sur place (confirmée, retard, date changée, non confirmée)"), Delivery.DIGEST),
     "end_of_work": (N_("Fins d'intervention"), Delivery.DIGEST),
@@ -38,6 +38,7 @@ _BY_ALERT = {
     "complete": "end_of_work", "complete_with_invoice": "end_of_work",
     "submit_invoice": "invoices", "invoice_overdue": "invoices",
     "delivery_failed": "delivery_failures",
+    "occupant_absent": "messages",  # "Je serai absent": someone wrote, as a contractor's message
     "answer_overdue": "unanswered",
 }
 URGENT_LEVELS = frozenset({"urgent", "emergency"})

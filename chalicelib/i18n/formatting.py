@@ -212,9 +212,9 @@ def long_date(value: str | None, language: str = "fr") -> str:
     return f"{_DAYS[lang][day.weekday()]} {day.day} {_MONTHS[lang][day.month - 1]} {day.year}"
 
 
-def day_and_hour(day: str | None, hour: str | None, language: str = "fr") -> str:
-    """'2026-12-01', '08:30' → 'mardi 1 décembre à 8 h 30' (or 'Tuesday 1 December at 8:30'): short
-    enough for an SMS, without the year."""
+def day_and_hour(day: str | None, hour: str | None, language: str = "fr", until: str | None = None) -> str:
+    """'2026-12-01', '08:30' → 'mardi 1 décembre à 8 h 30' (or 'Tuesday 1 December at 8:30'), and with
+    a window's end 'mardi 1 décembre entre 8 h et 10 h': short enough for an SMS, without the year."""
     if not day:
         return ""
     lang = i18n.normalise(language)
@@ -222,10 +222,11 @@ def day_and_hour(day: str | None, hour: str | None, language: str = "fr") -> str
     text = f"{_DAYS[lang][when.weekday()]} {when.day} {_MONTHS[lang][when.month - 1]}"
     if not hour:
         return text
-    hours, minutes = int(hour[:2]), hour[3:5]
-    if lang == "en":
-        return f"{text} at {hours}:{minutes}"
-    return f"{text} à {hours} h" + ("" if minutes == "00" else f" {minutes}")
+    start = _clock_time(hour, lang)
+    if until:
+        end = _clock_time(until, lang)
+        return f"{text} between {start} and {end}" if lang == "en" else f"{text} entre {start} et {end}"
+    return f"{text} at {start}" if lang == "en" else f"{text} à {start}"
 
 
 AT_TIME = N_("{date} à {time}")

@@ -47,7 +47,8 @@ def configured(loader: BaseLoader) -> Environment:
                        event_icons=formatting.EVENT_ICONS)
     env.filters.update({
         "long_date": pass_context(lambda context, value: formatting.long_date(value, context.get("lang", "fr"))),
-        "day_and_hour": pass_context(lambda context, day, hour: formatting.day_and_hour(day, hour, context.get("lang", "fr"))),
+        "day_and_hour": pass_context(
+            lambda context, day, hour, until=None: formatting.day_and_hour(day, hour, context.get("lang", "fr"), until)),
         "label": pass_context(lambda context, value, table: formatting.label(value, table, context.get("lang", "fr"))),
         "planned": pass_context(lambda context, value: formatting.planned_of(value, context.get("lang", "fr"))),
         "local_datetime": formatting.local_datetime,

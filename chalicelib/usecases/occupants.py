@@ -47,16 +47,17 @@ class Telling:
         if self.link_number is None:
             return
         told = self.template != CANCELLED and ticket.planned_date
-        ticket.occupant_told = ({"date": ticket.planned_date, "time": ticket.planned_time, "at": clock.iso(self.now)}
-                                if told else None)
+        ticket.occupant_told = ({"date": ticket.planned_date, "time": ticket.planned_time, "until": ticket.planned_until,
+                                 "at": clock.iso(self.now)} if told else None)
 
     def notify(self, ticket: Ticket) -> list[Notification]:
         if self.link_number is None:
             return []
         date = ticket.planned_date if self.template != CANCELLED else self.cancelled.get("date")
         time = ticket.planned_time if self.template != CANCELLED else self.cancelled.get("time")
+        until = ticket.planned_until if self.template != CANCELLED else self.cancelled.get("until")
         company = self.cancelled.get("company") if self.template == CANCELLED else _company(ticket)
-        params = {"planned_date": date, "planned_time": time, "company": company,
+        params = {"planned_date": date, "planned_time": time, "planned_until": until, "company": company,
                   "site_address": ticket.site_address, "occupant_name": ticket.occupant_name or "",
                   "occupant_link_number": self.link_number}
         recipients = {"sms": ticket.occupant_phone, "email": ticket.occupant_email}

@@ -156,7 +156,7 @@ def test_a_new_date_and_a_cancellation_are_told_and_the_reminder_follows(client:
     assert act(client, path, "reschedule", {"planned_date": new_day, "planned_time": "14:00"}).status_code == 303
     pump.drain()
     moved = occupant_sms(aws)[-1]
-    assert moved.startswith("Nouvelle date : intervention le ") and "à 14 h" in moved
+    assert moved.startswith("Intervention déplacée au ") and "à 14 h" in moved
     assert occupant_path(aws) == first_link  # one page per ticket, the same link in every message
     eve = datetime.combine(datetime.fromisoformat(new_day).date() - timedelta(days=1), time(18, 0))
     assert schedule(f"{ticket.ticket_id}-occupant_reminder")["ScheduleExpression"] == f"at({eve.isoformat()})"

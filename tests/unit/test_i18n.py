@@ -300,8 +300,11 @@ PAGES: list[tuple[str, dict[str, Any]]] = [
                                         "can_remind": True, "remind_from": remind_from}})
       for remind_from in ("", "2026-12-01T10:15:00.000Z")],
     ("admin/attention.html", {"session": SESSION, "total": 1, "remindable": {"unanswered"}, "new_form_id": TOKEN,
+                              "age": lambda since: N_("{count} j", count=3),
                               "groups": {"unanswered": [SimpleNamespace(ticket_id="T", reference="2026-00001", title="Fuite",
-                                                                        contractor_name="Karim", since="2026-11-27T08:00:00.000Z")]}}),
+                                                                        contractor_name="Karim", since="2026-11-27T08:00:00.000Z",
+                                                                        urgency="urgent", site_address="14 rue des Lilas",
+                                                                        building_name="Résidence Les Lilas")]}}),
     ("admin/alert_preferences.html", {"session": SESSION, "kinds": alerts.KINDS, "urgent_at_once": True, "version": "1",
                                       "choices": {kind: default for kind, (_label, default) in alerts.KINDS.items()},
                                       "notice": "Préférences enregistrées : les prochaines alertes les suivent."}),

@@ -151,6 +151,16 @@ def test_the_occupants_sms_is_one_gsm7_segment_with_the_longest_values(step: str
     assert ("30 septembre à 14 h 30" if language == "fr" else "30 September at 14:30") in sms
 
 
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("step", OCCUPANT_STEPS)
+def test_the_occupants_sms_with_a_window_is_one_segment_and_names_the_window(step: str, language: str) -> None:
+    window = {**LONGEST_WHEN, "planned_until": "16:30"}
+    sms = notification_text.render_sms(step, language, {**window, "company": LONGEST_COMPANY, "site_address": "x" * 500},
+                                       OCCUPANT_LINK)
+    assert gsm7.is_gsm7(sms) and gsm7.septets(sms) <= gsm7.ONE_SEGMENT, (gsm7.septets(sms), sms)
+    assert ("30 septembre entre 14 h 30 et 16 h 30" if language == "fr" else "30 September between 14:30 and 16:30") in sms
+
+
 def test_the_occupant_reads_the_date_and_the_company() -> None:
     sms = notification_text.render_sms("occupant_planned", "fr", {"planned_date": "2026-12-01", "planned_time": "08:00",
                                                                   "company": "Plomberie Benali"}, OCCUPANT_LINK)
