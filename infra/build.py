@@ -173,8 +173,11 @@ def _unknown_paths(resources: dict[str, Any]) -> None:
     from chalicelib.web.not_found import GREEDY, METHODS
 
     proxy = [{"name": "proxy", "in": "path", "required": True, "type": "string"}]
-    resources["RestAPI"] = {"Properties": {"DefinitionBody": {"paths": {
-        GREEDY: {method.lower(): {"parameters": proxy} for method in METHODS}}}}}
+    # Into template.yml's RestAPI (its access logs, throttling and checkov notes stay): Chalice merges
+    # this with the API it generates.
+    api = resources.setdefault("RestAPI", {}).setdefault("Properties", {})
+    api.setdefault("DefinitionBody", {}).setdefault("paths", {})[GREEDY] = {
+        method.lower(): {"parameters": proxy} for method in METHODS}
     from chalicelib.i18n import rendering
 
     page = rendering.render("not_found.html", "fr")

@@ -31,7 +31,7 @@ def _quoted(relais: Relais, title: str) -> Any:
                                     "valid_until": today.isoformat()}, ["tickets/d.pdf"], ["devis.pdf"], today)
     assert checked.value is not None, checked.errors
     quotes.submit_quote(store.load_ticket(ticket.ticket_id), checked.value,
-                        {"file_id": ids.new_id(), "key": "tickets/d.pdf", "name": "devis.pdf"}, tokens.new_random_secret(),
+                        [{"file_id": ids.new_id(), "key": "tickets/d.pdf", "name": "devis.pdf"}], tokens.new_random_secret(),
                         clock.now())
     return ticket
 

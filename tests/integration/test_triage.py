@@ -76,7 +76,8 @@ def test_counts_equal_rows_after_every_step_and_a_closed_ticket_leaves(client: C
     done = act(client, path, "completion", [("done_on", clock.paris(clock.now()).date().isoformat()),
                                             ("proof_key", proof), ("proof_name", "photo.jpg"),
                                             ("invoice_key", invoice), ("invoice_name", "facture.pdf"),
-                                            ("invoice_amount", "90"), ("invoice_number", "F-7")])
+                                            ("invoice_amount_excl", "75"), ("invoice_amount", "90"),
+                                            ("invoice_number", "F-7")])
     assert done.status_code == 303
     assert triage(client, headers) == {"invoice_to_check": [ref], "unread_message": [ref]}
 
