@@ -14,9 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
-
 from chalicelib.data import keys, search, store
 from chalicelib.data.keys import ticket_pk
 from chalicelib.data.models import (
@@ -171,17 +168,8 @@ def _rebuild_ticket(ticket_id: str) -> bool:
         gone = [item for sk, item in listed.items() if sk not in wanted]
         if not puts and not gone:
             return False
-        try:
-            with TransactWrite(connection=store.connection()) as transaction:
-                transaction.condition_check(Ticket, ticket.pk, ticket.sk, condition=Ticket.version == ticket.version)
-                for item in puts:
-                    transaction.save(item)
-                for item in gone:
-                    transaction.delete(item)
+        if store.rewrite_derived(ticket, puts, gone):
             return True
-        except TransactWriteError as exc:
-            store.failed_conditions(exc)  # only the ticket's version has a condition; a busy table raises
-            continue  # changed meanwhile (its own change wrote its summaries): read it again
     raise RebuildConflict(ticket_id)
 
 

@@ -151,6 +151,23 @@ def _write(change: Change) -> None:
             transaction.update(item, actions=actions, condition=condition)
 
 
+def rewrite_derived(ticket: Ticket, puts: list[RelaisItem], gone: list[RelaisItem]) -> bool:
+    """Items derived from a ticket (list summaries, plan entries) brought up to date in one transaction
+    that holds only while the ticket is at the version read. False when it changed meanwhile: its own
+    change wrote its derived items, so the caller reads again. A busy table raises Busy."""
+    try:
+        with TransactWrite(connection=connection()) as transaction:
+            transaction.condition_check(Ticket, ticket.pk, ticket.sk, condition=Ticket.version == ticket.version)
+            for item in puts:
+                transaction.save(item)
+            for item in gone:
+                transaction.delete(item)
+        return True
+    except TransactWriteError as exc:
+        failed_conditions(exc)  # only the version has a condition: anything else raises
+        return False
+
+
 def failed_conditions(exc: PynamoDBException) -> frozenset[int]:
     """Why DynamoDB refused a write, read the same way by every caller: the positions whose condition
     failed (in the order the transaction added its items; 0 for a single-item write). That is the

@@ -13,9 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
-
 from chalicelib.data import keys, store
 from chalicelib.data.keys import ticket_pk
 from chalicelib.data.models import PlanEntry, RelaisItem, Ticket, grouped
@@ -122,16 +119,8 @@ def _rebuild_ticket(ticket_id: str) -> bool:
         puts, gone = writes(ticket, listed)
         if not puts and not gone:
             return False
-        try:
-            with TransactWrite(connection=store.connection()) as transaction:
-                transaction.condition_check(Ticket, ticket.pk, ticket.sk, condition=Ticket.version == ticket.version)
-                for item in puts:
-                    transaction.save(item)
-                for item in gone:
-                    transaction.delete(item)
+        if store.rewrite_derived(ticket, puts, gone):
             return True
-        except TransactWriteError as exc:
-            store.failed_conditions(exc)  # a busy table raises; a failed version check reads again
     return False
 
 
