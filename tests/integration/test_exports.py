@@ -205,3 +205,13 @@ def test_a_file_larger_than_an_s3_part_is_sent_in_parts_and_its_tail_kept_betwee
     assert job.status == "done" and len(job.parts) == 2
     stored = clients.client("s3").get_object(Bucket=settings().bucket_name, Key=exports._key(job, "csv"))["Body"].read()
     assert stored == b"header\r\n" + first + b"tail of the first slice\r\nlast row\r\n"
+
+
+def test_a_search_page_offers_no_export_of_tickets_it_does_not_show(client: Client, people: People) -> None:
+    """The exports read the list's filters, not the search box: a search page would export other tickets."""
+    new_ticket(people)
+    headers = signed_in_headers(client, people)
+    listed = client.http.get("/admin/tickets", headers=headers).body.decode()
+    assert 'id="export-tickets"' in listed
+    searched = client.http.get("/admin/tickets?" + urlencode({"q": "lilas"}), headers=headers).body.decode()
+    assert 'id="export-tickets"' not in searched and 'id="export-invoices"' not in searched
